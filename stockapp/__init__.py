@@ -1,0 +1,1 @@
+"""stockapp: live Indian stock-market web app."""

@@ -1,0 +1,1 @@
+"""Market-data providers: a small interface and its implementations."""
