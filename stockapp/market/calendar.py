@@ -95,10 +95,7 @@ def market_clock(now: datetime) -> ClockReading:
             status = "post_close"
         else:
             status = "closed"
-        if t < OPEN:
-            next_open = _at(today, OPEN)
-        else:
-            next_open = _at(next_trading_day(today), OPEN)
+        next_open = _at(today, OPEN) if t < OPEN else _at(next_trading_day(today), OPEN)
         next_close = _at(today, CLOSE) if t < CLOSE else _at(next_trading_day(today), CLOSE)
         session_day = today if t >= PRE_OPEN else previous_trading_day(today)
     else:

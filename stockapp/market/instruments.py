@@ -73,7 +73,9 @@ class Universe:
 
     def indices(self, market: str | None = None) -> list[Instrument]:
         return [
-            i for i in self._by_key.values() if i.is_index and (market is None or i.market == market)
+            i
+            for i in self._by_key.values()
+            if i.is_index and (market is None or i.market == market)
         ]
 
     def keys(self) -> list[Key]:

@@ -1,0 +1,58 @@
+"""The FastAPI application mounted inside Reflex (`api_transformer`).
+
+Standalone (`create_api(standalone=True)`) it runs the same services itself, which is how
+the API tests and scripts use it without building the frontend.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from stockapp.api import auth, health
+from stockapp.runtime import runtime_lifespan
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    from stockapp.api import market, watchlists, ws  # noqa: F401  (import late: heavy)
+
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(auth.router)
+    router.include_router(health.router)
+    router.include_router(market.router)
+    router.include_router(watchlists.router)
+    for name in ("portfolio", "alerts", "options", "screener"):
+        module = _optional(name)
+        if module is not None:
+            router.include_router(module.router)
+    return router
+
+
+def _optional(name: str):
+    import importlib
+
+    try:
+        return importlib.import_module(f"stockapp.api.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"stockapp.api.{name}":
+            raise
+        return None
+
+
+def create_api(*, standalone: bool = False) -> FastAPI:
+    from stockapp.api import ws
+
+    api = FastAPI(
+        title="stockapp API",
+        version="1.0.0",
+        description="Live NSE/BSE quotes, watchlists, portfolio, options and alerts.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=runtime_lifespan if standalone else None,
+    )
+    api.include_router(api_router())
+    api.include_router(health.metrics_router)
+    api.add_api_websocket_route("/ws", ws.websocket_endpoint)
+    return api

@@ -1,0 +1,70 @@
+"""Registration and the OAuth2 password-flow token endpoint."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, status
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+
+from stockapp.api.deps import CurrentUser, SessionDep
+from stockapp.auth.accounts import AccountError, authenticate, register_user
+from stockapp.auth.tokens import create_access_token
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class RegisterIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(max_length=256)
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
+def register(body: RegisterIn, session: SessionDep) -> UserPublic:
+    try:
+        user = register_user(session, body.username, body.password)
+        session.commit()
+    except AccountError as exc:
+        session.rollback()
+        raise HTTPException(exc.status, detail=str(exc)) from exc
+    except IntegrityError as exc:  # two registrations racing for one name
+        session.rollback()
+        raise HTTPException(409, detail="Username is already taken") from exc
+    return UserPublic(id=user.id, username=user.username)
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    responses={401: {"description": "Bad credentials"}, 429: {"description": "Locked out"}},
+)
+def token(
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=256)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> TokenOut:
+    try:
+        user = authenticate(session, username, password)
+        session.commit()
+    except AccountError as exc:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        raise HTTPException(exc.status, detail=str(exc), headers=headers) from exc
+    access, lifetime = create_access_token(user.id)
+    return TokenOut(access_token=access, expires_in=lifetime)
+
+
+@router.get("/me", response_model=UserPublic)
+def me(user: CurrentUser) -> UserPublic:
+    return UserPublic(id=user.id, username=user.username)

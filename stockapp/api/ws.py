@@ -1,0 +1,269 @@
+"""The public /ws live-price WebSocket (the seed's protocol plus documented extensions).
+
+One reader loop and one writer task per connection. The writer drains the connection's hub
+subscription, which conflates to the latest quote per symbol, so a slow client only ever
+holds one pending price per symbol and never slows anyone else; a client that stays behind
+is closed with 1013. Price frames are encoded once per tick per symbol (`FrameCache`), not
+once per socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from stockapp.api.frames import FrameCache, encode, frame_cache, price_update_frame
+from stockapp.api.origins import origin_allowed
+from stockapp.auth.tokens import InvalidToken, decode_access_token
+from stockapp.market.hub import PriceHub, Subscription
+from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key
+from stockapp.runtime import runtime
+from stockapp.settings import Settings
+
+log = logging.getLogger("stockapp.ws")
+
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_TRY_AGAIN = 1013
+MAX_RATE_STRIKES = 10  # rate-limited messages tolerated before the socket is closed
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class TokenBucket:
+    """Per-connection message budget: `rate` per second with bursts up to `burst`."""
+
+    __slots__ = ("burst", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst = rate, float(burst)
+        self.tokens, self.stamp = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def error_frame(code: str, message: str) -> str:
+    return encode({"type": "error", "code": code, "message": message})
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, hub: PriceHub, settings: Settings, frames: FrameCache):
+        self.ws, self.hub, self.settings, self.frames = ws, hub, settings, frames
+        self.sub: Subscription = hub.subscribe(label="ws")
+        self.send_lock = asyncio.Lock()
+        self.bucket = TokenBucket(settings.ws_rate_per_second, settings.ws_rate_burst)
+        self.strikes = 0
+        self.closed = False
+
+    async def send_text(self, text: str) -> None:
+        async with self.send_lock:
+            await self.ws.send_text(text)
+
+    async def send_many(self, texts: list[str]) -> None:
+        async with self.send_lock:
+            for t in texts:
+                await self.ws.send_text(t)
+
+    async def close(self, code: int, reason: str = "") -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(Exception):
+            if self.ws.application_state != WebSocketState.DISCONNECTED:
+                await asyncio.wait_for(self.ws.close(code=code, reason=reason), 2.0)
+
+    # -- writer -----------------------------------------------------------------------
+    async def writer(self) -> None:
+        timeout = max(5.0, self.settings.tick_interval * self.settings.ws_lag_ticks_before_close)
+        while not self.closed:
+            batch = await self.sub.get()
+            if not batch:
+                continue
+            texts = [self.frames.frame(q) for q in batch.values()]
+            try:
+                await asyncio.wait_for(self.send_many(texts), timeout)
+            except TimeoutError:
+                log.info("closing a /ws client that stopped reading")
+                await self.close(CLOSE_TRY_AGAIN, "client too slow")
+                return
+
+    # -- reader -----------------------------------------------------------------------
+    async def handle(self, message: dict[str, Any]) -> None:
+        if message.get("bytes") is not None:
+            raise ProtocolError(
+                "invalid_message", "Binary frames are not supported; send JSON text"
+            )
+        text = message.get("text") or ""
+        if len(text.encode()) > self.settings.ws_max_message_bytes:
+            await self.close(CLOSE_TOO_BIG, "message too big")
+            return
+        if not self.bucket.take():
+            self.strikes += 1
+            if self.strikes > MAX_RATE_STRIKES:
+                await self.close(CLOSE_POLICY, "rate limit exceeded")
+                return
+            raise ProtocolError("rate_limited", "Too many messages; slow down")
+        try:
+            msg = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise ProtocolError("bad_json", "Message is not valid JSON") from None
+        if not isinstance(msg, dict):
+            raise ProtocolError("invalid_message", "Message must be a JSON object")
+        action = msg.get("action")
+        if action == "ping":
+            await self.send_text('{"type":"pong"}')
+        elif action == "subscribe":
+            await self.subscribe(msg)
+        elif action == "unsubscribe":
+            await self.unsubscribe(msg)
+        elif action == "auth":
+            raise ProtocolError("invalid_message", "Already authenticated")
+        elif not isinstance(action, str):
+            raise ProtocolError("invalid_message", "Field `action` (string) is required")
+        else:
+            raise ProtocolError("unknown_action", f"Unknown action {action[:40]!r}")
+
+    def _keys(self, msg: dict[str, Any]) -> list[Key]:
+        market = msg.get("market", DEFAULT_MARKET) or DEFAULT_MARKET
+        if not isinstance(market, str) or market not in MARKETS:
+            raise ProtocolError("invalid_message", f"market must be one of {', '.join(MARKETS)}")
+        if "symbols" in msg:
+            symbols = msg["symbols"]
+            if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
+                raise ProtocolError("invalid_message", "symbols must be a list of strings")
+        elif isinstance(msg.get("symbol"), str):
+            symbols = [msg["symbol"]]
+        else:
+            raise ProtocolError("invalid_message", "Field `symbol` (string) is required")
+        if not symbols:
+            raise ProtocolError("invalid_message", "symbols must not be empty")
+        if len(symbols) > self.settings.ws_max_symbols:
+            raise ProtocolError(
+                "too_many_subscriptions",
+                f"At most {self.settings.ws_max_symbols} symbols per connection",
+            )
+        return [(s.strip().upper(), market) for s in symbols]
+
+    async def subscribe(self, msg: dict[str, Any]) -> None:
+        keys = self._keys(msg)
+        universe = runtime.universe
+        unknown = [k for k in keys if k not in universe]
+        keys = list(dict.fromkeys(k for k in keys if k in universe))
+        new = [k for k in keys if k not in self.sub.keys]
+        if len(self.sub.keys) + len(new) > self.settings.ws_max_symbols:
+            raise ProtocolError(
+                "too_many_subscriptions",
+                f"At most {self.settings.ws_max_symbols} symbols per connection",
+            )
+        if new:
+            self.sub.add(new)
+        if keys:
+            snapshot = await self.hub.quotes(keys)
+            texts = []
+            for key in keys:
+                texts.append(
+                    encode({"type": "subscription_confirmed", "symbol": key[0], "market": key[1]})
+                )
+                if key in snapshot:
+                    texts.append(price_update_frame(snapshot[key]))
+            await self.send_many(texts)
+        for sym, market in unknown:
+            await self.send_text(
+                error_frame("unknown_symbol", f"Unknown symbol {sym[:40]!r} on {market}")
+            )
+
+    async def unsubscribe(self, msg: dict[str, Any]) -> None:
+        keys = self._keys(msg)
+        self.sub.remove(keys)
+        await self.send_many(
+            [encode({"type": "unsubscribed", "symbol": s, "market": m}) for s, m in keys]
+        )
+
+    async def reader(self) -> None:
+        idle = self.settings.ws_idle_timeout
+        while not self.closed:
+            try:
+                message = await asyncio.wait_for(self.ws.receive(), idle)
+            except TimeoutError:
+                if not self.sub.keys:  # idle and subscribed to nothing: reclaim the socket
+                    await self.close(1000, "idle")
+                    return
+                continue
+            if message["type"] == "websocket.disconnect":
+                return
+            try:
+                await self.handle(message)
+            except ProtocolError as exc:
+                await self.send_text(error_frame(exc.code, str(exc)))
+
+
+async def _authenticate_first_message(ws: WebSocket, settings: Settings) -> bool:
+    try:
+        message = await asyncio.wait_for(ws.receive(), settings.ws_auth_timeout)
+    except TimeoutError:
+        return False
+    text = message.get("text")
+    if not text or len(text) > settings.ws_max_message_bytes:
+        return False
+    try:
+        msg = orjson.loads(text)
+        if not isinstance(msg, dict) or msg.get("action") != "auth":
+            return False
+        decode_access_token(str(msg.get("token", "")))
+    except (orjson.JSONDecodeError, InvalidToken):
+        return False
+    return True
+
+
+async def websocket_endpoint(ws: WebSocket) -> None:
+    settings = runtime.settings
+    if not origin_allowed(ws.headers, settings):
+        await ws.close(code=CLOSE_POLICY)  # before accept: the handshake is refused (403)
+        return
+    token = ws.query_params.get("token")
+    if token is not None:
+        try:
+            decode_access_token(token)
+        except InvalidToken:
+            await ws.close(code=CLOSE_POLICY)
+            return
+    hub = runtime.hub
+    if hub is None:
+        await ws.close(code=CLOSE_TRY_AGAIN)
+        return
+    await ws.accept()
+    if token is None and not await _authenticate_first_message(ws, settings):
+        with contextlib.suppress(Exception):
+            await ws.close(code=CLOSE_POLICY, reason="authentication required")
+        return
+    conn = Connection(ws, hub, settings, frame_cache)
+    writer = asyncio.create_task(conn.writer(), name="ws-writer")
+    try:
+        reader = asyncio.create_task(conn.reader(), name="ws-reader")
+        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (reader, writer):
+            if task not in done:
+                task.cancel()
+        for task in (reader, writer):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+                await task
+    finally:
+        conn.sub.close()
+        await conn.close(1000)

@@ -1,0 +1,1 @@
+"""Accounts: password hashing, JWTs, log-in throttling, user look-up."""

@@ -1,0 +1,1 @@
+"""Stateless UI pieces: price cells, ticker, navigation, layout."""

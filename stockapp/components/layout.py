@@ -1,0 +1,261 @@
+"""The app shell: navigation, global search, market status, connection indicator, ticker."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_core.core.banner import (
+    has_connection_errors,
+    has_too_many_connection_errors,
+)
+
+from stockapp.components.price import change_color, flash_price
+from stockapp.state.auth import AuthState
+from stockapp.state.shell import ShellState
+
+NAV = [
+    ("Dashboard", "/", "layout-dashboard"),
+    ("Watchlist", "/watchlist", "star"),
+    ("Market Movers", "/movers", "trending-up"),
+    ("Portfolio", "/portfolio", "briefcase"),
+    ("Analysis", "/analysis/RELIANCE", "chart-candlestick"),
+    ("Recommendations", "/recommendations", "lightbulb"),
+    ("Peer Comparison", "/peers/RELIANCE", "users"),
+    ("Options Chain", "/options/NIFTY", "layers"),
+    ("Sector Analysis", "/sectors", "pie-chart"),
+    ("Screener", "/screener", "filter"),
+    ("Alerts", "/alerts", "bell"),
+]
+
+
+def connection_indicator() -> rx.Component:
+    """Live / Reconnecting / Offline from the real state of Reflex's socket."""
+    return rx.cond(
+        has_too_many_connection_errors,
+        rx.badge(rx.icon("wifi-off", size=14), "Offline", color_scheme="red", id="conn-status"),
+        rx.cond(
+            has_connection_errors | ~rx.State.is_hydrated,
+            rx.badge(
+                rx.icon("loader", size=14), "Reconnecting", color_scheme="amber", id="conn-status"
+            ),
+            rx.badge(rx.icon("wifi", size=14), "Live", color_scheme="green", id="conn-status"),
+        ),
+    )
+
+
+def market_pill() -> rx.Component:
+    return rx.hstack(
+        rx.badge(
+            ShellState.market_status,
+            color_scheme=rx.match(
+                ShellState.market_status, ("Open", "green"), ("Pre-open", "amber"), "gray"
+            ),
+            id="market-status",
+        ),
+        rx.cond(ShellState.simulated, rx.badge("Simulated market", color_scheme="violet")),
+        spacing="1",
+    )
+
+
+def search_box() -> rx.Component:
+    return rx.box(
+        rx.form(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder="Search symbol or company  ( / )",
+                value=ShellState.search_query,
+                on_change=ShellState.set_search.debounce(150),
+                id="global-search",
+                name="q",
+                aria_label="Search instruments",
+                auto_complete="off",
+                width="100%",
+            ),
+            on_submit=ShellState.open_first,
+            width="100%",
+        ),
+        rx.cond(
+            ShellState.search_results.length() > 0,
+            rx.card(
+                rx.foreach(
+                    ShellState.search_results,
+                    lambda r: rx.box(
+                        rx.hstack(
+                            rx.text(r["symbol"], weight="bold", size="2"),
+                            rx.text(r["name"], size="1", color="var(--gray-11)", truncate=True),
+                            spacing="2",
+                            align="center",
+                        ),
+                        on_click=ShellState.open_symbol(r["symbol"]),
+                        class_name="search-result",
+                        padding="6px",
+                        cursor="pointer",
+                        _hover={"background": "var(--gray-a3)"},
+                    ),
+                ),
+                position="absolute",
+                top="40px",
+                width="100%",
+                z_index="50",
+                padding="4px",
+                id="search-results",
+            ),
+        ),
+        position="relative",
+        width="100%",
+        max_width="420px",
+    )
+
+
+def ticker_strip() -> rx.Component:
+    return rx.hstack(
+        rx.foreach(
+            ShellState.ticker,
+            lambda t: rx.hstack(
+                rx.text(t["name"], size="1", weight="bold"),
+                rx.cond(
+                    ShellState.quotes.contains(t["k"]),
+                    rx.hstack(
+                        flash_price(ShellState.quotes[t["k"]], size="1", rupee=False),
+                        rx.text(
+                            ShellState.quotes[t["k"]]["cp"],
+                            size="1",
+                            color=change_color(ShellState.quotes[t["k"]]["c"]),
+                            class_name="num",
+                        ),
+                        spacing="1",
+                    ),
+                    rx.text("…", size="1"),
+                ),
+                spacing="2",
+                padding_x="10px",
+                align="center",
+            ),
+        ),
+        class_name="ticker-strip",
+        border_bottom="1px solid var(--gray-a5)",
+        padding_y="4px",
+        width="100%",
+        id="ticker-strip",
+    )
+
+
+def nav_links() -> rx.Component:
+    return rx.vstack(
+        *[
+            rx.link(
+                rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), align="center"),
+                href=href,
+                underline="none",
+                color="var(--gray-12)",
+                width="100%",
+                padding="6px 8px",
+                border_radius="6px",
+                _hover={"background": "var(--gray-a3)"},
+            )
+            for label, href, icon in NAV
+        ],
+        spacing="1",
+        width="100%",
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.cond(
+        AuthState.logged_in,
+        rx.hstack(
+            rx.text(AuthState.username, size="2", weight="medium", id="nav-username"),
+            rx.button("Log out", size="1", variant="soft", on_click=AuthState.logout),
+            align="center",
+        ),
+        rx.hstack(
+            rx.link(rx.button("Log in", size="1"), href="/login"),
+            rx.link(rx.button("Register", size="1", variant="soft"), href="/register"),
+        ),
+    )
+
+
+def mobile_nav() -> rx.Component:
+    return rx.box(
+        rx.drawer.root(
+            rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Menu")),
+            rx.drawer.overlay(),
+            rx.drawer.portal(
+                rx.drawer.content(
+                    rx.vstack(rx.drawer.close(rx.icon("x")), nav_links(), padding="16px"),
+                    background="var(--color-panel-solid)",
+                    width="260px",
+                    height="100%",
+                )
+            ),
+            direction="left",
+        ),
+        class_name="mobile-only",
+    )
+
+
+def top_bar() -> rx.Component:
+    return rx.hstack(
+        mobile_nav(),
+        rx.link(
+            rx.heading("stockapp", size="4"), href="/", underline="none", class_name="hide-mobile"
+        ),
+        search_box(),
+        rx.spacer(),
+        market_pill(),
+        connection_indicator(),
+        rx.color_mode.button(size="1", variant="ghost"),
+        user_menu(),
+        align="center",
+        spacing="3",
+        padding="8px 12px",
+        width="100%",
+        wrap="wrap",
+    )
+
+
+def shortcut_script() -> rx.Component:
+    """`/` focuses the global search (unless the user is typing somewhere)."""
+    return rx.script(
+        """
+document.addEventListener('keydown', function (e) {
+  if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+  var t = e.target; var tag = (t && t.tagName) || '';
+  if (tag === 'INPUT' || tag === 'TEXTAREA' || (t && t.isContentEditable)) return;
+  var box = document.getElementById('global-search');
+  if (box) { e.preventDefault(); box.focus(); }
+});
+"""
+    )
+
+
+def page_layout(title: str, *content: rx.Component) -> rx.Component:
+    return rx.box(
+        shortcut_script(),
+        top_bar(),
+        ticker_strip(),
+        rx.hstack(
+            rx.box(
+                nav_links(), class_name="sidebar", width="200px", padding="12px", flex_shrink="0"
+            ),
+            rx.box(
+                rx.heading(title, size="6", margin_bottom="12px"),
+                *content,
+                width="100%",
+                min_width="0",
+                padding="12px",
+            ),
+            align="start",
+            width="100%",
+            spacing="0",
+        ),
+        rx.toast.provider(),
+        width="100%",
+    )
+
+
+def not_built(name: str) -> rx.Component:
+    return rx.callout(
+        f"The {name} page is not available yet in this build. No data is shown rather than "
+        "made-up numbers.",
+        icon="info",
+    )

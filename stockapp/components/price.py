@@ -1,0 +1,60 @@
+"""Price cells that flash green on an uptick and red on a downtick.
+
+The flash is a CSS animation on an element whose React `key` is the price text: a new
+price mounts a new element, which replays the animation. No JavaScript of ours.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+UP = "var(--green-11)"
+DOWN = "var(--red-11)"
+
+
+def change_color(change: rx.Var) -> rx.Var:
+    """Colour of a signed change string such as "+12.30" or "-4.05"."""
+    return rx.cond(
+        change.startswith("+"), UP, rx.cond(change.startswith("-"), DOWN, "var(--gray-11)")
+    )
+
+
+def arrow(direction: rx.Var) -> rx.Component:
+    return rx.match(
+        direction,
+        ("up", rx.icon("arrow-up", size=14, color=UP)),
+        ("down", rx.icon("arrow-down", size=14, color=DOWN)),
+        rx.box(width="14px"),
+    )
+
+
+def flash_price(
+    view: rx.Var, *, size: str = "2", weight: str = "medium", rupee: bool | rx.Var = True
+) -> rx.Component:
+    """LTP with arrow and flash; `view` is a quote row (see state/views.py)."""
+    return rx.hstack(
+        rx.text(
+            rx.cond(rupee, "₹", ""),
+            view["p"],
+            key=view["p"],
+            class_name=rx.match(
+                view["d"], ("up", "num flash-up"), ("down", "num flash-down"), "num"
+            ),
+            size=size,
+            weight=weight,
+        ),
+        arrow(view["d"]),
+        spacing="1",
+        align="center",
+        class_name="num",
+    )
+
+
+def change_text(view: rx.Var, size: str = "2") -> rx.Component:
+    return rx.text(
+        view["c"], " (", view["cp"], ")", size=size, color=change_color(view["c"]), class_name="num"
+    )
+
+
+def live_dot() -> rx.Component:
+    return rx.tooltip(rx.box(class_name="live-dot", aria_label="Live"), content="Streaming live")

@@ -1,0 +1,181 @@
+"""SQLModel tables. Money columns are Numeric (exact); times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops tzinfo otherwise)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def ts_column(**kw) -> sa.Column:
+    return sa.Column(UtcDateTime(), **kw)
+
+
+MONEY = sa.Numeric(18, 4)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    password_hash: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    webhook_url: str | None = Field(default=None, sa_column=sa.Column(sa.String(2048)))
+    created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
+
+
+class InstrumentRow(SQLModel, table=True):
+    """Reference data seeded from the shipped universe (searchable in SQL)."""
+
+    __tablename__ = "instruments"
+    symbol: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    market: str = Field(sa_column=sa.Column(sa.String(16), primary_key=True))
+    name: str = Field(sa_column=sa.Column(sa.String(128), nullable=False, index=True))
+    kind: str = Field(sa_column=sa.Column(sa.String(8), nullable=False))
+    isin: str = Field(default="", sa_column=sa.Column(sa.String(12), nullable=False))
+    sector: str = Field(default="", sa_column=sa.Column(sa.String(64), nullable=False))
+    industry: str = Field(default="", sa_column=sa.Column(sa.String(96), nullable=False))
+    fno: bool = False
+    lot_size: int = 1
+
+
+class Watchlist(SQLModel, table=True):
+    __tablename__ = "watchlists"
+    __table_args__ = (sa.UniqueConstraint("user_id", "name", name="uq_watchlist_user_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    name: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
+
+
+class WatchlistItem(SQLModel, table=True):
+    __tablename__ = "watchlist_items"
+    __table_args__ = (
+        sa.UniqueConstraint("watchlist_id", "symbol", "market", name="uq_watchlist_item"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    watchlist_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("watchlists.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    position: int = 0
+    added_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
+
+
+class Trade(SQLModel, table=True):
+    __tablename__ = "trades"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "trade_id", name="uq_trade_user_broker_id"),
+        sa.Index("ix_trades_user_time", "user_id", "traded_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    side: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
+    quantity: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    price: Decimal = Field(sa_column=sa.Column(MONEY, nullable=False))
+    fees: Decimal = Field(default=Decimal(0), sa_column=sa.Column(MONEY, nullable=False))
+    traded_at: datetime = Field(sa_column=ts_column(nullable=False))
+    note: str = Field(default="", sa_column=sa.Column(sa.String(500), nullable=False))
+    trade_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
+
+
+class Alert(SQLModel, table=True):
+    __tablename__ = "alerts"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    condition: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    value: float = 0.0
+    repeat: bool = False
+    active: bool = True
+    armed: bool = True  # a repeating alert re-arms once its condition stops holding
+    last_triggered_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
+
+
+class AlertEvent(SQLModel, table=True):
+    __tablename__ = "alert_events"
+    __table_args__ = (sa.Index("ix_alert_events_user_time", "user_id", "triggered_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("alerts.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    user_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    condition: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    value: float = 0.0
+    price: float = 0.0
+    message: str = Field(default="", sa_column=sa.Column(sa.String(500), nullable=False))
+    webhook_status: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    triggered_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
+
+
+class Screen(SQLModel, table=True):
+    __tablename__ = "screens"
+    __table_args__ = (sa.UniqueConstraint("user_id", "name", name="uq_screen_user_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    name: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    criteria: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed log-ins per username, for throttling that holds across workers."""
+
+    __tablename__ = "login_failures"
+    username: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))

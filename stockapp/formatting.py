@@ -1,0 +1,65 @@
+"""Numbers the Indian way (₹1,23,456.70; lakh and crore), via Babel's en_IN locale.
+
+Formatting happens once per quote per tick on the server (shared by every session), so
+the browser only swaps strings.
+"""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal
+
+LOCALE = "en_IN"
+LAKH = 100_000
+CRORE = 10_000_000
+
+
+def number(value: float, decimals: int = 2) -> str:
+    pattern = "#,##,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def inr(value: float | None, decimals: int = 2) -> str:
+    if value is None:
+        return "—"
+    sign = "-" if value < 0 else ""
+    return f"{sign}₹{number(abs(value), decimals)}"
+
+
+def signed(value: float, decimals: int = 2) -> str:
+    text = number(abs(value), decimals)
+    return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
+
+
+def pct(value: float | None, decimals: int = 2) -> str:
+    if value is None:
+        return "—"
+    return signed(value, decimals) + "%"
+
+
+def compact(value: float | None, decimals: int = 2) -> str:
+    """12,34,567 -> '12.35 L'; 1,23,45,67,890 -> '123.46 Cr'; larger -> 'L Cr'."""
+    if value is None:
+        return "—"
+    v = abs(value)
+    sign = "-" if value < 0 else ""
+    if v >= CRORE * LAKH:
+        return f"{sign}{number(v / (CRORE * LAKH), decimals)} L Cr"
+    if v >= CRORE:
+        return f"{sign}{number(v / CRORE, decimals)} Cr"
+    if v >= LAKH:
+        return f"{sign}{number(v / LAKH, decimals)} L"
+    return f"{sign}{number(v, 0)}"
+
+
+def compact_inr(value: float | None, decimals: int = 2) -> str:
+    if value is None:
+        return "—"
+    text = compact(value, decimals)
+    return f"-₹{text[1:]}" if text.startswith("-") else f"₹{text}"
+
+
+def price(value: float | None, is_index: bool = False) -> str:
+    """A price on its tick grid: always two decimals; indices without the rupee sign."""
+    if value is None:
+        return "—"
+    return number(value, 2) if is_index else inr(value, 2)

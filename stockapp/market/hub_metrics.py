@@ -1,0 +1,39 @@
+"""Prometheus metrics of the price hub.
+
+Registered once at import in the default registry: a process may build many hubs (tests do),
+and registering per hub would raise on the second one. Gauges are moved with inc/dec so that
+several hubs in one process add up instead of overwriting each other.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+TICKS = Counter("stockapp_hub_ticks_total", "Poll ticks completed by the price hub.")
+UPSTREAM_REQUESTS = Counter(
+    "stockapp_hub_upstream_requests_total", "Quote requests sent to the upstream provider."
+)
+UPSTREAM_ERRORS = Counter(
+    "stockapp_hub_upstream_errors_total", "Upstream quote requests that failed or timed out."
+)
+QUEUE_DROPS = Counter(
+    "stockapp_hub_queue_drops_total",
+    "Undelivered quotes replaced by a newer one for the same key (conflation).",
+)
+QUOTES_PUBLISHED = Counter(
+    "stockapp_hub_quotes_published_total", "Changed quotes published to subscribers."
+)
+SUBSCRIBERS = Gauge("stockapp_hub_subscribers", "Open hub subscriptions.")
+SUBSCRIBED_SYMBOLS = Gauge(
+    "stockapp_hub_subscribed_symbols", "Distinct instruments with at least one subscriber."
+)
+FANOUT_SECONDS = Histogram(
+    "stockapp_hub_fanout_seconds",
+    "Time to hand one batch of changed quotes to every local subscription.",
+    buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
+UPSTREAM_SECONDS = Histogram(
+    "stockapp_hub_upstream_seconds",
+    "Duration of one upstream quote request.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)

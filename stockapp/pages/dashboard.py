@@ -1,0 +1,231 @@
+"""Dashboard: live index cards, market breadth, top movers and, when logged in, the
+portfolio summary and the first watchlist."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from stockapp.components.layout import page_layout
+from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.db import watchlists as wl
+from stockapp.db.session import run_db
+from stockapp.market.analytics import breadth
+from stockapp.market.models import Key
+from stockapp.pages.movers import ranked
+from stockapp.runtime import runtime
+from stockapp.state.auth import AuthState, current_user_id
+from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.shell import ShellState
+from stockapp.state.views import key_str
+
+CARD_INDICES = [
+    "NIFTY 50",
+    "SENSEX",
+    "NIFTY BANK",
+    "NIFTY IT",
+    "NIFTY AUTO",
+    "NIFTY PHARMA",
+    "NIFTY FMCG",
+    "NIFTY METAL",
+    "NIFTY REALTY",
+    "NIFTY FIN SERVICE",
+    "NIFTY NEXT 50",
+    "NIFTY MIDCAP 100",
+]
+TOP_N = 5
+WATCH_N = 10
+
+
+def _index_keys() -> list[Key]:
+    by_symbol = {i.symbol: i.key for i in runtime.universe.indices()}
+    return [by_symbol[s] for s in CARD_INDICES if s in by_symbol]
+
+
+def _brief(pairs) -> list[dict[str, str]]:
+    return [{"k": key_str(i.key), "symbol": i.symbol} for i, _ in pairs]
+
+
+class DashboardState(LiveMixin, rx.State):
+    cards: list[dict[str, str]] = [{"k": key_str(k), "name": k[0]} for k in _index_keys()]
+    advances: int = 0
+    declines: int = 0
+    unchanged: int = 0
+    gainers: list[dict[str, str]] = []
+    losers: list[dict[str, str]] = []
+    active: list[dict[str, str]] = []
+    watch_name: str = ""
+    watch_rows: list[dict[str, str]] = []
+    _watch_keys: list[Key] = []
+
+    def _recompute(self) -> None:
+        hub = runtime.hub
+        if hub is None:
+            return
+        equities = runtime.universe.equities("india_nse")
+        quotes = [q for i in equities if (q := hub.latest(i.key)) is not None]
+        b = breadth(quotes)
+        self.advances, self.declines, self.unchanged = b.advances, b.declines, b.unchanged
+        g, lo, a = ranked("gainers", TOP_N), ranked("losers", TOP_N), ranked("active", TOP_N)
+        self.gainers, self.losers, self.active = _brief(g), _brief(lo), _brief(a)
+        shown = {i.key for i, _ in (*g, *lo, *a)} | set(_index_keys()) | set(self._watch_keys)
+        self.quotes = views_for({k: q for k in shown if (q := hub.latest(k)) is not None})
+
+    @rx.event
+    async def load(self):
+        uid = await current_user_id(self)
+        self._watch_keys, self.watch_name, self.watch_rows = [], "", []
+        if uid is not None:
+            lists = await run_db(wl.list_watchlists, uid)
+            if lists:
+                first = lists[0]
+                self.watch_name = first.name
+                self._watch_keys = first.items[:WATCH_N]
+                self.watch_rows = [{"k": key_str(k), "symbol": k[0]} for k in self._watch_keys]
+        keys = {i.key for i in runtime.universe.equities("india_nse")}
+        live.track(self, keys | set(_index_keys()) | set(self._watch_keys))
+        self._recompute()
+
+    def _apply_live(self, views):
+        self._recompute()
+
+
+def index_card(card) -> rx.Component:
+    view = DashboardState.quotes[card["k"]]
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.text(card["name"], size="2", weight="bold"), live_dot(), align="center"),
+            rx.cond(
+                DashboardState.quotes.contains(card["k"]),
+                rx.vstack(
+                    flash_price(view, size="5", weight="bold", rupee=False),
+                    rx.text(
+                        view["c"],
+                        " (",
+                        view["cp"],
+                        ")",
+                        size="2",
+                        color=change_color(view["c"]),
+                        class_name="num",
+                    ),
+                    spacing="0",
+                ),
+                rx.spinner(),
+            ),
+            spacing="1",
+        ),
+        min_width="170px",
+        id="index-" + card["name"].replace(" ", "-"),
+    )
+
+
+def mini_list(title: str, rows, quotes=DashboardState.quotes, list_id: str = "") -> rx.Component:
+    return rx.card(
+        rx.text(title, weight="bold", size="3"),
+        rx.vstack(
+            rx.foreach(
+                rows,
+                lambda r: rx.hstack(
+                    rx.link(r["symbol"], href="/analysis/" + r["symbol"], weight="medium"),
+                    rx.spacer(),
+                    flash_price(quotes[r["k"]], size="2"),
+                    rx.text(
+                        quotes[r["k"]]["cp"],
+                        size="2",
+                        color=change_color(quotes[r["k"]]["c"]),
+                        class_name="num",
+                        min_width="64px",
+                        text_align="right",
+                    ),
+                    width="100%",
+                    key=r["k"],
+                ),
+            ),
+            spacing="1",
+            width="100%",
+            margin_top="8px",
+        ),
+        width="100%",
+        id=list_id,
+    )
+
+
+def breadth_card() -> rx.Component:
+    total = DashboardState.advances + DashboardState.declines + DashboardState.unchanged
+    return rx.card(
+        rx.text("Market breadth (NSE)", weight="bold", size="3"),
+        rx.hstack(
+            rx.badge("Advances ", DashboardState.advances, color_scheme="green", id="adv"),
+            rx.badge("Declines ", DashboardState.declines, color_scheme="red", id="dec"),
+            rx.badge("Unchanged ", DashboardState.unchanged, color_scheme="gray"),
+            wrap="wrap",
+            margin_y="8px",
+        ),
+        rx.cond(
+            total > 0,
+            rx.hstack(
+                rx.box(
+                    height="8px",
+                    background="var(--green-9)",
+                    width=(DashboardState.advances * 100 / total).to_string() + "%",
+                ),
+                rx.box(
+                    height="8px",
+                    background="var(--red-9)",
+                    width=(DashboardState.declines * 100 / total).to_string() + "%",
+                ),
+                spacing="0",
+                width="100%",
+                border_radius="4px",
+                overflow="hidden",
+                background="var(--gray-6)",
+            ),
+        ),
+        width="100%",
+    )
+
+
+def dashboard_page() -> rx.Component:
+    return page_layout(
+        "Dashboard",
+        rx.flex(
+            rx.foreach(DashboardState.cards, index_card), wrap="wrap", gap="12px", id="index-cards"
+        ),
+        rx.grid(
+            breadth_card(),
+            rx.cond(
+                AuthState.logged_in,
+                rx.cond(
+                    DashboardState.watch_rows.length() > 0,
+                    mini_list(
+                        DashboardState.watch_name,
+                        DashboardState.watch_rows,
+                        list_id="dash-watchlist",
+                    ),
+                    rx.card(
+                        rx.text("Your first watchlist is empty. "),
+                        rx.link("Add symbols", href="/watchlist"),
+                    ),
+                ),
+                rx.card(
+                    rx.link("Log in", href="/login"),
+                    rx.text(" to see your watchlist and portfolio here."),
+                ),
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            gap="12px",
+            margin_top="12px",
+            width="100%",
+        ),
+        rx.grid(
+            mini_list("Top gainers", DashboardState.gainers, list_id="dash-gainers"),
+            mini_list("Top losers", DashboardState.losers, list_id="dash-losers"),
+            mini_list("Most active", DashboardState.active, list_id="dash-active"),
+            columns=rx.breakpoints(initial="1", md="3"),
+            gap="12px",
+            margin_top="12px",
+            width="100%",
+        ),
+    )
+
+
+ON_LOAD = [AuthState.check_login, ShellState.load, DashboardState.load]

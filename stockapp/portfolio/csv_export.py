@@ -1,0 +1,97 @@
+"""CSV export of trades (re-importable, generic layout) and of a valued portfolio.
+
+Trade times are written in India time with their offset (2024-05-02T10:15:23+05:30): exact
+on re-import and readable to an Indian user. Prices and fees are written in plain decimal
+notation exactly as stored. Notes that a spreadsheet would run as a formula get a leading
+apostrophe, which the importer removes again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from stockapp.portfolio.csv_fields import safe_note
+from stockapp.portfolio.trades import IST, TradeIn
+from stockapp.portfolio.valuation import PortfolioValuation
+
+TRADE_COLUMNS = (
+    "date",
+    "symbol",
+    "market",
+    "side",
+    "quantity",
+    "price",
+    "fees",
+    "trade_id",
+    "note",
+)
+HOLDING_COLUMNS = (
+    "symbol",
+    "market",
+    "quantity",
+    "avg_cost",
+    "invested",
+    "current_price",
+    "prev_close",
+    "market_value",
+    "unrealized_pnl",
+    "unrealized_pct",
+    "day_pnl",
+    "realized_pnl",
+    "xirr_pct",
+    "first_bought",
+)
+TOTAL_LABEL = "TOTAL"
+
+
+def _plain(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def trades_to_csv(trades: Iterable[TradeIn]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(TRADE_COLUMNS)
+    for trade in trades:
+        writer.writerow(
+            (
+                trade.traded_at.astimezone(IST).isoformat(),
+                trade.symbol,
+                trade.market,
+                trade.side,
+                trade.quantity,
+                _plain(trade.price),
+                _plain(trade.fees),
+                trade.trade_id or "",
+                safe_note(trade.note),
+            )
+        )
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(IST).date().isoformat()
+    return str(value)
+
+
+def holdings_to_csv(valuation: PortfolioValuation) -> str:
+    """Open holdings rounded for people, then one TOTAL row; closed positions are left out
+    except through the TOTAL row's realized P&L."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HOLDING_COLUMNS)
+    for holding in valuation.holdings:
+        shown = holding.display()
+        writer.writerow([_cell(shown[column]) for column in HOLDING_COLUMNS])
+    totals = valuation.totals.display()
+    writer.writerow(
+        [TOTAL_LABEL if c == "symbol" else _cell(totals.get(c)) for c in HOLDING_COLUMNS]
+    )
+    return out.getvalue()

@@ -1,0 +1,119 @@
+"""Process-wide services (universe, provider, price hub, alert engine), started once per
+worker by the app's lifespan and shared by the API, /ws and the Reflex states."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from stockapp.market.hub import PriceHub
+from stockapp.market.instruments import Universe, load_universe
+from stockapp.market.providers.base import QuoteProvider
+from stockapp.settings import Settings, get_settings
+
+log = logging.getLogger("stockapp.runtime")
+
+
+def make_provider(settings: Settings, universe: Universe) -> QuoteProvider:
+    if settings.provider == "yahoo":
+        from stockapp.market.providers.yahoo import YahooProvider
+
+        return YahooProvider(universe)
+    from stockapp.market.providers.simulated import SimulatedExchange
+
+    return SimulatedExchange(
+        universe,
+        seed=settings.sim_seed,
+        tick_interval=settings.tick_interval,
+        hours=settings.market_hours,
+    )
+
+
+class Runtime:
+    """Holds the services; `start`/`stop` are idempotent and reference-counted so the
+    FastAPI app and the Reflex app can share one set within a process."""
+
+    def __init__(self) -> None:
+        self.settings: Settings = get_settings()
+        self.universe: Universe = load_universe()
+        self.provider: QuoteProvider | None = None
+        self.hub: PriceHub | None = None
+        self.extras: dict[str, Any] = {}
+        self._users = 0
+
+    @property
+    def started(self) -> bool:
+        return self.hub is not None
+
+    async def start(self) -> None:
+        self._users += 1
+        if self.hub is not None:
+            return
+        self.settings = get_settings()
+        self.provider = make_provider(self.settings, self.universe)
+        self.hub = PriceHub(
+            self.provider,
+            tick_interval=self.settings.tick_interval,
+            backend=await _make_backend(self.settings),
+        )
+        await self.hub.start()
+        for hook in _start_hooks:
+            await hook(self)
+        log.info("runtime started: provider=%s", self.provider.name)
+
+    async def stop(self) -> None:
+        self._users = max(0, self._users - 1)
+        if self._users or self.hub is None:
+            return
+        for hook in reversed(_stop_hooks):
+            try:
+                await hook(self)
+            except Exception:
+                log.exception("stop hook failed")
+        await self.hub.stop()
+        if self.provider is not None:
+            await self.provider.aclose()
+        self.hub = None
+        self.provider = None
+
+    def require_hub(self) -> PriceHub:
+        if self.hub is None:
+            raise RuntimeError("the price hub is not running")
+        return self.hub
+
+
+async def _make_backend(settings: Settings):
+    if settings.redis_url:
+        from stockapp.market.hub_redis import RedisBackend
+
+        return RedisBackend(settings.redis_url)
+    return None
+
+
+_start_hooks: list = []
+_stop_hooks: list = []
+
+
+def on_start(fn):
+    """Register an async hook run after the hub starts (alert engine, UI pusher, ...)."""
+    _start_hooks.append(fn)
+    return fn
+
+
+def on_stop(fn):
+    _stop_hooks.append(fn)
+    return fn
+
+
+runtime = Runtime()
+
+
+@asynccontextmanager
+async def runtime_lifespan(*_args: Any, **_kwargs: Any) -> AsyncIterator[None]:
+    await runtime.start()
+    try:
+        yield
+    finally:
+        await runtime.stop()

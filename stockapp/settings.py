@@ -1,0 +1,92 @@
+"""All configuration in one pydantic-settings object, read from STOCKAPP_* variables.
+
+In development the JWT secret is generated once and kept in a git-ignored file, so tokens
+survive restarts; with STOCKAPP_ENV=production the app refuses to start without a secret
+of at least 32 bytes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MIN_SECRET_BYTES = 32
+
+
+class InsecureSecretError(RuntimeError):
+    """Raised at start-up in production when the JWT secret is missing or weak."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STOCKAPP_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = f"sqlite:///{PROJECT_DIR / 'stockapp.db'}"
+    redis_url: str | None = None
+    provider: Literal["simulated", "yahoo"] = "simulated"
+    tick_interval: float = Field(1.0, gt=0.05, le=60)
+    sim_seed: int = 42
+    market_hours: Literal["always", "exchange"] = "always"
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://localhost:3000", "http://127.0.0.1:3000"]
+    )
+    jwt_secret: str | None = None
+    jwt_secret_file: Path = PROJECT_DIR / ".secrets" / "jwt_secret"
+    token_lifetime_minutes: int = Field(60 * 24, gt=0)
+    # /ws limits (spec/api.md)
+    ws_max_symbols: int = 200
+    ws_max_message_bytes: int = 4096
+    ws_rate_per_second: float = 20.0
+    ws_rate_burst: int = 40
+    ws_auth_timeout: float = 5.0
+    ws_idle_timeout: float = 120.0
+    ws_lag_ticks_before_close: int = 30
+    # login throttling
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 60
+    import_max_bytes: int = 5 * 1024 * 1024
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip().rstrip("/") for v in value.split(",") if v.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _check_secret(self) -> Settings:
+        weak = not self.jwt_secret or len(self.jwt_secret.encode()) < MIN_SECRET_BYTES
+        if self.env == "production" and weak:
+            raise InsecureSecretError(
+                "STOCKAPP_JWT_SECRET must be set to at least "
+                f"{MIN_SECRET_BYTES} bytes when STOCKAPP_ENV=production"
+            )
+        return self
+
+    def secret(self) -> str:
+        """The JWT signing key; in development, created once and kept on disk."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.jwt_secret_file
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Shared Reflex state: authentication and the live-quote mechanism."""

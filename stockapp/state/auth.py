@@ -1,0 +1,107 @@
+"""Log-in state: the JWT lives in the browser's localStorage so a reload keeps the user
+logged in; it is re-validated on every page load and whenever a state needs the user."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from stockapp.auth.accounts import AccountError, authenticate, register_user
+from stockapp.auth.tokens import InvalidToken, create_access_token, decode_access_token
+from stockapp.db.models import User
+from stockapp.db.session import get_engine, session_scope
+
+PUBLIC_ROUTES = {"/login", "/register"}
+
+
+class AuthState(rx.State):
+    token: str = rx.LocalStorage("", name="stockapp_token", sync=True)
+    username: str = ""
+    auth_error: str = ""
+    auth_busy: bool = False
+
+    @rx.var
+    def logged_in(self) -> bool:
+        return self.username != ""
+
+    def verified_user_id(self) -> int | None:
+        """The user id of a valid token, or None (expired, tampered, absent)."""
+        if not self.token:
+            return None
+        try:
+            return decode_access_token(self.token)
+        except InvalidToken:
+            return None
+
+    @rx.event
+    def check_login(self):
+        user_id = self.verified_user_id()
+        if user_id is None:
+            self.username = ""
+            if self.token:
+                self.token = ""
+            return
+        with Session(get_engine()) as session:
+            user = session.get(User, user_id)
+        if user is None:
+            self.username, self.token = "", ""
+        else:
+            self.username = user.username
+
+    @rx.event
+    def require_login(self):
+        """on_load guard for per-user pages."""
+        self.check_login()
+        if not self.logged_in:
+            return rx.redirect(f"/login?next={self.router.page.path}")
+
+    def _finish_login(self, user: User):
+        self.token, _ = create_access_token(user.id)
+        self.username = user.username
+        self.auth_error = ""
+        target = self.router.page.params.get("next") or "/"
+        if not str(target).startswith("/") or str(target).startswith("//"):
+            target = "/"
+        return rx.redirect(str(target))
+
+    @rx.event
+    def login(self, form: dict):
+        self.auth_busy = True
+        try:
+            with session_scope() as session:
+                user = authenticate(session, form.get("username", ""), form.get("password", ""))
+        except AccountError as exc:
+            self.auth_error = str(exc)
+            return
+        finally:
+            self.auth_busy = False
+        return self._finish_login(user)
+
+    @rx.event
+    def register(self, form: dict):
+        password = form.get("password", "")
+        if password != form.get("confirm", password):
+            self.auth_error = "Passwords do not match"
+            return
+        try:
+            with session_scope() as session:
+                user = register_user(session, form.get("username", ""), password)
+        except AccountError as exc:
+            self.auth_error = str(exc)
+            return
+        return self._finish_login(user)
+
+    @rx.event
+    def logout(self):
+        self.token = ""
+        self.username = ""
+        return rx.redirect("/login")
+
+    @rx.event
+    def clear_error(self):
+        self.auth_error = ""
+
+
+async def current_user_id(state: rx.State) -> int | None:
+    auth = await state.get_state(AuthState)
+    return auth.verified_user_id()

@@ -1,0 +1,184 @@
+"""Live quotes for Reflex sessions: the Python-side replacement for a `useWebSocket` hook.
+
+A page's state declares the instruments it shows by calling `live.track(self, keys)` from
+its `on_load`. The registry keeps one hub subscription per browser tab (client token) and,
+once per tick, pushes that tab's changed quotes into its states with a single
+`app.modify_state` (one coalesced update per session per tick). There is no loop per
+session: one listener on the hub drives every push, concurrently, so a session whose state
+is locked delays nobody else.
+
+Subscriptions follow the page: a tab that loads another page drops the previous page's
+instruments (shell states such as the index ticker are kept), and a tab whose socket
+disconnects releases everything. A reconnect re-runs `on_load`, which tracks again and
+shows the current prices at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
+
+from stockapp.market.hub import PriceHub, Subscription
+from stockapp.market.models import Key, Quote
+from stockapp.runtime import runtime
+from stockapp.state.views import QuoteView, key_str, view_cache
+
+log = logging.getLogger("stockapp.live")
+PUSH_CONCURRENCY = 256
+
+
+class LiveMixin(rx.State, mixin=True):
+    """Vars and hooks a live page state gets: `quotes` maps key strings to display rows."""
+
+    quotes: dict[str, dict[str, str]] = {}
+
+    def _apply_live(self, views: dict[str, QuoteView]) -> None:
+        """Called by the registry with this tick's changed rows; pages may override."""
+        self.quotes = {**self.quotes, **views}
+
+
+@dataclass(eq=False)
+class LiveSession:
+    token: str
+    sub: Subscription
+    route: str = ""
+    entries: dict[type[rx.State], frozenset[Key]] = field(default_factory=dict)
+    shell: set[type[rx.State]] = field(default_factory=set)
+    pushing: bool = False
+
+    def all_keys(self) -> set[Key]:
+        out: set[Key] = set()
+        for keys in self.entries.values():
+            out |= keys
+        return out
+
+
+def views_for(quotes: dict[Key, Quote]) -> dict[str, QuoteView]:
+    universe = runtime.universe
+    out = {}
+    for key, q in quotes.items():
+        inst = universe.get(*key)
+        out[key_str(key)] = view_cache.view(q, bool(inst and inst.is_index))
+    return out
+
+
+class LiveRegistry:
+    def __init__(self) -> None:
+        self.sessions: dict[str, LiveSession] = {}
+        self._app: Any = None
+        self._hub: PriceHub | None = None
+        self._unlisten: Any = None
+        self._sem = asyncio.Semaphore(PUSH_CONCURRENCY)
+        self.pushes = 0
+        self.push_errors = 0
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def attach(self, app: Any, hub: PriceHub) -> None:
+        self.detach()
+        self._app, self._hub = app, hub
+        self._unlisten = hub.add_listener(self._on_tick)
+        namespace = getattr(app, "event_namespace", None)
+        if namespace is not None and not getattr(namespace, "_stockapp_live", False):
+            original = namespace.on_disconnect
+
+            def on_disconnect(sid: str):
+                token = namespace.sid_to_token.get(sid)
+                if token:
+                    self.release(token)
+                return original(sid)
+
+            namespace.on_disconnect = on_disconnect
+            namespace._stockapp_live = True
+
+    def detach(self) -> None:
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        for token in list(self.sessions):
+            self.release(token)
+        self._hub = None
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self.sessions)
+
+    # -- tracking ------------------------------------------------------------------------
+    def track(
+        self, state: rx.State, keys: Iterable[Key], *, shell: bool = False
+    ) -> dict[str, QuoteView]:
+        """Declare what `state` shows; returns the current rows to set at once."""
+        hub = self._hub or runtime.hub
+        token = state.router.session.client_token
+        if hub is None or not token:
+            return {}
+        if self._hub is None:
+            self._hub = hub
+        cls = type(state)
+        keys = frozenset(keys)
+        route = state.router.page.path
+        session = self.sessions.get(token)
+        if session is None or session.sub.closed:
+            session = LiveSession(token=token, sub=hub.subscribe(label="ui"))
+            self.sessions[token] = session
+        if shell:
+            session.shell.add(cls)
+        elif route != session.route:
+            for other in [c for c in session.entries if c not in session.shell]:
+                del session.entries[other]
+            session.route = route
+        session.entries[cls] = keys
+        session.sub.set_keys(session.all_keys())
+        snapshot = {k: q for k in keys if (q := hub.latest(k)) is not None}
+        return views_for(snapshot)
+
+    def untrack(self, state: rx.State) -> None:
+        session = self.sessions.get(state.router.session.client_token)
+        if session is not None and session.entries.pop(type(state), None) is not None:
+            session.sub.set_keys(session.all_keys())
+
+    def release(self, token: str) -> None:
+        session = self.sessions.pop(token, None)
+        if session is not None:
+            session.sub.close()
+
+    # -- pushing -------------------------------------------------------------------------
+    async def _on_tick(self, _changed: dict[Key, Quote]) -> None:
+        tasks = []
+        for session in list(self.sessions.values()):
+            if session.pushing:
+                continue  # still busy with the last tick: its quotes stay conflated
+            batch = session.sub.get_nowait()
+            if batch:
+                session.pushing = True
+                tasks.append(self._push(session, batch))
+        if tasks:
+            await asyncio.gather(*tasks)
+
+    async def _push(self, session: LiveSession, batch: dict[Key, Quote]) -> None:
+        try:
+            if not session.entries:
+                return
+            async with self._sem:
+                views = views_for(batch)
+                token = BaseStateToken(ident=session.token, cls=next(iter(session.entries)))
+                async with self._app.modify_state(token) as root:
+                    for cls, keys in list(session.entries.items()):
+                        mine = {key_str(k): views[key_str(k)] for k in batch if k in keys}
+                        if mine:
+                            state = await root.get_state(cls)
+                            state._apply_live(mine)
+            self.pushes += 1
+        except Exception:
+            self.push_errors += 1
+            log.exception("live push failed for a session")
+        finally:
+            session.pushing = False
+
+
+live = LiveRegistry()

@@ -1,0 +1,65 @@
+"""State of the app shell shown on every page: index ticker, market status, search."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from stockapp.market.calendar import market_clock
+from stockapp.market.models import utcnow
+from stockapp.runtime import runtime
+from stockapp.state.live import LiveMixin, live
+from stockapp.state.views import key_str
+
+TICKER = ("NIFTY 50", "SENSEX", "NIFTY BANK", "NIFTY IT", "NIFTY NEXT 50", "NIFTY MIDCAP 100")
+STATUS_LABEL = {"open": "Open", "pre_open": "Pre-open", "closed": "Closed", "post_close": "Closed"}
+
+
+def ticker_keys() -> list[tuple[str, str]]:
+    out = []
+    for sym in TICKER:
+        for inst in runtime.universe.indices():
+            if inst.symbol == sym:
+                out.append(inst.key)
+    return out
+
+
+class ShellState(LiveMixin, rx.State):
+    ticker: list[dict[str, str]] = [{"k": key_str(k), "name": k[0]} for k in ticker_keys()]
+    market_status: str = ""
+    simulated: bool = True
+    search_query: str = ""
+    search_results: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        self.quotes = live.track(self, ticker_keys(), shell=True)
+        settings = runtime.settings
+        provider = runtime.provider
+        self.simulated = bool(provider.simulated) if provider else settings.provider == "simulated"
+        status = market_clock(utcnow()).status
+        if self.simulated and settings.market_hours == "always":
+            status = "open"
+        self.market_status = STATUS_LABEL.get(status, "Closed")
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search_query = value
+        q = value.strip()
+        if not q:
+            self.search_results = []
+            return
+        self.search_results = [
+            {"symbol": i.symbol, "name": i.name, "market": i.market, "sector": i.sector}
+            for i in runtime.universe.search(q, None, 8)
+        ]
+
+    @rx.event
+    def open_first(self, _form: dict | None = None):
+        if self.search_results:
+            return self.open_symbol(self.search_results[0]["symbol"])
+
+    @rx.event
+    def open_symbol(self, symbol: str):
+        self.search_query = ""
+        self.search_results = []
+        return rx.redirect(f"/analysis/{symbol}")
