@@ -5,6 +5,9 @@ day), then every day the simulator has finished, then today's bar from the live 
 Intraday bars come from the live minute store for today and from a deterministic bridge
 through the daily bar for earlier sessions. Generated history is cached per symbol the first
 time it is needed; live minute bars exist only for the current session.
+
+Daily and weekly bars are stamped with the day's 09:15 IST open in both clock modes, so their
+UTC date is the trading date (an IST-midnight stamp would fall on the previous UTC day).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import date, datetime
 
 import numpy as np
 
+from stockapp.market.calendar import session_bounds
 from stockapp.market.models import Bar
 from stockapp.market.sim_history import (
     OHLCV,
@@ -56,7 +60,8 @@ class HistoryArchive:
         if lay.n_eq <= col:
             return self._index_history(col)
         symbol = lay.history_symbol(col)
-        cached = self._generated.get(symbol)
+        cache_key = f"{lay.instruments[col].kind}:{symbol}"
+        cached = self._generated.get(cache_key)
         if cached is None:
             source = int(lay.mirror_source[col - lay.n_prim]) if col >= lay.n_prim else col
             inst = lay.instruments[source]
@@ -69,7 +74,7 @@ class HistoryArchive:
                 float(lay.adv[source]),
                 is_index=inst.is_index,
             )
-            self._generated[symbol] = cached
+            self._generated[cache_key] = cached
         return cached
 
     def _index_history(self, col: int) -> OHLCV:
@@ -132,7 +137,7 @@ class HistoryArchive:
             days, bars = [d for d in days if d > cutoff], bars.select(keep)
         if interval == "1wk":
             days, bars = weekly(days, bars)
-        times = [from_ms(self.market.sessions.window_ms(d)[0]) for d in days]
+        times = [session_bounds(d)[0] for d in days]
         return _until(to_bars(times, bars), end)
 
     def intraday_bars(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -64,7 +65,7 @@ def seeded_rng(seed: int, *parts: str | int) -> np.random.Generator:
     return np.random.default_rng(words)
 
 
-def rounder(is_index: bool):
+def rounder(is_index: bool) -> Callable[[FloatArray], FloatArray]:
     """Index levels go to 0.01; equity prices onto their tick grid."""
     if is_index:
         return lambda x: np.maximum(np.round(x, 2), 0.01)
@@ -164,17 +165,15 @@ def synthetic_minutes(
     spread = math.log(h) - math.log(lo)
     path = line + bridge * (0.8 * spread / max(float(np.ptp(bridge)), 1e-12))
     path = np.clip(path, math.log(lo), math.log(h))
-    if n >= 3:
-        inner = path[1:-1]
-        i_hi = int(np.argmax(inner)) + 1
-        i_lo = int(np.argmin(inner)) + 1
-        if i_hi != i_lo:
-            path[i_hi], path[i_lo] = math.log(h), math.log(lo)
     rnd = rounder(is_index)
     prices = np.clip(rnd(np.exp(path)), lo, h)
     prices[0], prices[-1] = o, c
-    if n >= 3 and i_hi != i_lo:
-        prices[i_hi], prices[i_lo] = h, lo
+    if n >= 3:
+        # pin the extremes so the minute bars reach exactly the day's high and low
+        i_hi = int(np.argmax(path[1:-1])) + 1
+        i_lo = int(np.argmin(path[1:-1])) + 1
+        if i_hi != i_lo:
+            prices[i_hi], prices[i_lo] = h, lo
     bo, bc = prices[:-1], prices[1:]
     wick = np.abs(rng.standard_normal((2, n))) * (0.15 * spread / math.sqrt(n))
     bh = np.minimum(rnd(np.maximum(bo, bc) * np.exp(wick[0])), h)

@@ -76,6 +76,13 @@ class LiveMarket:
         self.last_ms = 0
         self.window = (0, 0)
         self.minutes = MinuteStore(1, n)
+        # per-day state, set by _open_day
+        self.lower, self.upper = np.zeros(lay.n_eq), np.zeros(lay.n_eq)
+        self._log_band = (np.zeros(lay.n_prim), np.ones(lay.n_prim))
+        self._var_ms = np.zeros(lay.n_prim)
+        self._latent = np.zeros(lay.n_prim)
+        self._mirror_offset = np.zeros(lay.n_eq - lay.n_prim, dtype=np.int64)
+        self._adv_today = np.zeros(n)
 
     # -- time ------------------------------------------------------------------------------
 
@@ -196,7 +203,9 @@ class LiveMarket:
 
     def _apply(self, times: IntArray) -> None:
         lay = self.layout
-        dt = np.diff(times, prepend=self.last_ms).astype(np.float64)[:, None]
+        # time before the session opens (pre-open) carries no variance: the gap covered it
+        since = max(self.last_ms, self.window[0])
+        dt = np.diff(times, prepend=since).astype(np.float64)[:, None]
         var = self._var_ms[None, :] * dt
         x = self._evolve(self._latent[None, :], np.sqrt(var), var)
         self._latent = x[-1].copy()

@@ -77,14 +77,19 @@ def history_days(anchor: date) -> tuple[date, ...]:
     return tuple(cal.trading_days(start, anchor - timedelta(days=1)))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
+
+
 def to_ms(ts: datetime) -> int:
+    """Epoch milliseconds (exact integer arithmetic; naive times are read as UTC)."""
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
-    return int(ts.timestamp() * 1000)
+    return (ts - _EPOCH) // _ONE_MS
 
 
 def from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return _EPOCH + timedelta(milliseconds=int(ms))
 
 
 class SessionModel:

@@ -5,6 +5,7 @@ Pure domain code: no web framework or database imports; callers adapt it to stor
 
 from stockapp.portfolio.csv_export import holdings_to_csv, trades_to_csv
 from stockapp.portfolio.csv_io import MAX_BYTES, ImportError_, ParsedImport, parse_tradebook
+from stockapp.portfolio.dedupe import drop_duplicates, fingerprint
 from stockapp.portfolio.fifo import (
     Lot,
     OversellError,
@@ -41,6 +42,8 @@ __all__ = [
     "Trade",
     "TradeError",
     "TradeIn",
+    "drop_duplicates",
+    "fingerprint",
     "holdings_from_trades",
     "holdings_to_csv",
     "money",

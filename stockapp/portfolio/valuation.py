@@ -149,6 +149,8 @@ class PortfolioTotals:
 
 @dataclass(frozen=True, slots=True)
 class PortfolioValuation:
+    """The whole book at one moment; `totals` are exact sums over `holdings` and `closed`."""
+
     holdings: tuple[HoldingValuation, ...]  # open positions, by symbol then market
     closed: tuple[HoldingValuation, ...]  # fully sold positions (realized P&L only)
     totals: PortfolioTotals

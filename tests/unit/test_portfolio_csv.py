@@ -236,6 +236,11 @@ def test_empty_file(data: bytes) -> None:
     assert "empty" in rejected(data).message
 
 
+def test_blank_first_row_is_not_a_header() -> None:
+    err = rejected("\n" + GENERIC_HEADER + "2024-05-02,TCS,buy,1,3900\n")
+    assert err.row == 1 and "header" in err.message
+
+
 def test_header_only_file() -> None:
     err = rejected(GENERIC_HEADER + "\n,,,,\n", filename="mine.csv")
     assert err.row is None and "no trades" in err.message and "mine.csv" in err.message

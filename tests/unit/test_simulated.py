@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -159,7 +160,7 @@ async def test_day_rolls_over_at_ist_midnight(walked) -> None:
         seen = [s[key] for s in snaps if s[key].timestamp.astimezone(IST).day == 10]
         bars = await ex.history(key, "1d", "5d")
         yesterday, today = bars[-2], bars[-1]
-        assert yesterday.t == ist(2026, 3, 10, 0, 0)
+        assert yesterday.t == ist(2026, 3, 10, 9, 15)
         assert ex.quote(key).prev_close == yesterday.c
         assert yesterday.h >= max(q.current_price for q in seen)
         assert yesterday.l <= min(q.current_price for q in seen)
@@ -209,7 +210,7 @@ def test_volume_grows_within_a_day_with_more_trading_at_the_edges() -> None:
     ex, clock = make(ist(2026, 3, 10, 0, 0, 30))
     key = ("BIGCAP", NSE)
     volumes = [q[key].volume for q in walk(ex, clock, 1438, 60)]
-    assert all(b >= a for a, b in zip(volumes, volumes[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(volumes))
     assert volumes[-1] > 1_000_000  # a large cap trades millions of shares a day
     first_hours = volumes[143] - volumes[0]
     middle_hours = volumes[790] - volumes[647]
@@ -222,8 +223,7 @@ def test_same_seed_same_market_and_other_seed_different() -> None:
         ex, clock = make(ist(2026, 3, 10, 11, 0), seed=seed, tick=1.0)
         snaps = list(walk(ex, clock, 50, 7.5))
         return [
-            (k, q.current_price, q.high, q.low, q.volume, q.timestamp)
-            for k, q in snaps[-1].items()
+            (k, q.current_price, q.high, q.low, q.volume, q.timestamp) for k, q in snaps[-1].items()
         ]
 
     assert run(7) == run(7)
@@ -286,7 +286,9 @@ async def test_intraday_five_days_covers_previous_sessions_consistently() -> Non
         assert days == [b.t.astimezone(IST).date() for b in daily]
         assert consistent(bars)
         for day_bar in daily:
-            same = [b for b in bars if b.t.astimezone(IST).date() == day_bar.t.astimezone(IST).date()]
+            same = [
+                b for b in bars if b.t.astimezone(IST).date() == day_bar.t.astimezone(IST).date()
+            ]
             assert same[0].o == day_bar.o and same[-1].c == day_bar.c
             assert max(b.h for b in same) == day_bar.h and min(b.l for b in same) == day_bar.l
             open_, close = ist(2026, 1, 1, 9, 15).time(), ist(2026, 1, 1, 15, 30).time()
@@ -304,8 +306,13 @@ async def test_daily_history_five_years_ends_at_today() -> None:
         q = ex.quote(key)
         assert len(bars) > 1200
         assert consistent(bars)
-        assert all(a.t < b.t for a, b in zip(bars, bars[1:], strict=False))
-        assert (bars[-1].o, bars[-1].h, bars[-1].l, bars[-1].c) == (q.open, q.high, q.low, q.current_price)
+        assert all(a.t < b.t for a, b in itertools.pairwise(bars))
+        assert (bars[-1].o, bars[-1].h, bars[-1].l, bars[-1].c) == (
+            q.open,
+            q.high,
+            q.low,
+            q.current_price,
+        )
         assert bars[-2].c == q.prev_close
         assert all(is_trading_day(b.t.astimezone(IST).date()) for b in bars[:-1])
         if key[0] != "TESTIDX":
@@ -318,15 +325,19 @@ async def test_daily_history_five_years_ends_at_today() -> None:
         assert weeks[-1].c == q.current_price
 
 
-async def test_index_history_moves_with_its_members() -> None:
+async def test_index_history_is_its_members_weighted_history() -> None:
     ex, _ = make(ist(2026, 3, 10, 11, 0))
     index = await ex.history(("TESTIDX", NSE), "1d", "1y")
     members = [await ex.history((s, NSE), "1d", "1y") for s in MEMBERS]
-    for i in range(1, len(index)):
-        change = index[i].c / index[i - 1].c - 1
-        parts = [w * m[i - 1].c / m[-2].c for w, m in zip(WEIGHTS, members, strict=True)]
-        weighted = sum(w * m[i].c / m[-2].c for w, m in zip(WEIGHTS, members, strict=True))
-        assert abs(change - (weighted / sum(parts) - 1)) < 1e-5
+    base = index[-2].c  # the close the live index starts from
+    assert len({len(index), *map(len, members)}) == 1
+    for i, bar in enumerate(index):
+        # today's high and low are the index path's own extremes, not the members' sum
+        for field in ("o", "h", "l", "c") if i < len(index) - 1 else ("o", "c"):
+            weighted = sum(
+                w * getattr(m[i], field) / m[-2].c for w, m in zip(WEIGHTS, members, strict=True)
+            )
+            assert abs(getattr(bar, field) - base * weighted) <= 0.0051
 
 
 async def test_week52_high_low_match_the_one_year_history(walked) -> None:
@@ -341,8 +352,16 @@ async def test_week52_high_low_match_the_one_year_history(walked) -> None:
 
 @pytest.mark.parametrize(
     ("interval", "range_"),
-    [("1m", "1mo"), ("1m", "1y"), ("5m", "6mo"), ("1h", "5y"), ("1wk", "1d"), ("1d", "1d"),
-     ("2m", "1d"), ("1d", "10y")],
+    [
+        ("1m", "1mo"),
+        ("1m", "1y"),
+        ("5m", "6mo"),
+        ("1h", "5y"),
+        ("1wk", "1d"),
+        ("1d", "1d"),
+        ("2m", "1d"),
+        ("1d", "10y"),
+    ],
 )
 async def test_invalid_interval_range_combinations_raise(interval: str, range_: str) -> None:
     ex, _ = make(ist(2026, 3, 10, 11, 0))
@@ -398,7 +417,9 @@ async def test_exchange_mode_catches_up_over_skipped_days() -> None:
     assert days[-6:] == [date(2026, 1, 27), date(2026, 1, 28), date(2026, 1, 29),
                          date(2026, 1, 30), date(2026, 2, 2), date(2026, 2, 3)]  # fmt: skip
     assert consistent(bars)
-    assert all(b.c == a.o or b.o != a.c for a, b in zip(bars, bars[1:], strict=False))
+    for a, b in itertools.pairwise(bars):
+        lower, upper = price_band(a.c, UNIVERSE.get("EDGE1K").band_pct)
+        assert lower <= b.l <= b.h <= upper
     assert after[("EDGE1K", NSE)].prev_close == bars[-2].c
     assert before[("EDGE1K", NSE)].timestamp < after[("EDGE1K", NSE)].timestamp
 
@@ -460,3 +481,29 @@ def test_prices_are_exact_decimals() -> None:
     for snap in walk(ex, clock, 20, 1.0):
         for q in snap.values():
             assert Decimal(repr(q.current_price)).as_tuple().exponent >= -2
+
+
+async def test_history_can_end_in_the_past() -> None:
+    ex, _ = make(ist(2026, 3, 10, 14, 0), hours="exchange", tick=5.0)
+    key = ("EDGE5K", NSE)
+    full = await ex.history(key, "1d", "6mo")
+    end = ist(2026, 2, 27, 16, 0)
+    past = await ex.history(key, "1d", "1mo", end=end)
+    assert past[-1].t == ist(2026, 2, 27, 9, 15) and past[0].t > ist(2026, 1, 27, 16, 0)
+    assert past == [b for b in full if ist(2026, 1, 27, 16, 0) < b.t <= end]
+    midday = ist(2026, 3, 10, 11, 0)
+    morning = await ex.history(key, "1m", "1d", end=midday)
+    assert morning[0].t == ist(2026, 3, 10, 9, 15) and morning[-1].t == midday
+
+
+async def test_prices_do_not_depend_on_which_keys_are_asked_for() -> None:
+    a, clock_a = make(ist(2026, 3, 10, 11, 0, 0), tick=0.25)
+    b, clock_b = make(ist(2026, 3, 10, 11, 0, 0), tick=0.25)
+    for _ in range(40):
+        clock_a.advance(0.4)
+        clock_b.advance(0.4)
+        every = await a.fetch_quotes(ALL_KEYS)
+        one = await b.fetch_quotes([("EDGE1K", BSE)])
+        assert one.quotes[("EDGE1K", BSE)] == every.quotes[("EDGE1K", BSE)]
+    stamp = one.quotes[("EDGE1K", BSE)].timestamp
+    assert stamp == ist(2026, 3, 10, 11, 0, 16) and stamp.microsecond % 250_000 == 0
