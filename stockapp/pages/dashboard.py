@@ -184,7 +184,7 @@ def breadth_card() -> rx.Component:
     )
 
 
-def dashboard_page() -> rx.Component:
+def page() -> rx.Component:
     return page_layout(
         "Dashboard",
         rx.flex(

@@ -130,7 +130,7 @@ def movers_table(
     )
 
 
-def movers_page() -> rx.Component:
+def page() -> rx.Component:
     return page_layout(
         "Market Movers",
         rx.tabs.root(

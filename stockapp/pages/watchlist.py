@@ -404,7 +404,7 @@ def empty_state() -> rx.Component:
     )
 
 
-def watchlist_page() -> rx.Component:
+def page() -> rx.Component:
     return page_layout(
         "Watchlist",
         rx.vstack(
