@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from stockapp.api.frames import FrameCache, encode, frame_cache, price_update_frame
+from stockapp.api.frames import FrameCache, encode, frame_cache
 from stockapp.api.origins import origin_allowed
 from stockapp.auth.tokens import InvalidToken, decode_access_token
 from stockapp.market.hub import PriceHub, Subscription
@@ -172,22 +172,25 @@ class Connection:
                 "too_many_subscriptions",
                 f"At most {self.settings.ws_max_symbols} symbols per connection",
             )
-        if new:
-            self.sub.add(new)
-        if keys:
-            snapshot = await self.hub.quotes(keys)
-            texts = []
-            for key in keys:
-                texts.append(
-                    encode({"type": "subscription_confirmed", "symbol": key[0], "market": key[1]})
+        # Holding the send lock while subscribing keeps the writer from sending a price
+        # before its subscription_confirmed.
+        async with self.send_lock:
+            if new:
+                self.sub.add(new)
+            if keys:
+                snapshot = await self.hub.quotes(keys)
+                for key in keys:
+                    await self.ws.send_text(
+                        encode(
+                            {"type": "subscription_confirmed", "symbol": key[0], "market": key[1]}
+                        )
+                    )
+                    if key in snapshot:
+                        await self.ws.send_text(self.frames.frame(snapshot[key]))
+            for sym, market in unknown:
+                await self.ws.send_text(
+                    error_frame("unknown_symbol", f"Unknown symbol {sym[:40]!r} on {market}")
                 )
-                if key in snapshot:
-                    texts.append(price_update_frame(snapshot[key]))
-            await self.send_many(texts)
-        for sym, market in unknown:
-            await self.send_text(
-                error_frame("unknown_symbol", f"Unknown symbol {sym[:40]!r} on {market}")
-            )
 
     async def unsubscribe(self, msg: dict[str, Any]) -> None:
         keys = self._keys(msg)

@@ -24,7 +24,7 @@ from typing import Literal, TypeVar
 
 from stockapp.portfolio import csv_fields as cf
 from stockapp.portfolio.csv_export import holdings_to_csv, trades_to_csv
-from stockapp.portfolio.dedupe import drop_duplicates
+from stockapp.portfolio.dedupe import drop_duplicates_indexed
 from stockapp.portfolio.trades import IST, TradeError, TradeIn
 
 __all__ = [
@@ -89,6 +89,14 @@ class ParsedImport:
     format: Format
     rows: int  # non-blank data rows read
     skipped_duplicates: int
+    row_numbers: tuple[int, ...] = ()  # the file row of each of `trades`
+
+    def row_of(self, trade: TradeIn) -> int | None:
+        """The file row a trade of this import came from (None for any other trade)."""
+        for candidate, number in zip(self.trades, self.row_numbers, strict=False):
+            if candidate is trade:
+                return number
+        return None
 
 
 def _size(n: int) -> str:
@@ -262,6 +270,7 @@ def parse_tradebook(
     build = _zerodha_row if fmt == "zerodha" else _generic_row
     time_fields = ("trade_date", "order_execution_time") if fmt == "zerodha" else ("date", "date")
     parsed: list[TradeIn] = []
+    numbers: list[int] = []
     try:
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
@@ -274,9 +283,16 @@ def parse_tradebook(
             _check_future(number, time_fields, trade, precise, now)
             _check_known(number, trade, known)
             parsed.append(trade)
+            numbers.append(number)
     except csv.Error as exc:
         raise ImportError_(reader.line_num, None, f"malformed CSV: {exc}") from None
     if not parsed:
         raise ImportError_(None, None, f"{filename or 'The file'} has a header but no trades")
-    kept, skipped = drop_duplicates(parsed, existing_trade_ids)
-    return ParsedImport(trades=kept, format=fmt, rows=len(parsed), skipped_duplicates=skipped)
+    kept, skipped, positions = drop_duplicates_indexed(parsed, existing_trade_ids)
+    return ParsedImport(
+        trades=kept,
+        format=fmt,
+        rows=len(parsed),
+        skipped_duplicates=skipped,
+        row_numbers=tuple(numbers[i] for i in positions),
+    )

@@ -34,11 +34,21 @@ def drop_duplicates(
     trades: Iterable[TradeIn], existing_trade_ids: Collection[str] = ()
 ) -> tuple[list[TradeIn], int]:
     """New trades (each with a trade_id, fingerprinted if it had none) and the number skipped."""
+    kept, skipped, _ = drop_duplicates_indexed(trades, existing_trade_ids)
+    return kept, skipped
+
+
+def drop_duplicates_indexed(
+    trades: Iterable[TradeIn], existing_trade_ids: Collection[str] = ()
+) -> tuple[list[TradeIn], int, list[int]]:
+    """As drop_duplicates, plus each kept trade's position in the input, so a later check
+    (such as an oversell across the whole book) can name the file row it came from."""
     seen = set(existing_trade_ids)
     occurrences: dict[str, int] = {}
     kept: list[TradeIn] = []
+    positions: list[int] = []
     skipped = 0
-    for trade in trades:
+    for position, trade in enumerate(trades):
         trade_id = trade.trade_id
         if trade_id is None:
             plain = fingerprint(trade)
@@ -51,4 +61,5 @@ def drop_duplicates(
             continue
         seen.add(trade_id)
         kept.append(trade)
-    return kept, skipped
+        positions.append(position)
+    return kept, skipped, positions
