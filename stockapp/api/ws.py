@@ -22,7 +22,7 @@ from stockapp.api.frames import FrameCache, encode, frame_cache
 from stockapp.api.origins import origin_allowed
 from stockapp.auth.tokens import InvalidToken, decode_access_token
 from stockapp.market.hub import PriceHub, Subscription
-from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key
+from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key, Quote
 from stockapp.runtime import runtime
 from stockapp.settings import Settings
 
@@ -71,6 +71,7 @@ class Connection:
         self.bucket = TokenBucket(settings.ws_rate_per_second, settings.ws_rate_burst)
         self.strikes = 0
         self.closed = False
+        self.sent: dict[Key, Quote] = {}  # last quote sent per key: no repeats after a snapshot
 
     async def send_text(self, text: str) -> None:
         async with self.send_lock:
@@ -96,7 +97,14 @@ class Connection:
             batch = await self.sub.get()
             if not batch:
                 continue
-            texts = [self.frames.frame(q) for q in batch.values()]
+            sent = self.sent
+            texts = []
+            for key, q in batch.items():
+                if sent.get(key) is not q:
+                    sent[key] = q
+                    texts.append(self.frames.frame(q))
+            if not texts:
+                continue
             try:
                 await asyncio.wait_for(self.send_many(texts), timeout)
             except TimeoutError:
@@ -186,6 +194,7 @@ class Connection:
                         )
                     )
                     if key in snapshot:
+                        self.sent[key] = snapshot[key]
                         await self.ws.send_text(self.frames.frame(snapshot[key]))
             for sym, market in unknown:
                 await self.ws.send_text(
@@ -195,6 +204,8 @@ class Connection:
     async def unsubscribe(self, msg: dict[str, Any]) -> None:
         keys = self._keys(msg)
         self.sub.remove(keys)
+        for key in keys:
+            self.sent.pop(key, None)
         await self.send_many(
             [encode({"type": "unsubscribed", "symbol": s, "market": m}) for s, m in keys]
         )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
 import subprocess
 from pathlib import Path
 
@@ -17,15 +20,29 @@ def test_wscat_subscribe_receives_confirmation_and_price(api_server, client):
     token = register_and_login(client)[0]
     url = api_server.replace("http://", "ws://") + f"/ws?token={token}"
     node_bin = str(WSCAT.parent)
-    out = subprocess.run(
-        [str(WSCAT), "-c", url, "-x", json.dumps({"action": "subscribe", "symbol": "RELIANCE",
-                                                   "market": "india_nse"}), "-w", "3"],
-        capture_output=True, text=True, timeout=30,
-        env={"PATH": f"{node_bin}:/usr/bin:/bin"},
+    command = json.dumps({"action": "subscribe", "symbol": "RELIANCE", "market": "india_nse"})
+    # wscat is an interactive tool: give it a terminal, as a person would
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [str(WSCAT), "--no-color", "-c", url, "-x", command, "-w", "3"],
+        stdin=follower, stdout=follower, stderr=follower, close_fds=True,
+        env={"PATH": f"{node_bin}:/usr/bin:/bin", "TERM": "dumb"},
     )
-    lines = [ln.strip().lstrip("< ").strip() for ln in out.stdout.splitlines() if "{" in ln]
-    messages = [json.loads(ln[ln.index("{"):]) for ln in lines]
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(30)
+    os.close(leader)
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", b"".join(chunks).decode(errors="replace"))
+    messages = [json.loads(m) for m in re.findall(r"\{[^{}]*\}", text)]
     types = [m["type"] for m in messages]
-    assert "subscription_confirmed" in types, out.stdout + out.stderr
+    assert "subscription_confirmed" in types, text
     assert "price_update" in types
     assert types.index("subscription_confirmed") < types.index("price_update")
