@@ -22,7 +22,7 @@ def api_router() -> APIRouter:
     router.include_router(health.router)
     router.include_router(market.router)
     router.include_router(watchlists.router)
-    for name in ("portfolio", "alerts", "options", "screener"):
+    for name in ("portfolio", "alerts", "options", "screener", "recommendations"):
         module = _optional(name)
         if module is not None:
             router.include_router(module.router)

@@ -28,7 +28,8 @@ from stockapp.api.schemas import (
 )
 from stockapp.market import analytics
 from stockapp.market.calendar import market_clock
-from stockapp.market.indicators import compute_indicators, parse_indicator_spec, warmup_bars
+from stockapp.market.chart_series import history_with_warmup
+from stockapp.market.indicators import compute_indicators, parse_indicator_spec
 from stockapp.market.models import Bar, Instrument, iso_ms, utcnow
 from stockapp.market.providers.base import INTERVALS, RANGES
 from stockapp.market.ticksize import tick_size
@@ -36,8 +37,6 @@ from stockapp.runtime import runtime
 
 router = APIRouter(tags=["market"])
 MAX_SYMBOLS_PER_QUOTE_CALL = 200
-# for indicator warm-up: the longest range each interval can be served for
-LONGEST_RANGE = {"1m": "5d", "5m": "5d", "15m": "5d", "1h": "1mo", "1d": "5y", "1wk": "5y"}
 
 
 def _fundamentals(inst: Instrument, price: float) -> tuple[float | None, float | None]:
@@ -169,15 +168,16 @@ async def indicators(
         specs = parse_indicator_spec(names)
     except ValueError as exc:
         raise HTTPException(422, detail=str(exc)) from exc
-    visible = await _history(inst, interval, range)
+    _check_interval_range(interval, range)
+    provider = runtime.provider
+    if provider is None:
+        raise HTTPException(503, detail="Market data provider not running")
+    try:
+        lead, visible = await history_with_warmup(provider, inst.key, interval, range, specs)
+    except ValueError as exc:
+        raise HTTPException(422, detail=str(exc)) from exc
     if not visible:
         return {"t": []}
-    longest = LONGEST_RANGE[interval]
-    full = await _history(inst, interval, longest) if longest != range else visible
-    start = visible[0].t
-    lead = [b for b in full if b.t < start]
-    need = warmup_bars(specs)
-    lead = lead[-need:] if need else []
     series = compute_indicators([*lead, *visible], specs, warmup=len(lead))
     return {"t": [iso_ms(b.t) for b in visible], **series}
 

@@ -118,6 +118,7 @@ def describe(rule: AlertRule, quote: Quote, is_index: bool = False) -> str:
         return number(value) if is_index else inr(value)
 
     now = money(quote.current_price)
+    change = pct(quote.change_percent)
     sym = rule.symbol
     match rule.condition:
         case "price_above":
@@ -125,12 +126,9 @@ def describe(rule: AlertRule, quote: Quote, is_index: bool = False) -> str:
         case "price_below":
             return f"{sym} fell below {money(rule.value)} (now {now})"
         case "change_pct_above":
-            return f"{sym} is up more than {pct(rule.value)} today ({pct(quote.change_percent)}, {now})"
+            return f"{sym} day change rose above {pct(rule.value)} (now {change}, {now})"
         case "change_pct_below":
-            return (
-                f"{sym} is down more than {pct(rule.value)} today "
-                f"({pct(quote.change_percent)}, {now})"
-            )
+            return f"{sym} day change fell below {pct(rule.value)} (now {change}, {now})"
         case "week52_high_cross":
             return f"{sym} hit a new 52-week high (now {now})"
         case _:

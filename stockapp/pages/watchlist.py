@@ -190,10 +190,14 @@ class WatchlistState(LiveMixin, rx.State):
             await self._refresh(self.active_id)
 
     @rx.event
-    async def add_first(self, _form: dict):
-        if self.add_results:
-            first = self.add_results[0]
-            await self.add_symbol(first["symbol"], first["market"])
+    async def add_first(self, form: dict):
+        """Enter adds the best match of what was typed (not of a possibly stale list)."""
+        query = str(form.get("symbol") or self.add_query).strip()
+        found = runtime.universe.search(query, None, 1) if query else []
+        if not found:
+            self.error = f"No instrument matches {query!r}" if query else ""
+            return
+        await self.add_symbol(found[0].symbol, found[0].market)
 
     @rx.event
     async def remove_symbol(self, row: str):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import reflex as rx
+from prometheus_client import Counter, Gauge
 from reflex.istate.manager.token import BaseStateToken
 
 from stockapp.market.hub import PriceHub, Subscription
@@ -31,6 +32,9 @@ from stockapp.state.views import QuoteView, key_str, view_cache
 
 log = logging.getLogger("stockapp.live")
 PUSH_CONCURRENCY = 256
+UI_SESSIONS = Gauge("stockapp_ui_sessions", "Browser tabs holding live subscriptions")
+UI_PUSHES = Counter("stockapp_ui_pushes_total", "Coalesced live updates pushed into sessions")
+UI_PUSH_ERRORS = Counter("stockapp_ui_push_errors_total", "Live pushes that failed")
 
 
 class LiveMixin(rx.State, mixin=True):
@@ -126,6 +130,7 @@ class LiveRegistry:
         if session is None or session.sub.closed:
             session = LiveSession(token=token, sub=hub.subscribe(label="ui"))
             self.sessions[token] = session
+            UI_SESSIONS.set(len(self.sessions))
         if shell:
             session.shell.add(cls)
         elif route != session.route:
@@ -146,6 +151,7 @@ class LiveRegistry:
         session = self.sessions.pop(token, None)
         if session is not None:
             session.sub.close()
+            UI_SESSIONS.set(len(self.sessions))
 
     # -- pushing -------------------------------------------------------------------------
     async def _on_tick(self, _changed: dict[Key, Quote]) -> None:
@@ -174,8 +180,10 @@ class LiveRegistry:
                             state = await root.get_state(cls)
                             state._apply_live(mine)
             self.pushes += 1
+            UI_PUSHES.inc()
         except Exception:
             self.push_errors += 1
+            UI_PUSH_ERRORS.inc()
             log.exception("live push failed for a session")
         finally:
             session.pushing = False

@@ -54,9 +54,11 @@ class ShellState(LiveMixin, rx.State):
         ]
 
     @rx.event
-    def open_first(self, _form: dict | None = None):
-        if self.search_results:
-            return self.open_symbol(self.search_results[0]["symbol"])
+    def open_first(self, form: dict | None = None):
+        query = str((form or {}).get("q") or self.search_query).strip()
+        found = runtime.universe.search(query, None, 1) if query else []
+        if found:
+            return self.open_symbol(found[0].symbol)
 
     @rx.event
     def open_symbol(self, symbol: str):

@@ -1,0 +1,1 @@
+"""Price alerts: persistence (store), per-process evaluation (engine), delivery (webhook)."""

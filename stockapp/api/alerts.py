@@ -1,0 +1,150 @@
+"""Price alerts: CRUD, the fired-events feed and the user's webhook."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from stockapp.alerts import store
+from stockapp.alerts.engine import alert_engine
+from stockapp.api.deps import CurrentUser, UniverseDep
+from stockapp.db.session import session_scope
+from stockapp.market.alerts import CONDITIONS, InvalidRule
+from stockapp.market.models import DEFAULT_MARKET, MARKETS
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+T = TypeVar("T")
+
+
+class AlertIn(BaseModel):
+    symbol: str = Field(min_length=1, max_length=32)
+    market: str = DEFAULT_MARKET
+    condition: str = Field(description=" | ".join(CONDITIONS))
+    value: float = Field(
+        0.0, description="Price in INR, or day change in percent; ignored for 52-week alerts"
+    )
+    repeat: bool = False
+
+
+class AlertOut(BaseModel):
+    id: int
+    symbol: str
+    market: str
+    condition: str
+    value: float
+    repeat: bool
+    active: bool
+    armed: bool
+    last_triggered_at: str | None
+    created_at: str
+
+
+class EventOut(BaseModel):
+    id: int
+    alert_id: int
+    symbol: str
+    market: str
+    condition: str
+    value: float
+    price: float
+    message: str
+    webhook_status: str | None
+    triggered_at: str
+
+
+class WebhookIn(BaseModel):
+    webhook_url: str | None = Field(None, max_length=store.MAX_WEBHOOK_LENGTH)
+
+
+class WebhookOut(BaseModel):
+    webhook_url: str | None
+
+
+async def _db(fn: Callable[[Session], T]) -> T:
+    def run() -> T:
+        with session_scope() as session:
+            return fn(session)
+
+    try:
+        return await run_in_threadpool(run)
+    except store.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+    except ValueError as exc:  # InvalidRule included
+        raise HTTPException(422, detail=str(exc)) from exc
+
+
+def _event_out(e: store.EventData) -> EventOut:
+    data = e.as_dict()
+    data.pop("user_id")
+    return EventOut(**data)
+
+
+@router.get("", response_model=list[AlertOut])
+async def list_alerts(user: CurrentUser) -> list[AlertOut]:
+    rows = await _db(lambda s: store.list_alerts(s, user.id))
+    return [AlertOut(**a.as_dict()) for a in rows]
+
+
+@router.post("", response_model=AlertOut, status_code=status.HTTP_201_CREATED)
+async def create_alert(body: AlertIn, user: CurrentUser, universe: UniverseDep) -> AlertOut:
+    symbol = body.symbol.strip().upper()
+    market = body.market or DEFAULT_MARKET
+    if market not in MARKETS:
+        raise HTTPException(422, detail=f"Unknown market {market!r}")
+    if universe.get(symbol, market) is None:
+        raise HTTPException(422, detail=f"Unknown symbol {symbol!r} on {market}")
+    if body.condition not in CONDITIONS:
+        raise HTTPException(
+            422, detail=f"Unknown condition {body.condition!r}; use one of {', '.join(CONDITIONS)}"
+        )
+    if not math.isfinite(body.value):
+        raise HTTPException(422, detail="value must be a finite number")
+    try:
+        data = await _db(
+            lambda s: store.create_alert(
+                s, user.id, symbol, market, body.condition, body.value, body.repeat
+            )
+        )
+    except InvalidRule as exc:
+        raise HTTPException(422, detail=str(exc)) from exc
+    alert_engine.alert_created(data, user.id)
+    return AlertOut(**data.as_dict())
+
+
+@router.get("/events", response_model=list[EventOut])
+async def list_events(
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=store.EVENTS_LIMIT)] = 100,
+) -> list[EventOut]:
+    rows = await _db(lambda s: store.list_events(s, user.id, limit))
+    return [_event_out(e) for e in rows]
+
+
+@router.get("/webhook", response_model=WebhookOut)
+async def get_webhook(user: CurrentUser) -> WebhookOut:
+    return WebhookOut(webhook_url=await _db(lambda s: store.get_webhook(s, user.id)))
+
+
+@router.put("/webhook", response_model=WebhookOut)
+async def set_webhook(body: WebhookIn, user: CurrentUser) -> WebhookOut:
+    url = await _db(lambda s: store.set_webhook(s, user.id, body.webhook_url))
+    return WebhookOut(webhook_url=url)
+
+
+@router.get("/{alert_id}", response_model=AlertOut)
+async def get_alert(alert_id: int, user: CurrentUser) -> AlertOut:
+    data = await _db(lambda s: store.get_alert(s, user.id, alert_id))
+    return AlertOut(**data.as_dict())
+
+
+@router.delete("/{alert_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_alert(alert_id: int, user: CurrentUser) -> Response:
+    await _db(lambda s: store.delete_alert(s, user.id, alert_id))
+    alert_engine.alert_deleted(alert_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

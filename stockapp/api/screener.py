@@ -1,0 +1,219 @@
+"""Stock screener over live quotes, and each user's saved screens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from stockapp.api.deps import CurrentUser, HubDep, MarketDep, UniverseDep
+from stockapp.db import screens as saved
+from stockapp.db.session import session_scope
+from stockapp.market.hub import PriceHub
+from stockapp.market.instruments import Universe
+from stockapp.market.models import iso_ms
+from stockapp.market.screen_data import shared_screen_data
+from stockapp.market.screen_query import (
+    CRORE,
+    MAX_LIMIT,
+    ScreenParamError,
+    criteria_from_params,
+)
+from stockapp.market.screener import ScreenCriteria, ScreenRow, apply_screen, criteria_from_dict
+from stockapp.runtime import runtime
+
+router = APIRouter(tags=["screener"])
+T = TypeVar("T")
+Num = Annotated[float | None, Query()]
+
+
+class ScreenResultOut(BaseModel):
+    symbol: str
+    name: str
+    sector: str
+    price: float | None
+    change_pct: float | None
+    volume: float | None
+    avg_volume_20d: float | None
+    volume_ratio: float | None
+    rsi14: float | None
+    pct_from_52w_high: float | None
+    pct_from_52w_low: float | None
+    market_cap: float | None
+    market_cap_cr: float | None
+    pe: float | None
+
+
+class ScreenerOut(BaseModel):
+    market: str
+    count: int = Field(description="results returned")
+    total: int = Field(description="instruments matching before `limit`")
+    results: list[ScreenResultOut]
+
+
+class ScreenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    criteria: dict[str, Any] = Field(
+        default_factory=dict,
+        description="ScreenCriteria fields, e.g. {'rsi_max': 30, 'sectors': ['Healthcare']}",
+    )
+
+
+class ScreenOut(BaseModel):
+    id: int
+    name: str
+    criteria: dict[str, Any]
+    created_at: str
+
+
+def _r(value: float | None, places: int = 2) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def _result(row: ScreenRow) -> ScreenResultOut:
+    cap = row.market_cap
+    return ScreenResultOut(
+        symbol=row.symbol,
+        name=row.name,
+        sector=row.sector,
+        price=row.price,
+        change_pct=row.change_pct,
+        volume=row.volume,
+        avg_volume_20d=_r(row.avg_volume_20d, 0),
+        volume_ratio=_r(row.volume_ratio),
+        rsi14=_r(row.rsi14),
+        pct_from_52w_high=_r(row.pct_from_52w_high),
+        pct_from_52w_low=_r(row.pct_from_52w_low),
+        market_cap=_r(cap),
+        market_cap_cr=_r(cap / CRORE) if cap is not None else None,
+        pe=_r(row.pe),
+    )
+
+
+async def run_screen(
+    criteria: ScreenCriteria, market: str, hub: PriceHub, universe: Universe
+) -> ScreenerOut:
+    provider = runtime.provider
+    if provider is None:
+        raise HTTPException(503, detail="Market data provider not running")
+    data = shared_screen_data(provider, universe, market)
+    await data.ensure()
+    quotes = await hub.quotes([i.key for i in universe.equities(market)])
+    limit = criteria.limit
+    matched = apply_screen(data.rows(quotes), replace(criteria, limit=None))
+    shown = matched[:limit] if limit else matched
+    return ScreenerOut(
+        market=market, count=len(shown), total=len(matched), results=[_result(r) for r in shown]
+    )
+
+
+@router.get("/screener", response_model=ScreenerOut)
+async def screener(
+    hub: HubDep,
+    universe: UniverseDep,
+    market: MarketDep,
+    sector: Annotated[list[str], Query(description="repeat or comma-separate")] = [],  # noqa: B006
+    price_min: Num = None,
+    price_max: Num = None,
+    change_min: Num = None,
+    change_max: Num = None,
+    volume_ratio_min: Num = None,
+    rsi_min: Num = None,
+    rsi_max: Num = None,
+    near_high_pct: Num = None,
+    near_low_pct: Num = None,
+    mcap_min_cr: Num = None,
+    mcap_max_cr: Num = None,
+    pe_min: Num = None,
+    pe_max: Num = None,
+    sort: Annotated[str | None, Query(description="a result field, e.g. change_pct")] = None,
+    desc: bool = False,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
+) -> ScreenerOut:
+    """Equities matching every given filter, live. Market cap bounds are in crore;
+    `near_high_pct=5` keeps stocks within 5 % below their 52-week high."""
+    values = {
+        "price_min": price_min,
+        "price_max": price_max,
+        "change_min": change_min,
+        "change_max": change_max,
+        "volume_ratio_min": volume_ratio_min,
+        "rsi_min": rsi_min,
+        "rsi_max": rsi_max,
+        "near_high_pct": near_high_pct,
+        "near_low_pct": near_low_pct,
+        "mcap_min_cr": mcap_min_cr,
+        "mcap_max_cr": mcap_max_cr,
+        "pe_min": pe_min,
+        "pe_max": pe_max,
+    }
+    known = {i.sector for i in universe.equities(market) if i.sector}
+    try:
+        criteria = criteria_from_params(
+            values, sectors=sector, known_sectors=known, sort=sort, descending=desc, limit=limit
+        )
+    except ScreenParamError as exc:
+        raise HTTPException(422, detail=str(exc)) from exc
+    return await run_screen(criteria, market, hub, universe)
+
+
+# -- saved screens ----------------------------------------------------------------------
+
+
+async def _db(fn: Callable[[Session], T]) -> T:
+    def run() -> T:
+        with session_scope() as session:
+            return fn(session)
+
+    try:
+        return await run_in_threadpool(run)
+    except saved.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+    except saved.Conflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(422, detail=str(exc)) from exc
+
+
+def _screen_out(s: saved.SavedScreen) -> ScreenOut:
+    return ScreenOut(id=s.id, name=s.name, criteria=s.criteria, created_at=iso_ms(s.created_at))
+
+
+@router.get("/screens", response_model=list[ScreenOut])
+async def list_screens(user: CurrentUser) -> list[ScreenOut]:
+    return [_screen_out(s) for s in await _db(lambda db: saved.list_screens(db, user.id))]
+
+
+@router.post("/screens", response_model=ScreenOut, status_code=status.HTTP_201_CREATED)
+async def create_screen(body: ScreenIn, user: CurrentUser) -> ScreenOut:
+    try:
+        criteria = criteria_from_dict(body.criteria)
+    except (ValueError, TypeError) as exc:
+        raise HTTPException(422, detail=str(exc)) from exc
+    data = await _db(lambda db: saved.create_screen(db, user.id, body.name, criteria))
+    return _screen_out(data)
+
+
+@router.get("/screens/{screen_id}", response_model=ScreenOut)
+async def get_screen(screen_id: int, user: CurrentUser) -> ScreenOut:
+    return _screen_out(await _db(lambda db: saved.get_screen(db, user.id, screen_id)))
+
+
+@router.get("/screens/{screen_id}/results", response_model=ScreenerOut)
+async def screen_results(
+    screen_id: int, user: CurrentUser, hub: HubDep, universe: UniverseDep, market: MarketDep
+) -> ScreenerOut:
+    """Run a saved screen against the live market."""
+    data = await _db(lambda db: saved.get_screen(db, user.id, screen_id))
+    return await run_screen(data.to_criteria(), market, hub, universe)
+
+
+@router.delete("/screens/{screen_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_screen(screen_id: int, user: CurrentUser) -> Response:
+    await _db(lambda db: saved.delete_screen(db, user.id, screen_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

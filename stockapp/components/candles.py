@@ -1,0 +1,196 @@
+"""A candlestick chart on TradingView's open-source `lightweight-charts`.
+
+The library is imperative (create a chart, add series, push data), so a small React wrapper
+is emitted as page-level code: one chart per mount, `setData` when the bar list changes (a
+new timeframe), `series.update` when only `last_bar` changes (a live tick moves the forming
+candle without redrawing anything else). Indicator overlays and lower panes are rebuilt only
+when their lists change.
+
+The wrapper's container exposes what it drew as data attributes (`data-bars`,
+`data-last-close`, `data-last-time`), which keeps the canvas testable from a browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_components_core.core.cond import color_mode_cond
+
+LIGHTWEIGHT_CHARTS = "lightweight-charts@5.2.1"
+UP_COLOR = "#16a34a"
+DOWN_COLOR = "#dc2626"
+UP_VOLUME = "rgba(22, 163, 74, 0.35)"
+DOWN_VOLUME = "rgba(220, 38, 38, 0.35)"
+
+_WRAPPER_JS = """
+function stockCandlesMark(box, api, close) {
+  if (!box || !api) return;
+  box.dataset.bars = String(api.count);
+  box.dataset.lastTime = api.lastTime === null ? "" : String(api.lastTime);
+  box.dataset.lastClose = close === null || close === undefined ? "" : String(close);
+}
+
+function stockCandlesTheme(dark) {
+  const grid = dark ? "rgba(255, 255, 255, 0.06)" : "rgba(0, 0, 0, 0.06)";
+  return {
+    layout: {
+      background: { type: ColorType.Solid, color: "transparent" },
+      textColor: dark ? "#d4d4d8" : "#3f3f46",
+      panes: { separatorColor: dark ? "#3f3f46" : "#e4e4e7" },
+    },
+    grid: { vertLines: { color: grid }, horzLines: { color: grid } },
+  };
+}
+
+function StockCandles(props) {
+  const { bars, volume, overlays, panes, lastBar, dark, upColor, downColor } = props;
+  const boxRef = useRef(null);
+  const apiRef = useRef(null);
+  const paneCount = (panes || []).length;
+
+  useEffect(() => {
+    const chart = createChart(boxRef.current, {
+      autoSize: true,
+      crosshair: { mode: CrosshairMode.Normal },
+      rightPriceScale: { borderVisible: false },
+      timeScale: { borderVisible: false, timeVisible: true, secondsVisible: false },
+      ...stockCandlesTheme(dark),
+    });
+    const candles = chart.addSeries(CandlestickSeries, {
+      upColor: upColor, downColor: downColor, wickUpColor: upColor, wickDownColor: downColor,
+      borderVisible: false,
+    });
+    const vol = chart.addSeries(HistogramSeries, {
+      priceScaleId: "volume", priceFormat: { type: "volume" },
+      lastValueVisible: false, priceLineVisible: false,
+    });
+    vol.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+    apiRef.current = { chart, candles, vol, extra: [], count: 0, lastTime: null };
+    boxRef.current.dataset.ready = "1";
+    return () => { apiRef.current = null; chart.remove(); };
+  }, []);
+
+  useEffect(() => {
+    const api = apiRef.current;
+    if (api) api.chart.applyOptions(stockCandlesTheme(dark));
+  }, [dark]);
+
+  useEffect(() => {
+    const api = apiRef.current;
+    if (!api) return;
+    const data = bars || [];
+    api.candles.setData(data);
+    api.vol.setData(volume || []);
+    api.count = data.length;
+    api.lastTime = data.length ? data[data.length - 1].time : null;
+    stockCandlesMark(boxRef.current, api, data.length ? data[data.length - 1].close : null);
+    api.chart.timeScale().fitContent();
+  }, [bars, volume]);
+
+  useEffect(() => {
+    const api = apiRef.current;
+    if (!api) return;
+    for (const series of api.extra) api.chart.removeSeries(series);
+    api.extra = [];
+    for (let i = api.chart.panes().length - 1; i > 0; i--) api.chart.removePane(i);
+    for (const line of overlays || []) {
+      const series = api.chart.addSeries(LineSeries, {
+        color: line.color, lineWidth: 1, title: line.name, priceLineVisible: false,
+        lastValueVisible: false, crosshairMarkerVisible: false,
+      });
+      series.setData(line.data);
+      api.extra.push(series);
+    }
+    (panes || []).forEach((pane, index) => {
+      for (const line of pane.series) {
+        const kind = line.kind === "histogram" ? HistogramSeries : LineSeries;
+        const series = api.chart.addSeries(kind, {
+          color: line.color, lineWidth: 1, title: line.name, priceLineVisible: false,
+          lastValueVisible: true, crosshairMarkerVisible: false,
+        }, index + 1);
+        series.setData(line.data);
+        api.extra.push(series);
+      }
+    });
+    const all = api.chart.panes();
+    all.forEach((pane, index) => pane.setStretchFactor(index === 0 ? 3 : 1));
+  }, [overlays, panes]);
+
+  useEffect(() => {
+    const api = apiRef.current;
+    if (!api || !lastBar || lastBar.time === undefined || lastBar.time === null) return;
+    if (api.lastTime !== null && lastBar.time < api.lastTime) return;
+    const { time, open, high, low, close } = lastBar;
+    api.candles.update({ time, open, high, low, close });
+    if (lastBar.volume !== undefined && lastBar.volume !== null) {
+      const color = close >= open ? props.upVolume : props.downVolume;
+      api.vol.update({ time, value: lastBar.volume, color });
+    }
+    if (api.lastTime === null || time > api.lastTime) {
+      api.count += 1;
+      api.lastTime = time;
+    }
+    stockCandlesMark(boxRef.current, api, close);
+  }, [lastBar]);
+
+  return createElement("div", {
+    id: props.id,
+    ref: boxRef,
+    className: props.className,
+    style: { width: "100%", height: `${props.height + paneCount * props.paneHeight}px` },
+  });
+}
+"""
+
+
+class CandleChart(rx.Component):
+    """`bars`: [{time, open, high, low, close}] ascending by unique time; `volume`:
+    [{time, value, color}]; `overlays`: [{name, color, data: [{time, value}]}] drawn over the
+    candles; `panes`: [{name, series: [{name, kind: line|histogram, color, data}]}], one
+    lower pane each; `last_bar`: {time, open, high, low, close, volume}, the forming bar."""
+
+    tag = "StockCandles"
+
+    bars: rx.Var[list[dict[str, Any]]]
+    volume: rx.Var[list[dict[str, Any]]]
+    overlays: rx.Var[list[dict[str, Any]]]
+    panes: rx.Var[list[dict[str, Any]]]
+    last_bar: rx.Var[dict[str, Any]]
+    dark: rx.Var[bool]
+    height: rx.Var[int]
+    pane_height: rx.Var[int]
+    up_color: rx.Var[str]
+    down_color: rx.Var[str]
+    up_volume: rx.Var[str]
+    down_volume: rx.Var[str]
+
+    def add_imports(self) -> dict[str, Any]:
+        return {
+            LIGHTWEIGHT_CHARTS: [
+                "createChart",
+                "CandlestickSeries",
+                "HistogramSeries",
+                "LineSeries",
+                "ColorType",
+                "CrosshairMode",
+            ],
+            "react": ["createElement", "useEffect", "useRef"],
+        }
+
+    def add_custom_code(self) -> list[str]:
+        return [_WRAPPER_JS]
+
+    @classmethod
+    def create(cls, *children: rx.Component, **props: Any) -> rx.Component:
+        props.setdefault("dark", color_mode_cond(light=False, dark=True))
+        props.setdefault("height", 420)
+        props.setdefault("pane_height", 140)
+        props.setdefault("up_color", UP_COLOR)
+        props.setdefault("down_color", DOWN_COLOR)
+        props.setdefault("up_volume", UP_VOLUME)
+        props.setdefault("down_volume", DOWN_VOLUME)
+        return super().create(*children, **props)
+
+
+candle_chart = CandleChart.create

@@ -1,0 +1,261 @@
+"""Trade persistence, shared by the REST API and the Portfolio page.
+
+Every change is checked against the owner's whole history of the instruments it touches
+(FIFO replay), so the stored book can never hold a sell of shares that were not held at
+that moment. Every function takes the owner's id and answers `NotFound` for another user's
+trades, so no caller can reach them by guessing ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from stockapp.db.models import Trade as TradeRow
+from stockapp.db.models import User
+from stockapp.market.models import Key
+from stockapp.portfolio import (
+    ImportError_,
+    OversellError,
+    ParsedImport,
+    Trade,
+    TradeIn,
+    fingerprint,
+    holdings_from_trades,
+    parse_tradebook,
+    validate_deletion,
+    validate_new_trade,
+)
+
+PRICE_STEP = Decimal("0.0001")  # the scale of the Numeric money columns
+INSERT_CHUNK = 2000
+
+
+class NotFound(LookupError):
+    """No trade with that id belongs to the user."""
+
+
+class BookError(ValueError):
+    """A change that would leave a sell short of shares at its time."""
+
+
+class DuplicateTrade(ValueError):
+    """A broker trade id the user already has."""
+
+
+def _to_domain(row: TradeRow) -> Trade:
+    return Trade(
+        id=row.id,
+        symbol=row.symbol,
+        market=row.market,
+        side=row.side,
+        quantity=int(row.quantity),
+        price=Decimal(row.price),
+        fees=Decimal(row.fees),
+        traded_at=row.traded_at,
+        note=row.note or "",
+        trade_id=row.trade_id,
+    )
+
+
+def _values(user_id: int, trade: TradeIn, now: datetime) -> dict[str, object]:
+    return {
+        "user_id": user_id,
+        "symbol": trade.symbol,
+        "market": trade.market,
+        "side": trade.side,
+        "quantity": trade.quantity,
+        "price": trade.price.quantize(PRICE_STEP),  # the money columns' scale
+        "fees": trade.fees.quantize(PRICE_STEP),
+        "traded_at": trade.traded_at,
+        "note": trade.note,
+        "trade_id": trade.trade_id,
+        "created_at": now,
+    }
+
+
+def _lock_user(session: Session, user_id: int) -> None:
+    """Serialise book changes per user where the database can (PostgreSQL row lock), so two
+    concurrent sells cannot both pass validation against the same holdings."""
+    session.exec(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def _rows(session: Session, user_id: int, keys: Iterable[Key] | None = None) -> list[TradeRow]:
+    stmt = select(TradeRow).where(TradeRow.user_id == user_id)
+    if keys is not None:
+        conds = [sa.and_(TradeRow.symbol == s, TradeRow.market == m) for s, m in set(keys)]
+        if not conds:
+            return []
+        stmt = stmt.where(sa.or_(*conds))
+    return list(session.exec(stmt.order_by(TradeRow.traded_at, TradeRow.id)).all())
+
+
+def _owned(session: Session, user_id: int, trade_db_id: int) -> TradeRow:
+    row = session.get(TradeRow, trade_db_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound(f"Trade {trade_db_id} not found")
+    return row
+
+
+def _check(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except OversellError as exc:
+        raise BookError(str(exc)) from None
+
+
+def list_trades(session: Session, user_id: int, *, newest_first: bool = False) -> list[Trade]:
+    """The user's trades in replay order (oldest first), or newest first for display."""
+    trades = [_to_domain(r) for r in _rows(session, user_id)]
+    if newest_first:
+        trades.reverse()
+    return trades
+
+
+def count_trades(session: Session, user_id: int) -> int:
+    return session.exec(
+        select(sa.func.count()).select_from(TradeRow).where(TradeRow.user_id == user_id)
+    ).one()
+
+
+def get_trade(session: Session, user_id: int, trade_db_id: int) -> Trade:
+    return _to_domain(_owned(session, user_id, trade_db_id))
+
+
+def _free_fingerprint(trade: TradeIn, existing: Iterable[TradeIn]) -> str:
+    """The id an import of this trade would get, so exporting the book and importing the
+    file again adds nothing; the n-th identical trade gets the n-th fingerprint, as in a file."""
+    taken = {t.trade_id for t in existing}
+    occurrence = 0
+    while fingerprint(trade, occurrence) in taken:
+        occurrence += 1
+    return fingerprint(trade, occurrence)
+
+
+def add_trade(session: Session, user_id: int, trade: TradeIn) -> Trade:
+    """Store one trade; BookError when it is a sell of more than was held at its time."""
+    _lock_user(session, user_id)
+    existing = [_to_domain(r) for r in _rows(session, user_id, [trade.key])]
+    _check(lambda: validate_new_trade(existing, trade))
+    if trade.trade_id is None:
+        trade = replace(trade, trade_id=_free_fingerprint(trade, existing))
+    row = TradeRow(**_values(user_id, trade, datetime.now(UTC)))
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise DuplicateTrade(f"A trade with broker id {trade.trade_id} already exists") from exc
+    return _to_domain(row)
+
+
+def update_trade(session: Session, user_id: int, trade_db_id: int, trade: TradeIn) -> Trade:
+    """Replace a trade's fields (keeping its broker id unless a new one is given); the
+    histories of both the old and the new instrument must stay valid."""
+    _lock_user(session, user_id)
+    row = _owned(session, user_id, trade_db_id)
+    if trade.trade_id is None:
+        trade = replace(trade, trade_id=row.trade_id)
+    new = Trade.from_input(trade, trade_db_id)
+    existing = [
+        _to_domain(r) for r in _rows(session, user_id, {trade.key, (row.symbol, row.market)})
+    ]
+    _check(lambda: validate_new_trade(existing, new, replaces=trade_db_id))
+    for name, value in _values(user_id, trade, row.created_at).items():
+        setattr(row, name, value)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise DuplicateTrade(f"A trade with broker id {trade.trade_id} already exists") from exc
+    return _to_domain(row)
+
+
+def delete_trade(session: Session, user_id: int, trade_db_id: int) -> None:
+    """Refused (BookError) when a later sell depends on the shares of this buy."""
+    _lock_user(session, user_id)
+    row = _owned(session, user_id, trade_db_id)
+    existing = [_to_domain(r) for r in _rows(session, user_id, [(row.symbol, row.market)])]
+    try:
+        validate_deletion(existing, trade_db_id)
+    except OversellError as exc:
+        raise BookError(f"Cannot delete trade {trade_db_id}: {exc}") from None
+    session.delete(row)
+    session.flush()
+
+
+def _oversell_in_import(parsed: ParsedImport, exc: OversellError) -> ImportError_:
+    row = parsed.row_of(exc.trade)
+    if row is None:  # the short sell is an existing trade, left short by an imported one
+        return ImportError_(None, None, f"After this import: {exc}")
+    return ImportError_(row, "quantity", str(exc))
+
+
+def import_trades(session: Session, user_id: int, parsed: ParsedImport) -> tuple[int, int]:
+    """Store every new trade of an import or none: returns (imported, skipped_duplicates).
+
+    Trades whose broker id the user already has are skipped (the import may have been parsed
+    before a concurrent one landed). The combined book (stored plus imported) is replayed
+    before anything is written; an oversell anywhere raises ImportError_ naming the row.
+    """
+    _lock_user(session, user_id)
+    existing = [_to_domain(r) for r in _rows(session, user_id)]
+    have = {t.trade_id for t in existing if t.trade_id}
+    new = [t for t in parsed.trades if t.trade_id not in have]
+    skipped = parsed.skipped_duplicates + len(parsed.trades) - len(new)
+    if not new:
+        return 0, skipped
+    try:
+        holdings_from_trades([*existing, *new])
+    except OversellError as exc:
+        raise _oversell_in_import(parsed, exc) from None
+    now = datetime.now(UTC)
+    table = TradeRow.__table__
+    for start in range(0, len(new), INSERT_CHUNK):
+        chunk = new[start : start + INSERT_CHUNK]
+        try:
+            session.execute(sa.insert(table), [_values(user_id, t, now) for t in chunk])
+        except IntegrityError as exc:
+            session.rollback()
+            raise ImportError_(
+                None, None, "another import of the same trades ran at the same time; try again"
+            ) from exc
+    session.flush()
+    return len(new), skipped
+
+
+def existing_trade_ids(session: Session, user_id: int) -> set[str]:
+    rows = session.exec(
+        select(TradeRow.trade_id).where(TradeRow.user_id == user_id, TradeRow.trade_id.is_not(None))
+    ).all()
+    return set(rows)
+
+
+def import_csv(
+    session: Session,
+    user_id: int,
+    data: bytes,
+    *,
+    filename: str = "",
+    known: Callable[[str, str], bool] | None = None,
+    max_bytes: int | None = None,
+) -> tuple[int, int]:
+    """Parse a broker file and store it in one transaction (ImportError_ on any bad row)."""
+    kwargs: dict[str, object] = {}
+    if max_bytes is not None:
+        kwargs["max_bytes"] = max_bytes
+    parsed = parse_tradebook(
+        data,
+        filename=filename,
+        existing_trade_ids=existing_trade_ids(session, user_id),
+        known=known,
+        **kwargs,
+    )
+    return import_trades(session, user_id, parsed)

@@ -1,0 +1,420 @@
+"""Analysis: one instrument's live header and a candlestick chart with indicators.
+
+History and indicators are loaded when the page or the timeframe changes; after that a
+tick only moves the forming candle (`last_bar`) and the header, so the chart never redraws
+the whole series on a tick.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+import reflex as rx
+
+from stockapp import formatting as fmt
+from stockapp.components.candles import DOWN_VOLUME, UP_VOLUME, candle_chart
+from stockapp.components.layout import page_layout
+from stockapp.components.price import change_text, flash_price, live_dot
+from stockapp.market.chart_series import (
+    TIMEFRAME_BY_LABEL,
+    TIMEFRAMES,
+    FormingBar,
+    bar_point,
+    history_with_warmup,
+    line_points,
+)
+from stockapp.market.indicators import compute_indicators, output_keys, parse_indicator_spec
+from stockapp.market.models import Bar, Instrument, Quote
+from stockapp.market.option_expiries import resolve_underlying
+from stockapp.runtime import runtime
+from stockapp.state.auth import AuthState
+from stockapp.state.live import LiveMixin, live
+from stockapp.state.shell import ShellState
+from stockapp.state.views import key_str, parse_key_str
+
+SPECS = parse_indicator_spec("sma:20,sma:50,ema:20,bbands:20:2,rsi:14,macd:12:26:9")
+# toggle -> (label, [(series key, colour)])
+OVERLAYS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "sma20": ("SMA 20", [("sma_20", "#f59e0b")]),
+    "sma50": ("SMA 50", [("sma_50", "#8b5cf6")]),
+    "ema20": ("EMA 20", [("ema_20", "#0ea5e9")]),
+    "bb": ("Bollinger (20, 2)", [(k, "#94a3b8") for k in ("bb_upper", "bb_middle", "bb_lower")]),
+}
+PANES: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "rsi": ("RSI 14", [("rsi_14", "#a855f7")]),
+    "macd": ("MACD (12, 26, 9)", [("macd", "#0ea5e9"), ("macd_signal", "#f97316")]),
+}
+OPTION_ROOTS = {"NIFTY 50": "NIFTY", "NIFTY BANK": "BANKNIFTY", "NIFTY FIN SERVICE": "FINNIFTY"}
+
+
+def find_instrument(raw: str) -> Instrument | None:
+    text = unquote(raw).strip().upper()
+    universe = runtime.universe
+    if text.endswith("@BSE"):
+        return universe.get(text[:-4], "india_bse")
+    return (
+        universe.get(text)
+        or universe.get(resolve_underlying(text))
+        or universe.get(text, "india_bse")
+    )
+
+
+def option_href(inst: Instrument) -> str:
+    if inst.is_index:
+        root = OPTION_ROOTS.get(inst.symbol)
+        return f"/options/{root}" if root else ""
+    return f"/options/{inst.symbol}" if inst.fno and inst.market == "india_nse" else ""
+
+
+def header_facts(inst: Instrument, q: Quote | None) -> dict[str, str]:
+    if q is None:
+        return {}
+    cap = q.current_price * inst.shares_outstanding if inst.shares_outstanding else None
+    pe = q.current_price / inst.eps if inst.eps > 0 else None
+    return {
+        "hi52": fmt.number(q.week52_high),
+        "lo52": fmt.number(q.week52_low),
+        "cap": fmt.compact_inr(cap) if cap and not inst.is_index else "—",
+        "pe": fmt.number(pe) if pe and not inst.is_index else "—",
+        "open": fmt.number(q.open),
+        "pc": fmt.number(q.prev_close),
+    }
+
+
+class AnalysisState(LiveMixin, rx.State):
+    key: str = ""
+    found: bool = True
+    requested: str = ""
+    name: str = ""
+    badges: list[str] = []
+    lot_size: str = ""
+    is_index: bool = False
+    peers_href: str = ""
+    options_href: str = ""
+    facts: dict[str, str] = {}
+    suggestions: list[dict[str, str]] = []
+    timeframe: str = "1D"
+    overlay_on: list[str] = ["sma20", "sma50"]
+    pane_on: list[str] = ["rsi"]
+    bars: list[dict[str, Any]] = []
+    volume: list[dict[str, Any]] = []
+    overlays: list[dict[str, Any]] = []
+    panes: list[dict[str, Any]] = []
+    last_bar: dict[str, Any] = {}
+    chart_error: str = ""
+    _series: dict[str, list[dict[str, Any]]] = {}
+    _forming: FormingBar | None = None
+    _interval: str = "1m"
+
+    def _instrument(self) -> Instrument | None:
+        return runtime.universe.get(*parse_key_str(self.key)) if self.key else None
+
+    @rx.event
+    async def load(self):
+        raw = str(self.router.page.params.get("symbol", ""))
+        inst = find_instrument(raw)
+        self.requested = unquote(raw)
+        self.found = inst is not None
+        if inst is None:
+            live.untrack(self)
+            self.key, self.bars, self.last_bar = "", [], {}
+            self.suggestions = [
+                {"symbol": i.symbol, "name": i.name}
+                for i in runtime.universe.search(self.requested[:12] or "A", None, 6)
+            ]
+            return
+        self.key = key_str(inst.key)
+        self.name = inst.name
+        self.is_index = inst.is_index
+        self.badges = (
+            [b for b in (inst.sector, inst.industry) if b]
+            + (["F&O"] if inst.fno else [])
+            + (["BSE"] if inst.market == "india_bse" else ["NSE"])
+        )
+        self.lot_size = str(inst.lot_size) if inst.fno and not inst.is_index else ""
+        self.peers_href = "" if inst.is_index else f"/peers/{inst.symbol}"
+        self.options_href = option_href(inst)
+        self.quotes = live.track(self, [inst.key])
+        hub = runtime.hub
+        self.facts = header_facts(inst, hub.latest(inst.key) if hub else None)
+        await self._load_chart(inst)
+
+    async def _load_chart(self, inst: Instrument) -> None:
+        tf = TIMEFRAME_BY_LABEL[self.timeframe]
+        provider = runtime.provider
+        if provider is None:
+            self.chart_error = "Market data is not available right now."
+            return
+        try:
+            lead, visible = await history_with_warmup(
+                provider, inst.key, tf.interval, tf.range_, SPECS
+            )
+        except Exception:
+            self.chart_error = "Price history could not be loaded; try again shortly."
+            return
+        self.chart_error = "" if visible else "No price history for this timeframe."
+        self._interval = tf.interval
+        points = [bar_point(b, tf.interval) for b in visible]
+        self.bars = [{k: p[k] for k in ("time", "open", "high", "low", "close")} for p in points]
+        self.volume = [_volume_point(b, p["time"]) for b, p in zip(visible, points, strict=True)]
+        values = compute_indicators([*lead, *visible], SPECS, warmup=len(lead))
+        self._series = {
+            key: line_points(visible, values[key], tf.interval)
+            for keys in output_keys(SPECS)
+            for key in keys
+        }
+        self._series["macd_hist"] = [
+            {**p, "color": UP_VOLUME if p["value"] >= 0 else DOWN_VOLUME}
+            for p in self._series["macd_hist"]
+        ]
+        self._select_indicators()
+        hub = runtime.hub
+        q = hub.latest(inst.key) if hub else None
+        self._forming = FormingBar(tf.interval, visible[-1], q) if visible else None
+        self.last_bar = points[-1] if points else {}
+
+    def _select_indicators(self) -> None:
+        series = self._series
+        self.overlays = [
+            {"name": OVERLAYS[t][0], "color": color, "data": series.get(key, [])}
+            for t in OVERLAYS
+            if t in self.overlay_on
+            for key, color in OVERLAYS[t][1]
+        ]
+        self.panes = []
+        for toggle, (label, lines) in PANES.items():
+            if toggle not in self.pane_on:
+                continue
+            pane = [
+                {"name": label, "kind": "line", "color": c, "data": series.get(k, [])}
+                for k, c in lines
+            ]
+            if toggle == "macd":
+                hist = series.get("macd_hist", [])
+                pane.append({"name": "Histogram", "kind": "histogram", "color": "", "data": hist})
+            self.panes.append({"name": label, "series": pane})
+
+    @rx.event
+    async def set_timeframe(self, label: str):
+        inst = self._instrument()
+        if label in TIMEFRAME_BY_LABEL and inst is not None:
+            self.timeframe = label
+            await self._load_chart(inst)
+
+    @rx.event
+    def toggle_overlay(self, name: str):
+        on = set(self.overlay_on) ^ {name}
+        self.overlay_on = [t for t in OVERLAYS if t in on]
+        self._select_indicators()
+
+    @rx.event
+    def toggle_pane(self, name: str):
+        on = set(self.pane_on) ^ {name}
+        self.pane_on = [t for t in PANES if t in on]
+        self._select_indicators()
+
+    def _apply_live(self, views):
+        self.quotes = {**self.quotes, **views}
+        inst, hub = self._instrument(), runtime.hub
+        q = hub.latest(inst.key) if inst is not None and hub is not None else None
+        if q is None or inst is None:
+            return
+        facts = header_facts(inst, q)
+        if facts != self.facts:
+            self.facts = facts
+        if self._forming is not None:
+            bar = self._forming.fold(q)
+            if bar is not None:
+                self.last_bar = bar_point(bar, self._interval)
+
+
+def _volume_point(bar: Bar, time: Any) -> dict[str, Any]:
+    return {"time": time, "value": bar.v, "color": UP_VOLUME if bar.c >= bar.o else DOWN_VOLUME}
+
+
+# -- components ------------------------------------------------------------------------------
+
+S = AnalysisState
+
+
+def stat(label: str, value: rx.Var | str, id_: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color="var(--gray-11)"),
+        rx.text(value, size="2", weight="medium", class_name="num", id=id_),
+        spacing="0",
+        min_width="120px",
+    )
+
+
+def price_header() -> rx.Component:
+    view = S.quotes[S.key]
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(S.name, size="5"),
+                rx.foreach(S.badges, lambda b: rx.badge(b, variant="soft")),
+                wrap="wrap",
+                align="center",
+            ),
+            rx.cond(
+                S.quotes.contains(S.key),
+                rx.hstack(
+                    rx.box(flash_price(view, size="7", weight="bold", rupee=~S.is_index), id="ltp"),
+                    rx.box(change_text(view, size="4"), id="ltp-change"),
+                    live_dot(),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                rx.text("Waiting for the first price…", id="ltp"),
+            ),
+            rx.cond(
+                S.quotes.contains(S.key),
+                rx.hstack(
+                    stat("Day range", view["l"] + " – " + view["h"], "day-range"),
+                    stat("Volume", rx.cond(S.is_index, "—", view["v"]), "day-volume"),
+                    stat("52-week range", S.facts["lo52"] + " – " + S.facts["hi52"], "range-52w"),
+                    stat("Open", S.facts["open"], "day-open"),
+                    stat("Prev. close", S.facts["pc"], "prev-close"),
+                    stat("Market cap", S.facts["cap"], "market-cap"),
+                    stat("P/E", S.facts["pe"], "pe-ratio"),
+                    rx.cond(S.lot_size != "", stat("Lot size", S.lot_size, "lot-size")),
+                    wrap="wrap",
+                    spacing="4",
+                ),
+            ),
+            rx.hstack(
+                rx.cond(
+                    S.peers_href != "",
+                    rx.link(
+                        rx.button("Compare peers", variant="soft", size="1"),
+                        href=S.peers_href,
+                        id="peers-link",
+                    ),
+                ),
+                rx.cond(
+                    S.options_href != "",
+                    rx.link(
+                        rx.button("Option chain", variant="soft", size="1"),
+                        href=S.options_href,
+                        id="options-link",
+                    ),
+                ),
+                spacing="2",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def toggle(label: str, checked: rx.Var, on_change: Any, id_: str) -> rx.Component:
+    return rx.checkbox(label, checked=checked, on_change=on_change, id=id_, size="1")
+
+
+def chart_controls() -> rx.Component:
+    return rx.hstack(
+        rx.hstack(
+            *[
+                rx.button(
+                    tf.label,
+                    size="1",
+                    variant=rx.cond(S.timeframe == tf.label, "solid", "soft"),
+                    on_click=S.set_timeframe(tf.label),
+                    id=f"tf-{tf.label}",
+                )
+                for tf in TIMEFRAMES
+            ],
+            spacing="1",
+        ),
+        rx.hstack(
+            *[
+                toggle(
+                    label,
+                    S.overlay_on.contains(name),
+                    lambda _v, n=name: S.toggle_overlay(n),
+                    f"overlay-{name}",
+                )
+                for name, (label, _lines) in OVERLAYS.items()
+            ],
+            *[
+                toggle(
+                    label,
+                    S.pane_on.contains(name),
+                    lambda _v, n=name: S.toggle_pane(n),
+                    f"pane-{name}",
+                )
+                for name, (label, _lines) in PANES.items()
+            ],
+            spacing="3",
+            wrap="wrap",
+        ),
+        justify="between",
+        wrap="wrap",
+        width="100%",
+        spacing="3",
+    )
+
+
+def chart_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            chart_controls(),
+            rx.cond(S.chart_error != "", rx.callout(S.chart_error, icon="info", color="amber")),
+            candle_chart(
+                bars=S.bars,
+                volume=S.volume,
+                overlays=S.overlays,
+                panes=S.panes,
+                last_bar=S.last_bar,
+                id="candle-chart",
+            ),
+            rx.text(
+                "Times are IST. Indicators are computed on the server with extra history "
+                "before the first candle. Charting by TradingView Lightweight Charts.",
+                size="1",
+                color="var(--gray-11)",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def not_found() -> rx.Component:
+    return rx.callout(
+        rx.vstack(
+            rx.text(
+                "No instrument called ",
+                rx.code(S.requested),
+                ". Search for it with the box at the top, or try one of these:",
+            ),
+            rx.hstack(
+                rx.foreach(
+                    S.suggestions,
+                    lambda r: rx.link(r["symbol"], href="/analysis/" + r["symbol"]),
+                ),
+                wrap="wrap",
+                spacing="3",
+            ),
+        ),
+        icon="search-x",
+        color="amber",
+        id="not-found",
+    )
+
+
+def page() -> rx.Component:
+    return page_layout(
+        "Analysis",
+        rx.cond(
+            S.found,
+            rx.vstack(price_header(), chart_card(), width="100%", spacing="3"),
+            not_found(),
+        ),
+    )
+
+
+ON_LOAD = [AuthState.check_login, ShellState.load, AnalysisState.load]

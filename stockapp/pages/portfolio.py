@@ -1,0 +1,542 @@
+"""Portfolio: live holdings and P&L on FIFO lots, allocation, value over time, trade entry,
+trade history, and broker CSV import/export. The state lives in portfolio_state.py."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from stockapp.components.layout import page_layout
+from stockapp.components.price import change_color, live_dot
+from stockapp.pages.portfolio_state import PortfolioState as S
+from stockapp.state.auth import AuthState
+from stockapp.state.shell import ShellState
+
+NUM = {"text_align": "right", "class_name": "num"}
+FLASH = ("up", "num flash-up"), ("down", "num flash-down"), "num"
+
+
+# -- totals ---------------------------------------------------------------------------------
+def total_card(label: str, value: rx.Var, card_id: str, *, signed: bool = False, sub=None):
+    color = change_color(value) if signed else "var(--gray-12)"
+    lines = [
+        rx.text(label, size="1", color="var(--gray-11)"),
+        rx.text(value, size="5", weight="bold", color=color, class_name="num", id=card_id),
+    ]
+    if sub is not None:
+        lines.append(rx.text(sub, size="1", color=change_color(sub), class_name="num"))
+    return rx.card(*lines, min_width="150px")
+
+
+def totals() -> rx.Component:
+    t = S.totals
+    return rx.grid(
+        total_card("Invested", t["invested"], "total-invested"),
+        total_card("Current value", t["value"], "total-value"),
+        total_card("Unrealized P&L", t["pnl"], "total-pnl", signed=True, sub=t["pnl_pct"]),
+        total_card("Realized P&L", t["realized"], "total-realized", signed=True),
+        total_card("Day P&L", t["day"], "total-day", signed=True),
+        total_card("XIRR (a year)", t["xirr"], "total-xirr", signed=True),
+        columns=rx.breakpoints(initial="2", sm="3", lg="6"),
+        gap="10px",
+        width="100%",
+        id="portfolio-totals",
+    )
+
+
+# -- holdings -------------------------------------------------------------------------------
+def flashing(text: rx.Var, direction: rx.Var, **props) -> rx.Component:
+    """Text that replays the up/down flash whenever it changes (new key, new element)."""
+    return rx.text(text, key=text, class_name=rx.match(direction, *FLASH), **props)
+
+
+def holding_row(r: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.hstack(
+                    rx.link(rx.text(r["symbol"], weight="bold"), href="/analysis/" + r["symbol"]),
+                    rx.badge(r["exch"], size="1", variant="soft"),
+                    align="center",
+                    spacing="1",
+                ),
+                rx.text(r["name"], size="1", color="var(--gray-11)", class_name="hide-mobile"),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(r["qty"], **NUM),
+        rx.table.cell(r["avg"], **NUM),
+        rx.table.cell(r["invested"], **NUM),
+        rx.table.cell(
+            rx.hstack(flashing(r["ltp"], r["d"]), live_dot(), justify="end", align="center"),
+            text_align="right",
+        ),
+        rx.table.cell(flashing(r["value"], r["d"]), text_align="right"),
+        rx.table.cell(
+            flashing(r["pnl"], r["d"], color=change_color(r["pnl"])),
+            rx.text(r["pnl_pct"], size="1", color=change_color(r["pnl_pct"]), class_name="num"),
+            text_align="right",
+        ),
+        rx.table.cell(flashing(r["day"], r["d"], color=change_color(r["day"])), text_align="right"),
+        rx.table.cell(rx.text(r["xirr"], color=change_color(r["xirr"])), **NUM),
+        id="holding-" + r["k"],
+        class_name="holding-row",
+    )
+
+
+def holdings_table() -> rx.Component:
+    headers = ["Symbol", "Qty", "Avg cost", "Invested", "LTP", "Value", "Unrealized", "Day", "XIRR"]
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h, text_align="left" if i == 0 else "right")
+                        for i, h in enumerate(headers)
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(S.rows, holding_row)),
+            size="1",
+            width="100%",
+            id="holdings-table",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+# -- charts ---------------------------------------------------------------------------------
+def allocation_pie() -> rx.Component:
+    return rx.card(
+        rx.text("Allocation by sector", weight="bold", size="3"),
+        rx.recharts.pie_chart(
+            rx.recharts.pie(
+                rx.foreach(S.sector_alloc, lambda r: rx.recharts.cell(fill=r["fill"])),
+                data=S.sector_alloc,
+                data_key="value",
+                name_key="name",
+                inner_radius="45%",
+                outer_radius="80%",
+                is_animation_active=False,
+            ),
+            rx.recharts.graphing_tooltip(),
+            rx.recharts.legend(),
+            width="100%",
+            height=280,
+        ),
+        width="100%",
+        id="sector-chart",
+    )
+
+
+def allocation_bars() -> rx.Component:
+    return rx.card(
+        rx.text("Allocation by holding (%)", weight="bold", size="3"),
+        rx.recharts.bar_chart(
+            rx.recharts.bar(
+                rx.foreach(S.holding_alloc, lambda r: rx.recharts.cell(fill=r["fill"])),
+                data_key="pct",
+                name="% of value",
+                is_animation_active=False,
+            ),
+            rx.recharts.x_axis(type_="number", unit="%"),
+            rx.recharts.y_axis(data_key="name", type_="category", width=90),
+            rx.recharts.graphing_tooltip(),
+            data=S.holding_alloc,
+            layout="vertical",
+            width="100%",
+            height=280,
+        ),
+        width="100%",
+        id="holding-chart",
+    )
+
+
+def value_chart() -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.text("Portfolio value over the last year", weight="bold", size="3"),
+            rx.cond(S.history_status == "loading", rx.spinner(size="1")),
+            align="center",
+        ),
+        rx.match(
+            S.history_status,
+            (
+                "ready",
+                rx.recharts.composed_chart(
+                    rx.recharts.area(
+                        data_key="value",
+                        name="Value",
+                        stroke="#3e63dd",
+                        fill="#3e63dd",
+                        fill_opacity=0.2,
+                        is_animation_active=False,
+                    ),
+                    rx.recharts.line(
+                        data_key="invested",
+                        name="Net invested",
+                        stroke="#978365",
+                        dot=False,
+                        type_="step",
+                        is_animation_active=False,
+                    ),
+                    rx.recharts.x_axis(data_key="day", min_tick_gap=40),
+                    rx.recharts.y_axis(width=80),
+                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", opacity=0.4),
+                    rx.recharts.graphing_tooltip(),
+                    rx.recharts.legend(),
+                    data=S.history_points,
+                    width="100%",
+                    height=300,
+                ),
+            ),
+            ("empty", rx.text("No price history covers your trades yet.", size="2")),
+            ("error", rx.text("Price history is unavailable right now.", size="2")),
+            rx.box(height="300px"),
+        ),
+        width="100%",
+        id="history-chart",
+    )
+
+
+# -- trade form -----------------------------------------------------------------------------
+def field(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", weight="medium"), control, spacing="1", width="100%")
+
+
+def symbol_box() -> rx.Component:
+    return rx.box(
+        rx.input(
+            name="symbol",
+            value=S.f_symbol,
+            on_change=S.set_symbol_query.debounce(150),
+            on_blur=S.symbol_blur,
+            placeholder="RELIANCE or a company name",
+            auto_complete="off",
+            id="trade-symbol",
+            width="100%",
+        ),
+        rx.cond(
+            S.suggestions.length() > 0,
+            rx.card(
+                rx.foreach(
+                    S.suggestions,
+                    lambda r: rx.box(
+                        rx.text(r["symbol"], weight="bold", size="2", as_="span"),
+                        rx.text(" ", r["exch"], " · ", r["name"], size="1", as_="span"),
+                        on_mouse_down=S.pick_symbol(r["symbol"], r["market"]),
+                        class_name="trade-suggestion",
+                        padding="4px",
+                        cursor="pointer",
+                        _hover={"background": "var(--gray-a3)"},
+                    ),
+                ),
+                position="absolute",
+                width="100%",
+                z_index="30",
+                padding="4px",
+                id="trade-suggestions",
+            ),
+        ),
+        position="relative",
+        width="100%",
+    )
+
+
+def trade_form() -> rx.Component:
+    return rx.card(
+        rx.text("Record a trade", weight="bold", size="3"),
+        rx.form(
+            rx.grid(
+                field("Symbol", symbol_box()),
+                field(
+                    "Exchange",
+                    rx.select.root(
+                        rx.select.trigger(id="trade-market", width="100%"),
+                        rx.select.content(
+                            rx.select.item("NSE", value="india_nse"),
+                            rx.select.item("BSE", value="india_bse"),
+                        ),
+                        value=S.f_market,
+                        on_change=S.set_market,
+                    ),
+                ),
+                field(
+                    "Side",
+                    rx.segmented_control.root(
+                        rx.segmented_control.item("Buy", value="buy"),
+                        rx.segmented_control.item("Sell", value="sell"),
+                        value=S.f_side,
+                        on_change=S.set_side,
+                        id="trade-side",
+                    ),
+                ),
+                field(
+                    "Quantity",
+                    rx.input(name="quantity", type="number", min=1, step=1, id="trade-qty"),
+                ),
+                field(
+                    "Price (₹)",
+                    rx.input(
+                        name="price",
+                        value=S.f_price,
+                        on_change=S.set_price_text,
+                        input_mode="decimal",
+                        placeholder="live price when you pick a symbol",
+                        id="trade-price",
+                    ),
+                ),
+                field(
+                    "Date and time (IST)",
+                    rx.input(
+                        name="traded_at",
+                        type="datetime-local",
+                        value=S.f_when,
+                        on_change=S.set_when,
+                        id="trade-when",
+                    ),
+                ),
+                field(
+                    "Fees (₹)",
+                    rx.input(name="fees", input_mode="decimal", placeholder="0", id="trade-fees"),
+                ),
+                field("Note", rx.input(name="note", max_length=500, id="trade-note")),
+                columns=rx.breakpoints(initial="1", sm="2", md="4"),
+                gap="10px",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.button(
+                    rx.cond(S.f_side == "sell", "Add sell", "Add buy"),
+                    type="submit",
+                    id="trade-submit",
+                ),
+                rx.cond(
+                    S.form_notice != "",
+                    rx.text(S.form_notice, size="2", color="var(--green-11)", id="trade-notice"),
+                ),
+                align="center",
+                margin_top="10px",
+                wrap="wrap",
+            ),
+            on_submit=S.add_trade,
+            width="100%",
+        ),
+        rx.cond(
+            S.form_error != "",
+            rx.callout(
+                S.form_error, icon="triangle-alert", color_scheme="red", id="trade-error", size="1"
+            ),
+        ),
+        width="100%",
+        id="trade-form",
+    )
+
+
+# -- import / export ------------------------------------------------------------------------
+def import_export() -> rx.Component:
+    return rx.card(
+        rx.text("Import and export", weight="bold", size="3"),
+        rx.upload(
+            rx.vstack(
+                rx.icon("upload", size=20),
+                rx.text("Drop a CSV here or click to choose one", size="2"),
+                rx.text(
+                    "Zerodha Console tradebook, or columns date, symbol, side, quantity, price "
+                    "(optional exchange, fees, note, trade_id). All rows or none are imported; "
+                    "trades already in your book are skipped.",
+                    size="1",
+                    color="var(--gray-11)",
+                ),
+                align="center",
+                spacing="1",
+            ),
+            id="portfolio-upload",
+            accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
+            max_files=1,
+            multiple=False,
+            on_drop=S.import_files(
+                rx.upload_files(upload_id="portfolio-upload", on_upload_progress=S.upload_progress)
+            ),
+            border="1px dashed var(--gray-a8)",
+            border_radius="8px",
+            padding="16px",
+            cursor="pointer",
+            width="100%",
+            margin_y="8px",
+        ),
+        rx.cond(
+            S.importing,
+            rx.hstack(
+                rx.spinner(size="1"),
+                rx.progress(value=S.import_progress, max=100, width="200px"),
+                rx.text("Importing…", size="1"),
+                align="center",
+                id="import-progress",
+            ),
+        ),
+        rx.cond(
+            S.import_summary != "",
+            rx.callout(S.import_summary, icon="check", color_scheme="green", id="import-summary"),
+        ),
+        rx.cond(
+            S.import_error != "",
+            rx.callout(
+                S.import_error, icon="triangle-alert", color_scheme="red", id="import-error"
+            ),
+        ),
+        rx.hstack(
+            rx.button(
+                rx.icon("download", size=14),
+                "Trades CSV",
+                variant="soft",
+                on_click=S.export_trades,
+                id="export-trades",
+            ),
+            rx.button(
+                rx.icon("download", size=14),
+                "Holdings CSV",
+                variant="soft",
+                on_click=S.export_holdings,
+                id="export-holdings",
+            ),
+            margin_top="8px",
+            wrap="wrap",
+        ),
+        width="100%",
+        id="import-export",
+    )
+
+
+# -- trade history --------------------------------------------------------------------------
+def trade_row(t: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(t["when"], class_name="num"),
+        rx.table.cell(rx.text(t["symbol"], weight="medium"), rx.text(t["exch"], size="1")),
+        rx.table.cell(
+            rx.badge(t["side"], color_scheme=rx.cond(t["side"] == "buy", "green", "red"))
+        ),
+        rx.table.cell(t["qty"], **NUM),
+        rx.table.cell(t["price"], **NUM),
+        rx.table.cell(t["fees"], **NUM),
+        rx.table.cell(rx.text(t["note"], size="1", truncate=True, max_width="220px")),
+        rx.table.cell(
+            rx.icon_button(
+                rx.icon("trash-2", size=14),
+                size="1",
+                variant="ghost",
+                color_scheme="red",
+                on_click=S.ask_delete(t["id"]),
+                aria_label="Delete trade",
+                class_name="trade-delete",
+            )
+        ),
+        id="trade-" + t["id"],
+    )
+
+
+def trades_table() -> rx.Component:
+    headers = ["Date (IST)", "Symbol", "Side", "Qty", "Price", "Fees", "Note", ""]
+    return rx.card(
+        rx.hstack(
+            rx.text("Trade history", weight="bold", size="3"),
+            rx.badge(S.trade_count, " trades", variant="soft"),
+            align="center",
+        ),
+        rx.cond(
+            S.trade_count > S.trades.length(),
+            rx.text("Showing the latest ", S.trades.length(), "; export for all.", size="1"),
+        ),
+        rx.cond(
+            S.delete_error != "",
+            rx.callout(
+                S.delete_error, icon="triangle-alert", color_scheme="red", id="delete-error"
+            ),
+        ),
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+                rx.table.body(rx.foreach(S.trades, trade_row)),
+                size="1",
+                width="100%",
+                id="trades-table",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete this trade?"),
+                rx.alert_dialog.description(S.confirm_text),
+                rx.hstack(
+                    rx.alert_dialog.cancel(
+                        rx.button("Cancel", variant="soft", on_click=S.cancel_delete)
+                    ),
+                    rx.alert_dialog.action(
+                        rx.button(
+                            "Delete",
+                            color_scheme="red",
+                            on_click=S.confirm_delete,
+                            id="confirm-delete",
+                        )
+                    ),
+                    justify="end",
+                    margin_top="12px",
+                ),
+            ),
+            open=S.confirm_id != "",
+        ),
+        width="100%",
+    )
+
+
+def empty_state() -> rx.Component:
+    return rx.callout(
+        "No trades yet. Record your first one with the form below: type a symbol such as "
+        "RELIANCE (the live price fills in), choose Buy, enter the quantity and press Add buy. "
+        "Or import your Zerodha Console tradebook as CSV. Holdings and P&L then update live.",
+        icon="briefcase",
+        id="portfolio-empty",
+    )
+
+
+def page() -> rx.Component:
+    return page_layout(
+        "Portfolio",
+        rx.cond(
+            ~S.loaded,
+            rx.spinner(),
+            rx.vstack(
+                rx.cond(
+                    S.trade_count == 0,
+                    empty_state(),
+                    rx.vstack(
+                        totals(),
+                        rx.cond(
+                            S.rows.length() > 0,
+                            holdings_table(),
+                            rx.text("Every position is closed; realized P&L is above.", size="2"),
+                        ),
+                        rx.grid(
+                            allocation_pie(),
+                            allocation_bars(),
+                            columns=rx.breakpoints(initial="1", md="2"),
+                            gap="12px",
+                            width="100%",
+                        ),
+                        value_chart(),
+                        spacing="3",
+                        width="100%",
+                    ),
+                ),
+                trade_form(),
+                import_export(),
+                rx.cond(S.trade_count > 0, trades_table()),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+    )
+
+
+ON_LOAD = [AuthState.require_login, ShellState.load, S.load]

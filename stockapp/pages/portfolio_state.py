@@ -1,0 +1,491 @@
+"""State of the Portfolio page: positions computed once per change of the book, valued live.
+
+The trades are replayed into FIFO positions when the page loads or the book changes, and
+kept server-side only (`_positions`). Each tick re-marks them to the hub's latest prices and
+sets only display strings; allocations refresh at most every few seconds, and the value
+history is computed once per load by a background task so the page never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import reflex as rx
+
+from stockapp import formatting as fmt
+from stockapp.db import trades as tr
+from stockapp.db.session import run_db
+from stockapp.market.models import Key
+from stockapp.portfolio import (
+    IST,
+    HoldingValuation,
+    ImportError_,
+    PortfolioValuation,
+    Position,
+    PriceInfo,
+    Trade,
+    TradeError,
+    TradeIn,
+    holdings_from_trades,
+    holdings_to_csv,
+    money,
+    trades_to_csv,
+    value_portfolio,
+)
+from stockapp.portfolio import csv_fields as cf
+from stockapp.portfolio.history import value_over_time
+from stockapp.runtime import runtime
+from stockapp.settings import get_settings
+from stockapp.state.auth import current_user_id
+from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.views import key_str
+
+ALLOCATION_REFRESH_SECONDS = 5.0
+HISTORY_TABLE_ROWS = 200
+TOP_HOLDINGS = 10
+CLOCK_SKEW = timedelta(minutes=5)
+PALETTE = (
+    "#3e63dd",
+    "#30a46c",
+    "#e5484d",
+    "#f76b15",
+    "#8e4ec6",
+    "#12a594",
+    "#d6409f",
+    "#ffc53d",
+    "#0090ff",
+    "#978365",
+    "#8da4ef",
+    "#7c66dc",
+)
+
+
+def signed_inr(value: Decimal | None) -> str:
+    """ "+₹1,234.50" / "-₹80.00": the sign leads so change_color() can colour it."""
+    if value is None:
+        return "—"
+    value = money(value)
+    text = fmt.inr(abs(value))
+    return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
+
+
+def _pct(value: Decimal | None) -> str:
+    return "—" if value is None else fmt.pct(money(value))
+
+
+def _xirr(rate: float | None) -> str:
+    return "—" if rate is None else fmt.pct(rate * 100)
+
+
+def _exchange(market: str) -> str:
+    return "BSE" if market == "india_bse" else "NSE"
+
+
+def _now_local() -> str:
+    return datetime.now(IST).strftime("%Y-%m-%dT%H:%M")
+
+
+def holding_row(h: HoldingValuation, direction: str) -> dict[str, str]:
+    inst = runtime.universe.get(h.symbol, h.market)
+    price = h.price
+    return {
+        "k": key_str(h.key),
+        "symbol": h.symbol,
+        "name": inst.name if inst else h.symbol,
+        "exch": _exchange(h.market),
+        "qty": fmt.number(h.quantity, 0),
+        "avg": fmt.inr(money(h.avg_cost)),
+        "invested": fmt.inr(money(h.invested)),
+        "ltp": fmt.inr(money(price.current_price)) if price else "—",
+        "value": fmt.inr(money(h.market_value)) if h.market_value is not None else "—",
+        "pnl": signed_inr(h.unrealized_pnl),
+        "pnl_pct": _pct(h.unrealized_pct),
+        "day": signed_inr(h.day_pnl),
+        "xirr": _xirr(h.xirr),
+        "d": direction,
+    }
+
+
+def totals_view(valued: PortfolioValuation) -> dict[str, str]:
+    t = valued.totals
+    return {
+        "invested": fmt.inr(money(t.invested)),
+        "value": fmt.inr(money(t.market_value)),
+        "pnl": signed_inr(t.unrealized_pnl),
+        "pnl_pct": _pct(t.unrealized_pct),
+        "realized": signed_inr(t.realized_pnl),
+        "day": signed_inr(t.day_pnl),
+        "xirr": _xirr(t.xirr),
+    }
+
+
+def allocations(valued: PortfolioValuation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(by sector, by holding) as chart rows; unpriced holdings count at cost."""
+    weights: list[tuple[str, str, float]] = []
+    for h in valued.holdings:
+        inst = runtime.universe.get(h.symbol, h.market)
+        amount = h.market_value if h.market_value is not None else h.invested
+        weights.append((h.symbol, (inst.sector if inst else "") or "Other", float(amount)))
+    total = sum(w for _, _, w in weights) or 1.0
+    sectors: dict[str, float] = {}
+    for _, sector, amount in weights:
+        sectors[sector] = sectors.get(sector, 0.0) + amount
+
+    def rows(pairs: list[tuple[str, float]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": name,
+                "value": round(amount, 2),
+                "pct": round(amount / total * 100, 1),
+                "fill": PALETTE[i % len(PALETTE)],
+            }
+            for i, (name, amount) in enumerate(pairs)
+        ]
+
+    by_sector = sorted(sectors.items(), key=lambda p: -p[1])
+    by_holding = sorted(((s, w) for s, _, w in weights), key=lambda p: -p[1])
+    if len(by_holding) > TOP_HOLDINGS:
+        rest = sum(w for _, w in by_holding[TOP_HOLDINGS - 1 :])
+        by_holding = [*by_holding[: TOP_HOLDINGS - 1], ("Others", rest)]
+    return rows(by_sector), rows(by_holding)
+
+
+def trade_row(t: Trade) -> dict[str, str]:
+    return {
+        "id": str(t.id),
+        "when": t.traded_at.astimezone(IST).strftime("%Y-%m-%d %H:%M"),
+        "symbol": t.symbol,
+        "exch": _exchange(t.market),
+        "side": t.side,
+        "qty": fmt.number(t.quantity, 0),
+        "price": fmt.inr(t.price),
+        "fees": fmt.inr(t.fees),
+        "note": t.note,
+    }
+
+
+def _known(symbol: str, market: str) -> bool:
+    inst = runtime.universe.get(symbol, market)
+    return inst is not None and not inst.is_index
+
+
+def trade_from_form(form: dict[str, Any], market: str, side: str) -> TradeIn:
+    """The form's trade, or ValueError with a message that names the field."""
+    try:
+        symbol = cf.parse_symbol(str(form.get("symbol", "")))
+        quantity = cf.parse_quantity(str(form.get("quantity", "")))
+        price = cf.parse_price(str(form.get("price", "")))
+        fees = cf.parse_fees(str(form.get("fees", "")))
+        note = cf.parse_note(str(form.get("note", "")))
+        when = cf.parse_when(str(form.get("traded_at", "")))
+    except cf.FieldError as exc:
+        raise ValueError(str(exc).capitalize()) from None
+    if not _known(symbol, market):
+        raise ValueError(f"Unknown symbol {symbol} on {_exchange(market)}")
+    if when > datetime.now(UTC) + CLOCK_SKEW:
+        raise ValueError("Date and time are in the future")
+    try:
+        return TradeIn(
+            symbol=symbol,
+            market=market,
+            side=side,
+            quantity=quantity,
+            price=price,
+            fees=fees,
+            note=note,
+            traded_at=when,
+        )
+    except TradeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class PortfolioState(LiveMixin, rx.State):
+    loaded: bool = False
+    trade_count: int = 0
+    rows: list[dict[str, str]] = []
+    totals: dict[str, str] = {}
+    sector_alloc: list[dict[str, Any]] = []
+    holding_alloc: list[dict[str, Any]] = []
+    history_points: list[dict[str, Any]] = []
+    history_status: str = ""  # loading | ready | empty | error
+    trades: list[dict[str, str]] = []
+    # trade form
+    f_symbol: str = ""
+    f_market: str = "india_nse"
+    f_side: str = "buy"
+    f_price: str = ""
+    f_when: str = ""
+    suggestions: list[dict[str, str]] = []
+    form_error: str = ""
+    form_notice: str = ""
+    # deletion and import
+    confirm_id: str = ""
+    confirm_text: str = ""
+    delete_error: str = ""
+    importing: bool = False
+    import_progress: int = 0
+    import_summary: str = ""
+    import_error: str = ""
+
+    _positions: dict[Key, Position] = {}
+    _alloc_at: float = 0.0
+
+    # -- loading and live valuation ----------------------------------------------------------
+    async def _reload(self, uid: int) -> None:
+        trades = await run_db(tr.list_trades, uid)
+        self._positions = holdings_from_trades(trades)
+        self.trade_count = len(trades)
+        self.trades = [trade_row(t) for t in reversed(trades[-HISTORY_TABLE_ROWS:])]
+        held = [k for k, p in self._positions.items() if p.quantity > 0]
+        live.track(self, held)
+        hub = runtime.hub
+        if hub is not None:  # price anything the hub has not seen yet, once
+            missing = [k for k in held if hub.latest(k) is None]
+            if missing:
+                await hub.quotes(missing)
+        self._alloc_at = 0.0
+        self._revalue()
+
+    def _valuation(self) -> tuple[PortfolioValuation, dict[str, dict[str, str]]]:
+        """The book at the hub's latest prices, and those quotes' display rows."""
+        hub = runtime.hub
+        held = [k for k, p in self._positions.items() if p.quantity > 0]
+        quotes = {k: q for k in held if hub is not None and (q := hub.latest(k)) is not None}
+        prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
+        now = datetime.now(UTC)
+        valued = value_portfolio(self._positions, prices, now.astimezone(IST).date(), now)
+        return valued, views_for(quotes)
+
+    def _revalue(self) -> None:
+        valued, views = self._valuation()
+        self.rows = [
+            holding_row(h, views.get(key_str(h.key), {}).get("d", "")) for h in valued.holdings
+        ]
+        self.totals = totals_view(valued)
+        if time.monotonic() - self._alloc_at >= ALLOCATION_REFRESH_SECONDS:
+            self._alloc_at = time.monotonic()
+            self.sector_alloc, self.holding_alloc = allocations(valued)
+
+    def _apply_live(self, views: dict[str, dict[str, str]]) -> None:
+        self._revalue()
+
+    @rx.event
+    async def load(self):
+        self.form_error = self.form_notice = self.delete_error = ""
+        self.import_summary = self.import_error = ""
+        self.confirm_id = ""
+        if not self.f_when:
+            self.f_when = _now_local()
+        uid = await current_user_id(self)
+        if uid is None:
+            self._positions, self.rows, self.trades, self.trade_count = {}, [], [], 0
+            live.untrack(self)
+            return
+        await self._reload(uid)
+        self.loaded = True
+        return PortfolioState.load_history
+
+    @rx.event(background=True)
+    async def load_history(self):
+        """Daily value of the book over the last year, from each traded instrument's closes."""
+        async with self:
+            self.history_status = "loading"
+            trades = [t for p in self._positions.values() for t in p.trades]
+        keys = sorted({t.key for t in trades})
+        provider = runtime.provider
+        if not keys or provider is None:
+            async with self:
+                self.history_points, self.history_status = [], "empty"
+            return
+        results = await asyncio.gather(
+            *(provider.history(k, "1d", "1y") for k in keys), return_exceptions=True
+        )
+        closes = {
+            key: [(bar.t.astimezone(IST).date(), Decimal(str(bar.c))) for bar in bars]
+            for key, bars in zip(keys, results, strict=True)
+            if not isinstance(bars, BaseException)
+        }
+        points = await asyncio.to_thread(value_over_time, trades, closes)
+        async with self:
+            self.history_points = [
+                {
+                    "day": p.day.isoformat(),
+                    "value": float(money(p.value)),
+                    "invested": float(money(p.net_invested)),
+                }
+                for p in points
+            ]
+            failed = len(closes) < len(keys)
+            self.history_status = "ready" if points else ("error" if failed else "empty")
+
+    # -- trade form --------------------------------------------------------------------------
+    @rx.event
+    def set_symbol_query(self, value: str):
+        self.f_symbol = value.upper()
+        query = value.strip()
+        found = runtime.universe.search(query, None, 12) if query else []
+        self.suggestions = [
+            {"symbol": i.symbol, "name": i.name, "market": i.market, "exch": _exchange(i.market)}
+            for i in found
+            if not i.is_index
+        ][:8]
+
+    @rx.event
+    async def pick_symbol(self, symbol: str, market: str):
+        self.f_symbol, self.f_market, self.suggestions = symbol, market, []
+        await self._prefill_price(force=True)
+
+    async def _prefill_price(self, *, force: bool) -> None:
+        symbol = self.f_symbol.strip().upper()
+        hub = runtime.hub
+        if hub is None or not _known(symbol, self.f_market) or (self.f_price and not force):
+            return
+        key = (symbol, self.f_market)
+        quote = hub.latest(key) or (await hub.quotes([key])).get(key)
+        if quote is not None:
+            self.f_price = f"{quote.current_price:.2f}"
+
+    @rx.event
+    async def symbol_blur(self, _value: str = ""):
+        await self._prefill_price(force=False)
+
+    @rx.event
+    def close_suggestions(self):
+        self.suggestions = []
+
+    @rx.event
+    async def set_market(self, market: str):
+        if market in ("india_nse", "india_bse"):
+            self.f_market = market
+            await self._prefill_price(force=True)
+
+    @rx.event
+    def set_side(self, side: str):
+        if side in ("buy", "sell"):
+            self.f_side = side
+
+    @rx.event
+    def set_price_text(self, value: str):
+        self.f_price = value
+
+    @rx.event
+    def set_when(self, value: str):
+        self.f_when = value
+
+    @rx.event
+    async def add_trade(self, form: dict):
+        self.form_notice = ""
+        uid = await current_user_id(self)
+        if uid is None:
+            self.form_error = "Log in to record trades"
+            return
+        try:
+            trade = trade_from_form(form, self.f_market, self.f_side)
+        except ValueError as exc:
+            self.form_error = str(exc)
+            return
+        try:
+            await run_db(tr.add_trade, uid, trade)
+        except (tr.BookError, tr.DuplicateTrade) as exc:
+            self.form_error = str(exc)
+            return
+        self.form_error = ""
+        self.form_notice = (
+            f"Recorded: {trade.side} {trade.quantity} {trade.symbol} at {fmt.inr(trade.price)}"
+        )
+        self.f_symbol, self.f_price, self.suggestions = "", "", []
+        await self._reload(uid)
+        return [
+            rx.set_value("trade-qty", ""),
+            rx.set_value("trade-fees", ""),
+            rx.set_value("trade-note", ""),
+            PortfolioState.load_history,
+        ]
+
+    # -- deleting ----------------------------------------------------------------------------
+    @rx.event
+    def ask_delete(self, trade_id: str):
+        row = next((t for t in self.trades if t["id"] == trade_id), None)
+        if row is None:
+            return
+        self.delete_error = ""
+        self.confirm_id = trade_id
+        self.confirm_text = (
+            f"{row['side'].capitalize()} {row['qty']} {row['symbol']} at {row['price']} "
+            f"on {row['when']}"
+        )
+
+    @rx.event
+    def cancel_delete(self):
+        self.confirm_id = ""
+
+    @rx.event
+    async def confirm_delete(self):
+        trade_id, self.confirm_id = self.confirm_id, ""
+        uid = await current_user_id(self)
+        if uid is None or not trade_id.isdigit():
+            return
+        try:
+            await run_db(tr.delete_trade, uid, int(trade_id))
+        except (tr.NotFound, tr.BookError) as exc:
+            self.delete_error = str(exc)
+            return
+        self.delete_error = ""
+        await self._reload(uid)
+        return PortfolioState.load_history
+
+    # -- import and export -------------------------------------------------------------------
+    @rx.event
+    def upload_progress(self, progress: dict):
+        self.importing = True
+        self.import_progress = round(float(progress.get("progress", 0) or 0) * 100)
+
+    @rx.event
+    async def import_files(self, files: list[rx.UploadFile]):
+        self.import_summary = self.import_error = ""
+        uid = await current_user_id(self)
+        if uid is None or not files:
+            self.importing = False
+            return
+        self.importing = True
+        yield
+        upload = files[0]
+        limit = get_settings().import_max_bytes
+        data = upload.file.read(limit + 1)
+        name = upload.filename or "the file"
+        try:
+            if len(data) > limit:
+                raise ImportError_(
+                    None, None, f"{name} is larger than the {limit // 1024} KB limit"
+                )
+            imported, skipped = await run_db(
+                tr.import_csv, uid, data, filename=name, known=_known, max_bytes=limit
+            )
+        except ImportError_ as exc:
+            self.import_error = f"Nothing was imported. {exc}"
+        else:
+            noun = "trade" if imported == 1 else "trades"
+            dup = "duplicate" if skipped == 1 else "duplicates"
+            self.import_summary = f"Imported {imported} {noun}, skipped {skipped} {dup}"
+            await self._reload(uid)
+            yield PortfolioState.load_history
+        finally:
+            self.importing = False
+            self.import_progress = 0
+
+    @rx.event
+    async def export_trades(self):
+        uid = await current_user_id(self)
+        if uid is None:
+            return
+        trades = await run_db(tr.list_trades, uid)
+        return rx.download(data=trades_to_csv(trades), filename="trades.csv", mime_type="text/csv")
+
+    @rx.event
+    def export_holdings(self):
+        csv_text = holdings_to_csv(self._valuation()[0])
+        return rx.download(data=csv_text, filename="holdings.csv", mime_type="text/csv")

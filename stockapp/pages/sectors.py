@@ -1,0 +1,368 @@
+"""Sector Analysis: a live heat map of NSE sectors and a table of their breadth and
+leaders; clicking a sector lists its constituents live.
+
+Sector figures are computed once per tick for the whole process (every session sees the
+same market) and shipped as short display strings; only the open sector's constituents
+get quote rows.
+"""
+
+from __future__ import annotations
+
+import re
+
+import reflex as rx
+
+from stockapp import formatting as fmt
+from stockapp.components.layout import page_layout
+from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.market.analytics import SectorView, market_cap, sector_views
+from stockapp.market.models import Quote
+from stockapp.runtime import runtime
+from stockapp.state.auth import AuthState
+from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.shell import ShellState
+from stockapp.state.views import key_str
+
+MARKET = "india_nse"
+FULL_COLOUR_AT = 3.0  # % change at which a tile is fully saturated
+LAKH_CRORE = 1e12
+
+
+def slug(sector: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", sector.lower()).strip("-")
+
+
+def tile_colour(change_pct: float) -> str:
+    """Green up, red down, grey flat; stronger the bigger the move."""
+    if change_pct == 0:
+        return "rgba(128, 128, 128, 0.35)"
+    alpha = 0.25 + 0.7 * min(abs(change_pct) / FULL_COLOUR_AT, 1.0)
+    rgb = "22, 163, 74" if change_pct > 0 else "220, 38, 38"
+    return f"rgba({rgb}, {alpha:.2f})"
+
+
+def lakh_crore(value: float) -> str:
+    return fmt.number(value / LAKH_CRORE, 2) + " L Cr"
+
+
+def _leader(pair: tuple | None) -> tuple[str, str]:
+    if pair is None:
+        return "—", ""
+    inst, q = pair
+    return inst.symbol, fmt.pct(q.change_percent)
+
+
+def _tile(view: SectorView, share: float) -> dict[str, str]:
+    best, best_cp = _leader(view.best)
+    worst, worst_cp = _leader(view.worst)
+    return {
+        "slug": slug(view.sector),
+        "name": view.sector,
+        "cp": fmt.pct(view.change_percent),
+        "cap": lakh_crore(view.market_cap),
+        "bg": tile_colour(view.change_percent),
+        "flex": f"{max(share * 100, 1):.1f} 1 {90 + share * 900:.0f}px",
+        "adv": str(view.breadth.advances),
+        "dec": str(view.breadth.declines),
+        "best": best,
+        "best_cp": best_cp,
+        "worst": worst,
+        "worst_cp": worst_cp,
+    }
+
+
+class _TickCache:
+    """Sector views and tiles for the hub's current quotes, shared by every session."""
+
+    def __init__(self) -> None:
+        self.quotes: list[Quote | None] = []
+        self.views: list[SectorView] = []
+        self.tiles: list[dict[str, str]] = []
+
+    def refresh(self) -> None:
+        hub = runtime.hub
+        if hub is None:
+            return
+        equities = runtime.universe.equities(MARKET)
+        quotes = [hub.latest(i.key) for i in equities]
+        if len(quotes) == len(self.quotes) and all(
+            a is b for a, b in zip(quotes, self.quotes, strict=True)
+        ):
+            return
+        views = sector_views(
+            equities, {i.key: q for i, q in zip(equities, quotes, strict=True) if q is not None}
+        )
+        views.sort(key=lambda v: -v.market_cap)
+        total = sum(v.market_cap for v in views) or 1.0
+        self.quotes, self.views = quotes, views
+        self.tiles = [_tile(v, v.market_cap / total) for v in views]
+
+    def members(self, sector: str) -> list[dict[str, str]]:
+        view = next((v for v in self.views if v.sector == sector), None)
+        if view is None:
+            return []
+        ranked = sorted(view.members, key=lambda m: -market_cap(m[0], m[1].current_price))
+        return [
+            {
+                "k": key_str(i.key),
+                "symbol": i.symbol,
+                "name": i.name,
+                "cap": fmt.compact_inr(market_cap(i, q.current_price)),
+            }
+            for i, q in ranked
+        ]
+
+
+tick_cache = _TickCache()
+
+
+class SectorsState(LiveMixin, rx.State):
+    tiles: list[dict[str, str]] = []
+    selected: str = ""
+    members: list[dict[str, str]] = []
+
+    def _recompute(self) -> None:
+        tick_cache.refresh()
+        if tick_cache.tiles != self.tiles:
+            self.tiles = tick_cache.tiles
+        if self.selected:
+            members = tick_cache.members(self.selected)
+            if members != self.members:
+                self.members = members
+
+    def _member_quotes(self) -> None:
+        hub = runtime.hub
+        if hub is None:
+            return
+        keys = [(m["symbol"], MARKET) for m in self.members]
+        self.quotes = views_for({k: q for k in keys if (q := hub.latest(k)) is not None})
+
+    @rx.event
+    def load(self):
+        live.track(self, [i.key for i in runtime.universe.equities(MARKET)])
+        wanted = str(self.router.page.params.get("sector") or "")
+        self.selected = ""
+        self.members = []
+        self._recompute()
+        by_slug = {t["slug"]: t["name"] for t in self.tiles}
+        if wanted:
+            self._open(by_slug.get(slug(wanted), ""))
+        else:
+            self.quotes = {}
+
+    def _open(self, sector: str) -> None:
+        self.selected = sector if any(t["name"] == sector for t in self.tiles) else ""
+        self.members = tick_cache.members(self.selected) if self.selected else []
+        self._member_quotes()
+
+    @rx.event
+    def select(self, sector: str):
+        self._open("" if sector == self.selected else sector)
+
+    @rx.event
+    def close(self):
+        self._open("")
+
+    def _apply_live(self, views):
+        self._recompute()
+        if not self.selected:
+            return
+        shown = {m["k"] for m in self.members}
+        if set(self.quotes) != shown:
+            self._member_quotes()
+            return
+        mine = {k: v for k, v in views.items() if k in shown}
+        if mine:
+            self.quotes = {**self.quotes, **mine}
+
+
+# -- components -------------------------------------------------------------------------
+def heat_tile(tile) -> rx.Component:
+    return rx.el.button(
+        rx.text(tile["name"], size="1", weight="bold", truncate=True, width="100%"),
+        rx.text(tile["cp"], size="4", weight="bold", class_name="num tile-cp"),
+        rx.text(tile["cap"], size="1", class_name="num"),
+        id="sector-tile-" + tile["slug"],
+        key=tile["slug"],
+        on_click=SectorsState.select(tile["name"]),
+        aria_label="Show " + tile["name"] + " constituents",
+        aria_pressed=SectorsState.selected == tile["name"],
+        custom_attrs={"data-change": tile["cp"]},
+        class_name="sector-tile",
+        style={
+            "flex": tile["flex"],
+            "background": tile["bg"],
+            "min_height": "84px",
+            "padding": "8px",
+            "border_radius": "6px",
+            "border": rx.cond(
+                SectorsState.selected == tile["name"],
+                "2px solid var(--accent-9)",
+                "1px solid var(--gray-a5)",
+            ),
+            "color": "var(--gray-12)",
+            "text_align": "left",
+            "cursor": "pointer",
+            "display": "flex",
+            "flex_direction": "column",
+            "justify_content": "space-between",
+            "min_width": "0",
+        },
+    )
+
+
+def heat_map() -> rx.Component:
+    return rx.flex(
+        rx.foreach(SectorsState.tiles, heat_tile),
+        wrap="wrap",
+        gap="6px",
+        width="100%",
+        id="sector-heatmap",
+    )
+
+
+def sector_row(tile) -> rx.Component:
+    num = {"text_align": "right", "class_name": "num"}
+    return rx.table.row(
+        rx.table.cell(
+            rx.button(
+                tile["name"],
+                on_click=SectorsState.select(tile["name"]),
+                variant="ghost",
+                size="1",
+                class_name="sector-name",
+            )
+        ),
+        rx.table.cell(rx.text(tile["cp"], color=change_color(tile["cp"])), **num),
+        rx.table.cell(tile["cap"], **num),
+        rx.table.cell(
+            rx.text(
+                rx.text.span(tile["adv"], color="var(--green-11)"),
+                " / ",
+                rx.text.span(tile["dec"], color="var(--red-11)"),
+            ),
+            **num,
+        ),
+        rx.table.cell(
+            rx.text(tile["best"], " ", rx.text.span(tile["best_cp"], color="var(--green-11)")),
+            class_name="num hide-mobile",
+        ),
+        rx.table.cell(
+            rx.text(tile["worst"], " ", rx.text.span(tile["worst_cp"], color="var(--red-11)")),
+            class_name="num hide-mobile",
+        ),
+        key=tile["slug"],
+        id="sector-row-" + tile["slug"],
+    )
+
+
+def sector_table() -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Sector"),
+                    rx.table.column_header_cell("Change %", text_align="right"),
+                    rx.table.column_header_cell("Market cap", text_align="right"),
+                    rx.table.column_header_cell("Adv / Dec", text_align="right"),
+                    rx.table.column_header_cell("Best", class_name="hide-mobile"),
+                    rx.table.column_header_cell("Worst", class_name="hide-mobile"),
+                )
+            ),
+            rx.table.body(rx.foreach(SectorsState.tiles, sector_row)),
+            size="1",
+            width="100%",
+            id="sector-table",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def member_row(m) -> rx.Component:
+    view = SectorsState.quotes[m["k"]]
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.link(rx.text(m["symbol"], weight="bold"), href="/analysis/" + m["symbol"]),
+                rx.text(m["name"], size="1", color="var(--gray-11)", class_name="hide-mobile"),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                SectorsState.quotes.contains(m["k"]),
+                rx.hstack(flash_price(view), live_dot(), justify="end", align="center"),
+                rx.text("…"),
+            ),
+            text_align="right",
+        ),
+        rx.table.cell(
+            rx.text(view["cp"], color=change_color(view["c"])),
+            text_align="right",
+            class_name="num",
+        ),
+        rx.table.cell(m["cap"], text_align="right", class_name="num"),
+        key=m["k"],
+        id="member-" + m["symbol"],
+    )
+
+
+def members_panel() -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.heading(SectorsState.selected, size="4"),
+            rx.badge(SectorsState.members.length(), " stocks"),
+            rx.spacer(),
+            rx.icon_button(
+                rx.icon("x", size=14),
+                size="1",
+                variant="ghost",
+                on_click=SectorsState.close,
+                aria_label="Close constituents",
+            ),
+            align="center",
+            width="100%",
+        ),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Symbol"),
+                        rx.table.column_header_cell("LTP", text_align="right"),
+                        rx.table.column_header_cell("Change %", text_align="right"),
+                        rx.table.column_header_cell("Market cap", text_align="right"),
+                    )
+                ),
+                rx.table.body(rx.foreach(SectorsState.members, member_row)),
+                size="1",
+                width="100%",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        id="sector-panel",
+        width="100%",
+    )
+
+
+def page() -> rx.Component:
+    return page_layout(
+        "Sector Analysis",
+        rx.vstack(
+            rx.text(
+                "Tiles are sized by market cap and coloured by the sector's market-cap-"
+                "weighted change today. Select a sector to see its stocks.",
+                size="2",
+                color="var(--gray-11)",
+            ),
+            rx.cond(SectorsState.tiles.length() > 0, heat_map(), rx.spinner()),
+            rx.cond(SectorsState.selected != "", members_panel()),
+            sector_table(),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
+ON_LOAD = [AuthState.check_login, ShellState.load, SectorsState.load]

@@ -1,0 +1,143 @@
+"""Toasts for fired alerts, pushed at once into every open tab of the alert's owner.
+
+Each page load registers its tab (client token) under the logged-in user (see
+`ShellState.load`). When the engine records a firing, every tab of that user gets a
+`StateUpdate` carrying the toast event, sent straight down its socket: no polling and no
+loop per session. Before sending, the tab's own auth state is checked again under the state
+lock, so a tab that has since logged out, or logged in as someone else, never sees another
+user's toast. Pages may register a hook that updates their state in the same push (the
+Alerts page prepends the new event).
+
+Limit: the map of tabs is per process. With several workers the engine runs on the hub
+leader only, so a tab whose socket lives on another worker is reached only when Reflex's
+Redis token manager forwards the update ("lost and found"); the hub backend offers no
+pub/sub channel for this.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import reflex as rx
+from reflex.event import Event
+from reflex.istate.manager.token import BaseStateToken
+from reflex.state import StateUpdate
+
+from stockapp.alerts.engine import alert_engine
+from stockapp.alerts.store import EventData
+from stockapp.state.auth import AuthState, current_user_id
+
+log = logging.getLogger("stockapp.toasts")
+
+PushHook = Callable[[rx.State, EventData], Awaitable[None]]
+TOAST_MS = 8000
+PRUNE_AT = 5000
+
+_tabs_by_user: dict[int, set[str]] = {}
+_user_by_tab: dict[str, int] = {}
+_hooks: list[PushHook] = []
+_app: Any = None
+
+
+async def register(state: rx.State) -> None:
+    """Remember which user this tab belongs to now (cheap: two dict updates)."""
+    token = state.router.session.client_token
+    if not token:
+        return
+    uid = await current_user_id(state)
+    old = _user_by_tab.get(token)
+    if old == uid:
+        return
+    if old is not None:
+        _forget(token, old)
+    if uid is not None:
+        if len(_user_by_tab) >= PRUNE_AT:
+            _prune()
+        _user_by_tab[token] = uid
+        _tabs_by_user.setdefault(uid, set()).add(token)
+
+
+def _prune() -> None:
+    """Drop tabs whose socket has gone (tabs are otherwise forgotten only when pushed to)."""
+    namespace = getattr(_the_app(), "event_namespace", None)
+    if namespace is None:
+        return
+    connected = namespace.token_to_sid
+    for token, uid in list(_user_by_tab.items()):
+        if token not in connected:
+            _forget(token, uid)
+
+
+def _forget(token: str, uid: int) -> None:
+    _user_by_tab.pop(token, None)
+    tabs = _tabs_by_user.get(uid)
+    if tabs is not None:
+        tabs.discard(token)
+        if not tabs:
+            del _tabs_by_user[uid]
+
+
+def tabs_of(uid: int) -> set[str]:
+    return set(_tabs_by_user.get(uid, ()))
+
+
+def on_push(hook: PushHook) -> PushHook:
+    """Register `hook(root_state, event)`, run under each target tab's state lock."""
+    _hooks.append(hook)
+    return hook
+
+
+def toast_for(event: EventData) -> list[Event]:
+    level = "success" if event.condition in ("price_above", "week52_high_cross") else "warning"
+    spec = getattr(rx.toast, level)(
+        event.message,
+        description=f"Alert #{event.alert_id} · {event.symbol}",
+        duration=TOAST_MS,
+        close_button=True,
+    )
+    return Event.from_event_type(spec)
+
+
+def _the_app() -> Any:
+    global _app
+    if _app is None:
+        from reflex.utils.prerequisites import get_and_validate_app
+
+        _app = get_and_validate_app().app
+    return _app
+
+
+async def notify(event: EventData) -> None:
+    """Engine observer: show the event in every open tab of its owner."""
+    tabs = tabs_of(event.user_id)
+    if not tabs:
+        return
+    app = _the_app()
+    namespace = getattr(app, "event_namespace", None)
+    if namespace is None:
+        return
+    connected = namespace.token_to_sid
+    for token in tabs:
+        if token not in connected:
+            _forget(token, event.user_id)
+            continue
+        try:
+            await _push(app, namespace, token, event)
+        except Exception:
+            log.exception("alert toast push failed")
+
+
+async def _push(app: Any, namespace: Any, token: str, event: EventData) -> None:
+    async with app.modify_state(BaseStateToken(ident=token, cls=AuthState)) as root:
+        auth = await root.get_state(AuthState)
+        if auth.verified_user_id() != event.user_id:
+            _forget(token, event.user_id)
+            return
+        for hook in _hooks:
+            await hook(root, event)
+    await namespace.emit_update(StateUpdate(events=toast_for(event)), token)
+
+
+alert_engine.add_observer(notify)

@@ -1,0 +1,99 @@
+"""Analysis (live header + lightweight-charts candles) and Recommendations (live table and
+heat map) in a real browser against the real app."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from stockapp.pages.recommendations import heat_color, parse_pct
+from tests.e2e.conftest import real_errors, texts_change
+
+CHART = "#candle-chart"
+
+
+def _chart_attr(page, name: str) -> str:
+    return page.locator(CHART).get_attribute(f"data-{name}") or ""
+
+
+def _attr_changes(page, name: str, seconds: float) -> bool:
+    first = _chart_attr(page, name)
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        time.sleep(0.25)
+        if _chart_attr(page, name) != first:
+            return True
+    return False
+
+
+def test_analysis_chart_moves_live_and_switches_timeframe(page):
+    page.goto("/analysis/RELIANCE")
+    page.wait_for_selector(f"{CHART}[data-ready='1']")
+    page.wait_for_function("() => Number(document.querySelector('#candle-chart').dataset.bars) > 0")
+    assert page.locator(f"{CHART} canvas").count() > 0
+    assert float(_chart_attr(page, "last-close")) > 0
+    assert _attr_changes(page, "last-close", 10), "the forming candle did not move"
+    assert texts_change(page, "#ltp", 10), "header price did not change"
+    assert page.locator("#peers-link").get_attribute("href") == "/peers/RELIANCE"
+    assert page.locator("#options-link").get_attribute("href") == "/options/RELIANCE"
+    assert page.locator("#market-cap").inner_text().startswith("₹")
+
+    page.click("#tf-1Y")
+    page.wait_for_function(
+        "() => /^\\d{4}-\\d{2}-\\d{2}$/.test(document.querySelector('#candle-chart')"
+        ".dataset.lastTime || '')"
+    )
+    assert 200 < int(_chart_attr(page, "bars")) < 270  # about a year of trading days
+    panes_before = page.locator(f"{CHART} canvas").count()
+    page.click("#pane-macd")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{CHART} canvas').length > {panes_before}"
+    )
+    assert _attr_changes(page, "last-close", 10), "daily candle did not move"
+    assert real_errors(page.errors) == []
+
+
+def test_analysis_index_links_and_unknown_symbol(page):
+    page.goto("/analysis/NIFTY%20BANK")
+    page.wait_for_selector(f"{CHART}[data-ready='1']")
+    assert page.locator("#options-link").get_attribute("href") == "/options/BANKNIFTY"
+    assert page.locator("#peers-link").count() == 0
+    page.goto("/analysis/NOSUCHCO")
+    box = page.wait_for_selector("#not-found")
+    assert "NOSUCHCO" in box.inner_text() and "Search" in box.inner_text()
+    assert real_errors(page.errors) == []
+
+
+def _tile_sample(page, symbol: str) -> tuple[str, str]:
+    tile = page.locator(f"#tile-{symbol}")
+    pct = tile.locator(".tile-pct").inner_text()
+    color = tile.evaluate("el => getComputedStyle(el).backgroundColor")
+    return pct, color
+
+
+def test_recommendations_live_table_and_heat_map(page):
+    page.goto("/recommendations")
+    page.wait_for_selector("#rec-table tbody tr")
+    assert "not investment advice" in page.locator("#disclaimer").inner_text()
+    assert page.locator("#rec-table tbody tr").count() >= 10
+    assert texts_change(page, "#rec-table tbody tr .price", 10), "table prices are not live"
+
+    samples = set()
+    deadline = time.time() + 12
+    while time.time() < deadline and len({p for p, _ in samples}) < 3:
+        samples.add(_tile_sample(page, "RELIANCE"))
+        time.sleep(0.3)
+    for pct, color in samples:
+        assert color == heat_color(parse_pct(pct)), (pct, color)
+    assert len({p for p, _ in samples}) > 1, "tile % did not move"
+    assert len({c for _, c in samples}) > 1, "tile colour did not follow its % change"
+
+    page.click("#filter-Sell")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#rec-table tbody .verdict')]"
+        ".every(b => b.innerText.trim() === 'Sell')"
+    )
+    scores = [int(s) for s in page.locator("#rec-table tbody .score").all_inner_texts()]
+    assert all(s <= -25 for s in scores)
+    assert real_errors(page.errors) == []
+    assert re.search(r"Sell \(\d+\)", page.locator("#filter-Sell").inner_text())
