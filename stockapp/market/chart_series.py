@@ -117,10 +117,17 @@ class FormingBar:
 
     def fold(self, q: Quote) -> Bar | None:
         """The forming bar after `q`; None when `q` is older than the bar (nothing to do)."""
-        if q.timestamp < self.bar.t:
-            return None
         minutes = INTRADAY_MINUTES.get(self.interval)
-        self.bar = self._fold_intraday(q, minutes) if minutes else self._fold_period(q)
+        if minutes:
+            if q.timestamp < self.bar.t:
+                return None
+            self.bar = self._fold_intraday(q, minutes)
+        else:
+            # daily bars are stamped at the session open; a quote before it (a clock that
+            # trades around the day) still belongs to that day's bar
+            if _ist_day(q) < self.bar.t.astimezone(IST).date():
+                return None
+            self.bar = self._fold_period(q)
         return self.bar
 
     def _fold_intraday(self, q: Quote, minutes: int) -> Bar:

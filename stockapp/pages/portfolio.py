@@ -210,7 +210,7 @@ def symbol_box() -> rx.Component:
             name="symbol",
             value=S.f_symbol,
             on_change=S.set_symbol_query.debounce(150),
-            on_blur=S.symbol_blur,
+            on_blur=S.close_suggestions,
             placeholder="RELIANCE or a company name",
             auto_complete="off",
             id="trade-symbol",
@@ -337,31 +337,37 @@ def trade_form() -> rx.Component:
 def import_export() -> rx.Component:
     return rx.card(
         rx.text("Import and export", weight="bold", size="3"),
-        rx.upload(
-            rx.vstack(
-                rx.icon("upload", size=20),
-                rx.text("Drop a CSV here or click to choose one", size="2"),
-                rx.text(
-                    "Zerodha Console tradebook, or columns date, symbol, side, quantity, price "
-                    "(optional exchange, fees, note, trade_id). All rows or none are imported; "
-                    "trades already in your book are skipped.",
-                    size="1",
-                    color="var(--gray-11)",
+        rx.box(
+            rx.upload(
+                rx.vstack(
+                    rx.icon("upload", size=20),
+                    rx.text("Drop a CSV here or click to choose one", size="2"),
+                    rx.text(
+                        "Zerodha Console tradebook, or columns date, symbol, side, quantity, price "
+                        "(optional exchange, fees, note, trade_id). All rows or none are imported; "
+                        "trades already in your book are skipped.",
+                        size="1",
+                        color="var(--gray-11)",
+                    ),
+                    align="center",
+                    spacing="1",
                 ),
-                align="center",
-                spacing="1",
+                id="portfolio-upload",
+                accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
+                max_files=1,
+                multiple=False,
+                on_drop=S.import_files(
+                    rx.upload_files(
+                        upload_id="portfolio-upload", on_upload_progress=S.upload_progress
+                    )
+                ),
+                border="1px dashed var(--gray-a8)",
+                border_radius="8px",
+                padding="16px",
+                cursor="pointer",
+                width="100%",
             ),
-            id="portfolio-upload",
-            accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
-            max_files=1,
-            multiple=False,
-            on_drop=S.import_files(
-                rx.upload_files(upload_id="portfolio-upload", on_upload_progress=S.upload_progress)
-            ),
-            border="1px dashed var(--gray-a8)",
-            border_radius="8px",
-            padding="16px",
-            cursor="pointer",
+            id="import-drop",
             width="100%",
             margin_y="8px",
         ),

@@ -324,8 +324,13 @@ class PortfolioState(LiveMixin, rx.State):
 
     # -- trade form --------------------------------------------------------------------------
     @rx.event
-    def set_symbol_query(self, value: str):
-        self.f_symbol = value.upper()
+    async def set_symbol_query(self, value: str):
+        """Suggest instruments as the user types; an exact symbol is taken as chosen."""
+        self.f_symbol = value.strip().upper()
+        if _known(self.f_symbol, self.f_market):
+            self.suggestions = []
+            await self._prefill_price(force=False)
+            return
         query = value.strip()
         found = runtime.universe.search(query, None, 12) if query else []
         self.suggestions = [
@@ -350,11 +355,7 @@ class PortfolioState(LiveMixin, rx.State):
             self.f_price = f"{quote.current_price:.2f}"
 
     @rx.event
-    async def symbol_blur(self, _value: str = ""):
-        await self._prefill_price(force=False)
-
-    @rx.event
-    def close_suggestions(self):
+    def close_suggestions(self, _value: str = ""):
         self.suggestions = []
 
     @rx.event
@@ -364,8 +365,8 @@ class PortfolioState(LiveMixin, rx.State):
             await self._prefill_price(force=True)
 
     @rx.event
-    def set_side(self, side: str):
-        if side in ("buy", "sell"):
+    def set_side(self, side: str | list[str]):
+        if isinstance(side, str) and side in ("buy", "sell"):
             self.f_side = side
 
     @rx.event

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.alert_dialog import alert_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, flash_price, live_dot
 from stockapp.db import watchlists as wl
 from stockapp.db.session import run_db
-from stockapp.market.models import Key, Quote
+from stockapp.market.models import DEFAULT_MARKET, Key, Quote
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState, current_user_id
 from stockapp.state.live import LiveMixin, live
@@ -259,13 +260,19 @@ def row(key: rx.Var[str]) -> rx.Component:
             **num,
         ),
         rx.table.cell(
-            rx.icon_button(
-                rx.icon("trash-2", size=14),
-                size="1",
-                variant="ghost",
-                color_scheme="red",
-                on_click=WatchlistState.remove_symbol(key),
-                aria_label="Remove " + fact["symbol"],
+            rx.hstack(
+                alert_button(
+                    fact["symbol"], rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)
+                ),
+                rx.icon_button(
+                    rx.icon("trash-2", size=14),
+                    size="1",
+                    variant="ghost",
+                    color_scheme="red",
+                    on_click=WatchlistState.remove_symbol(key),
+                    aria_label="Remove " + fact["symbol"],
+                ),
+                spacing="3",
             )
         ),
         id="row-" + fact["symbol"],

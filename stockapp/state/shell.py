@@ -7,6 +7,7 @@ import reflex as rx
 from stockapp.market.calendar import market_clock
 from stockapp.market.models import utcnow
 from stockapp.runtime import runtime
+from stockapp.state import toasts
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.views import key_str
 
@@ -31,8 +32,9 @@ class ShellState(LiveMixin, rx.State):
     search_results: list[dict[str, str]] = []
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.quotes = live.track(self, ticker_keys(), shell=True)
+        await toasts.register(self)  # this tab now receives its user's alert toasts
         settings = runtime.settings
         provider = runtime.provider
         self.simulated = bool(provider.simulated) if provider else settings.provider == "simulated"

@@ -1,0 +1,162 @@
+"""A bell button that opens a small "create price alert" dialog, for any page that lists
+symbols (Watchlist rows, Analysis header). One shared state; each button's dialog opens
+only for its own symbol, so a table of buttons never opens more than one."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from stockapp.alerts import store
+from stockapp.alerts.engine import alert_engine
+from stockapp.db.session import run_db
+from stockapp.market.alerts import CONDITION_LABELS, CONDITIONS, WEEK52_CONDITIONS, InvalidRule
+from stockapp.market.models import DEFAULT_MARKET, MARKETS
+from stockapp.runtime import runtime
+from stockapp.state.auth import current_user_id
+
+CONDITION_ITEMS = [{"value": c, "label": CONDITION_LABELS[c]} for c in CONDITIONS]
+
+
+def parse_value(condition: str, text: str) -> float:
+    """The form's value as a number; 52-week alerts take none."""
+    if condition in WEEK52_CONDITIONS:
+        return 0.0
+    try:
+        return float(str(text).replace(",", "").replace("₹", "").strip())
+    except ValueError as exc:
+        raise InvalidRule("Enter a number for the value") from exc
+
+
+def ltp_text(symbol: str, market: str) -> str:
+    hub = runtime.hub
+    quote = hub.latest((symbol, market)) if hub else None
+    return f"{quote.current_price:.2f}" if quote else ""
+
+
+async def create_for(
+    state: rx.State, symbol: str, market: str, condition: str, value: str, repeat: bool
+) -> store.AlertData:
+    """Validate and store an alert for the state's logged-in user; starts evaluating at once.
+
+    Raises InvalidRule (a ValueError) with a message fit for the form."""
+    uid = await current_user_id(state)
+    if uid is None:
+        raise InvalidRule("Log in to create alerts")
+    if market not in MARKETS or runtime.universe.get(symbol, market) is None:
+        raise InvalidRule(f"Unknown symbol {symbol!r}")
+    number = parse_value(condition, value)
+    data = await run_db(store.create_alert, uid, symbol, market, condition, number, repeat)
+    alert_engine.alert_created(data, uid)
+    return data
+
+
+class AlertDialogState(rx.State):
+    open: bool = False
+    symbol: str = ""
+    market: str = DEFAULT_MARKET
+    condition: str = "price_above"
+    value: str = ""
+    repeat: bool = False
+    error: str = ""
+    done: str = ""
+
+    @rx.event
+    def open_for(self, symbol: str, market: str = DEFAULT_MARKET):
+        self.symbol, self.market = symbol, market if market in MARKETS else DEFAULT_MARKET
+        self.condition, self.repeat, self.error, self.done = "price_above", False, "", ""
+        self.value = ltp_text(self.symbol, self.market)
+        self.open = True
+
+    @rx.event
+    def set_open(self, value: bool):
+        self.open = bool(value)
+
+    @rx.event
+    def set_condition(self, value: str):
+        if value in CONDITIONS:
+            if value.startswith("change_pct") and not self.condition.startswith("change_pct"):
+                self.value = "2.0" if value.endswith("above") else "-2.0"
+            elif value.startswith("price") and not self.condition.startswith("price"):
+                self.value = ltp_text(self.symbol, self.market)
+            self.condition = value
+
+    @rx.event
+    def set_value(self, value: str):
+        self.value = value
+
+    @rx.event
+    def set_repeat(self, value: bool):
+        self.repeat = bool(value)
+
+    @rx.event
+    async def save(self):
+        try:
+            await create_for(
+                self, self.symbol, self.market, self.condition, self.value, self.repeat
+            )
+        except ValueError as exc:
+            self.error = str(exc)
+            return
+        self.error, self.open = "", False
+        return rx.toast.info(f"Alert set on {self.symbol}", duration=3000)
+
+
+def alert_form_fields(state=AlertDialogState) -> rx.Component:
+    return rx.vstack(
+        rx.select.root(
+            rx.select.trigger(width="100%"),
+            rx.select.content(
+                *[rx.select.item(i["label"], value=i["value"]) for i in CONDITION_ITEMS]
+            ),
+            value=state.condition,
+            on_change=state.set_condition,
+        ),
+        rx.input(
+            value=state.value,
+            on_change=state.set_value,
+            placeholder="Price (₹) or change %",
+            input_mode="decimal",
+            disabled=state.condition.contains("week52"),
+            width="100%",
+        ),
+        rx.hstack(
+            rx.checkbox(checked=state.repeat, on_change=state.set_repeat),
+            rx.text("Repeat (re-arms once the condition stops holding)", size="2"),
+            align="center",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def alert_button(symbol: str | rx.Var, market: str | rx.Var = DEFAULT_MARKET) -> rx.Component:
+    S = AlertDialogState
+    return rx.dialog.root(
+        rx.icon_button(
+            rx.icon("bell-plus", size=14),
+            size="1",
+            variant="ghost",
+            on_click=S.open_for(symbol, market),
+            aria_label="Create an alert",
+            title="Create a price alert",
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Price alert · ", S.symbol),
+            rx.dialog.description(
+                "Fires once (or every time, with repeat) while you are away; "
+                "you get a notification in every open tab.",
+                size="2",
+            ),
+            rx.box(alert_form_fields(), padding_y="12px"),
+            rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", size="1")),
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.button("Create alert", on_click=S.save),
+                justify="end",
+                spacing="2",
+            ),
+            max_width="420px",
+        ),
+        open=S.open & (S.symbol == symbol),
+        on_open_change=S.set_open,
+    )

@@ -1,0 +1,421 @@
+"""Alerts: create price alerts, watch each one's distance to its trigger move live, and see
+what fired. Fired events arrive by push (the toast hook below), never by polling."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from stockapp import formatting as fmt
+from stockapp.alerts import store
+from stockapp.alerts.engine import alert_engine
+from stockapp.components.alert_dialog import alert_form_fields, create_for, ltp_text
+from stockapp.components.layout import page_layout
+from stockapp.components.price import flash_price
+from stockapp.db.session import run_db
+from stockapp.market.alerts import CONDITION_LABELS, WEEK52_CONDITIONS, AlertRule, trigger_level
+from stockapp.market.models import DEFAULT_MARKET, Key
+from stockapp.runtime import runtime
+from stockapp.state import toasts
+from stockapp.state.auth import AuthState, current_user_id
+from stockapp.state.live import LiveMixin, live
+from stockapp.state.shell import ShellState
+from stockapp.state.views import key_str
+
+EVENTS_SHOWN = 50
+
+
+def value_text(a: store.AlertData) -> str:
+    if a.condition in WEEK52_CONDITIONS:
+        return "—"
+    if a.condition.startswith("change_pct"):
+        return fmt.pct(a.value)
+    return fmt.number(a.value)
+
+
+def status_text(a: store.AlertData) -> str:
+    if not a.active:
+        return "Triggered"
+    return "Active" if a.armed else "Fired · re-arms when clear"
+
+
+def event_row(e: store.EventData) -> dict[str, str]:
+    return {
+        "id": str(e.id),
+        "symbol": e.symbol,
+        "message": e.message,
+        "at": e.triggered_at.replace("T", " ")[:19] + " UTC",
+        "hook": e.webhook_status or "",
+    }
+
+
+def distance(rule: AlertRule, key: Key) -> dict[str, str]:
+    hub = runtime.hub
+    quote = hub.latest(key) if hub else None
+    level = trigger_level(rule, quote) if quote else None
+    if quote is None or level is None or quote.current_price <= 0:
+        return {"abs": "—", "pct": ""}
+    gap = level - quote.current_price
+    return {"abs": fmt.signed(gap), "pct": fmt.pct(gap / quote.current_price * 100)}
+
+
+class AlertsState(LiveMixin, rx.State):
+    alerts: list[dict[str, str]] = []
+    dist: dict[str, dict[str, str]] = {}
+    events: list[dict[str, str]] = []
+    query: str = ""
+    results: list[dict[str, str]] = []
+    symbol: str = ""
+    market: str = DEFAULT_MARKET
+    condition: str = "price_above"
+    value: str = ""
+    repeat: bool = False
+    error: str = ""
+    notice: str = ""
+    webhook_url: str = ""
+    loaded: bool = False
+    _rules: list[AlertRule] = []
+
+    async def _refresh(self, uid: int) -> None:
+        alerts = await run_db(store.list_alerts, uid)
+        events = await run_db(store.list_events, uid, EVENTS_SHOWN)
+        self.events = [event_row(e) for e in events]
+        self._rules = [store.rule_of(a, uid) for a in alerts if a.active]
+        self.alerts = [
+            {
+                "id": str(a.id),
+                "symbol": a.symbol,
+                "k": key_str((a.symbol, a.market)),
+                "cond": CONDITION_LABELS.get(a.condition, a.condition),
+                "value": value_text(a),
+                "repeat": "Repeat" if a.repeat else "Once",
+                "status": status_text(a),
+                "active": "1" if a.active else "",
+            }
+            for a in alerts
+        ]
+        self.quotes = live.track(self, {r.key for r in self._rules})
+        self._recompute()
+
+    def _recompute(self, changed: set[str] | None = None) -> None:
+        dist = dict(self.dist) if changed is not None else {}
+        for rule in self._rules:
+            if changed is None or key_str(rule.key) in changed:
+                dist[str(rule.id)] = distance(rule, rule.key)
+        self.dist = dist
+
+    def _apply_live(self, views) -> None:
+        super()._apply_live(views)
+        self._recompute(set(views))
+
+    @rx.event
+    async def load(self):
+        self.error, self.notice = "", ""
+        uid = await current_user_id(self)
+        if uid is None:
+            return
+        await self._refresh(uid)
+        self.webhook_url = await run_db(store.get_webhook, uid) or ""
+        self.loaded = True
+
+    # -- create form ---------------------------------------------------------------------
+    @rx.event
+    def set_query(self, value: str):
+        self.query = value
+        q = value.strip()
+        self.results = (
+            [
+                {"symbol": i.symbol, "name": i.name, "market": i.market}
+                for i in runtime.universe.search(q, None, 8)
+            ]
+            if q
+            else []
+        )
+
+    @rx.event
+    def pick(self, symbol: str, market: str):
+        if runtime.universe.get(symbol, market) is None:
+            return
+        self.symbol, self.market = symbol, market
+        self.query = key_str((symbol, market))
+        self.results = []
+        if self.condition.startswith("price") or not self.value:
+            self.value = ltp_text(symbol, market)
+
+    @rx.event
+    def pick_first(self, _form: dict):
+        if self.results:
+            self.pick(self.results[0]["symbol"], self.results[0]["market"])
+
+    @rx.event
+    def set_condition(self, value: str):
+        if value.startswith("change_pct") and not self.condition.startswith("change_pct"):
+            self.value = "2.0" if value.endswith("above") else "-2.0"
+        elif value.startswith("price") and not self.condition.startswith("price"):
+            self.value = ltp_text(self.symbol, self.market) if self.symbol else ""
+        self.condition = value
+
+    @rx.event
+    def set_value(self, value: str):
+        self.value = value
+
+    @rx.event
+    def set_repeat(self, value: bool):
+        self.repeat = bool(value)
+
+    @rx.event
+    async def create(self):
+        if not self.symbol:
+            self.error = "Choose a symbol first"
+            return
+        try:
+            data = await create_for(
+                self, self.symbol, self.market, self.condition, self.value, self.repeat
+            )
+        except ValueError as exc:
+            self.error = str(exc)
+            return
+        self.error = ""
+        self.notice = f"Alert #{data.id} on {data.symbol} is watching."
+        uid = await current_user_id(self)
+        if uid is not None:
+            await self._refresh(uid)
+
+    @rx.event
+    async def delete(self, alert_id: str):
+        uid = await current_user_id(self)
+        if uid is None or not str(alert_id).isdigit():
+            return
+        try:
+            await run_db(store.delete_alert, uid, int(alert_id))
+        except store.NotFound:
+            self.error = "That alert no longer exists"
+        alert_engine.alert_deleted(int(alert_id))
+        await self._refresh(uid)
+
+    @rx.event
+    def set_webhook_url(self, value: str):
+        self.webhook_url = value
+
+    @rx.event
+    async def save_webhook(self):
+        uid = await current_user_id(self)
+        if uid is None:
+            return
+        try:
+            saved = await run_db(store.set_webhook, uid, self.webhook_url)
+        except ValueError as exc:
+            self.error = str(exc)
+            return
+        self.webhook_url, self.error = saved or "", ""
+        self.notice = "Webhook saved" if saved else "Webhook removed"
+
+
+@toasts.on_push
+async def _on_fired(root: rx.State, event: store.EventData) -> None:
+    """Runs under the tab's state lock when one of its user's alerts fires."""
+    state = await root.get_state(AlertsState)
+    if state.loaded:
+        await state._refresh(event.user_id)
+
+
+# -- components -----------------------------------------------------------------------------
+S = AlertsState
+
+
+def symbol_picker() -> rx.Component:
+    return rx.box(
+        rx.form(
+            rx.input(
+                placeholder="Symbol or company",
+                value=S.query,
+                on_change=S.set_query.debounce(120),
+                id="alert-symbol",
+                name="q",
+                auto_complete="off",
+                width="100%",
+            ),
+            on_submit=S.pick_first,
+        ),
+        rx.cond(
+            S.results.length() > 0,
+            rx.card(
+                rx.foreach(
+                    S.results,
+                    lambda r: rx.box(
+                        rx.text(r["symbol"], weight="bold", size="2", as_="span"),
+                        rx.text(" ", r["name"], size="1", as_="span"),
+                        on_click=S.pick(r["symbol"], r["market"]),
+                        class_name="alert-symbol-result",
+                        padding="4px",
+                        cursor="pointer",
+                        _hover={"background": "var(--gray-a3)"},
+                    ),
+                ),
+                position="absolute",
+                width="100%",
+                z_index="20",
+            ),
+        ),
+        position="relative",
+        width="100%",
+    )
+
+
+def create_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("New alert", size="3"),
+            symbol_picker(),
+            rx.box(alert_form_fields(S), width="100%", id="alert-form"),
+            rx.button("Create alert", on_click=S.create, id="alert-create", width="100%"),
+            rx.cond(S.notice != "", rx.text(S.notice, size="2", color="var(--green-11)")),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        max_width="360px",
+    )
+
+
+def alert_row(a: rx.Var) -> rx.Component:
+    d = S.dist[a["id"]]
+    num = {"text_align": "right", "class_name": "num"}
+    return rx.table.row(
+        rx.table.cell(rx.link(a["symbol"], href="/analysis/" + a["symbol"], weight="bold")),
+        rx.table.cell(a["cond"]),
+        rx.table.cell(a["value"], **num),
+        rx.table.cell(
+            rx.cond(S.quotes.contains(a["k"]), flash_price(S.quotes[a["k"]]), rx.text("—")),
+            **num,
+        ),
+        rx.table.cell(rx.cond(a["active"] == "1", rx.text(d["abs"], " ", d["pct"]), "—"), **num),
+        rx.table.cell(a["repeat"]),
+        rx.table.cell(
+            rx.badge(
+                a["status"],
+                color_scheme=rx.match(
+                    a["status"], ("Active", "green"), ("Triggered", "gray"), "amber"
+                ),
+            )
+        ),
+        rx.table.cell(
+            rx.icon_button(
+                rx.icon("trash-2", size=14),
+                size="1",
+                variant="ghost",
+                color_scheme="red",
+                on_click=S.delete(a["id"]),
+                aria_label="Delete alert " + a["id"],
+            )
+        ),
+        id="alert-" + a["id"],
+    )
+
+
+def alerts_table() -> rx.Component:
+    head = rx.table.column_header_cell
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    head("Symbol"),
+                    head("Condition"),
+                    head("Trigger", text_align="right"),
+                    head("LTP", text_align="right"),
+                    head("Distance ₹ / %", text_align="right"),
+                    head("Mode"),
+                    head("Status"),
+                    head(""),
+                )
+            ),
+            rx.table.body(rx.foreach(S.alerts, alert_row)),
+            size="1",
+            width="100%",
+            id="alerts-table",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def events_list() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Triggered", size="3"),
+        rx.cond(
+            S.events.length() > 0,
+            rx.vstack(
+                rx.foreach(
+                    S.events,
+                    lambda e: rx.hstack(
+                        rx.icon("bell-ring", size=14),
+                        rx.text(e["message"], size="2"),
+                        rx.spacer(),
+                        rx.cond(e["hook"] != "", rx.badge("webhook " + e["hook"], size="1")),
+                        rx.text(e["at"], size="1", color="var(--gray-11)", class_name="num"),
+                        width="100%",
+                        align="center",
+                        class_name="alert-event",
+                    ),
+                ),
+                width="100%",
+                id="alert-events",
+            ),
+            rx.text("Nothing has fired yet.", size="2", color="var(--gray-11)"),
+        ),
+        width="100%",
+    )
+
+
+def webhook_box() -> rx.Component:
+    return rx.hstack(
+        rx.input(
+            value=S.webhook_url,
+            on_change=S.set_webhook_url,
+            placeholder="https://example.com/hook (optional: receives each fired alert as JSON)",
+            width="100%",
+            id="webhook-url",
+        ),
+        rx.button("Save webhook", variant="soft", on_click=S.save_webhook),
+        width="100%",
+        max_width="640px",
+    )
+
+
+def page() -> rx.Component:
+    return page_layout(
+        "Alerts",
+        rx.vstack(
+            rx.cond(S.error != "", rx.callout(S.error, icon="triangle-alert", color_scheme="red")),
+            rx.flex(
+                create_card(),
+                rx.vstack(
+                    rx.heading("Your alerts", size="3"),
+                    rx.cond(
+                        ~S.loaded,
+                        rx.spinner(),
+                        rx.cond(
+                            S.alerts.length() > 0,
+                            alerts_table(),
+                            rx.text(
+                                "No alerts yet. Pick a symbol and a condition to get notified "
+                                "here, in every open tab, and at your webhook.",
+                                size="2",
+                                id="alerts-empty",
+                            ),
+                        ),
+                    ),
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+                direction={"initial": "column", "md": "row"},
+            ),
+            events_list(),
+            webhook_box(),
+            spacing="4",
+            width="100%",
+        ),
+    )
+
+
+ON_LOAD = [AuthState.require_login, ShellState.load, AlertsState.load]

@@ -1,0 +1,134 @@
+"""The live-state registry: subscriptions follow the page and are released with the tab;
+one coalesced push per session per tick carries only that session's changed rows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from types import SimpleNamespace
+
+import pytest
+
+from stockapp.market.hub import PriceHub
+from stockapp.market.instruments import load_universe
+from stockapp.market.providers.simulated import SimulatedExchange
+from stockapp.runtime import runtime
+from stockapp.state.live import LiveRegistry
+
+
+class FakeState:
+    """Just enough of a Reflex state: router data, a quotes var and `_apply_live`."""
+
+    def __init__(self, token: str, path: str):
+        self.router = SimpleNamespace(
+            session=SimpleNamespace(client_token=token), page=SimpleNamespace(path=path)
+        )
+        self.quotes: dict = {}
+        self.applied: list[dict] = []
+
+    def _apply_live(self, views):
+        self.applied.append(views)
+        self.quotes = {**self.quotes, **views}
+
+
+class PageA(FakeState):
+    pass
+
+
+class PageB(FakeState):
+    pass
+
+
+class Shell(FakeState):
+    pass
+
+
+class FakeApp:
+    """modify_state hands out the session's states by class, like Reflex's root state."""
+
+    def __init__(self):
+        self.states: dict[str, dict[type, FakeState]] = {}
+        self.modifications = 0
+
+    @contextlib.asynccontextmanager
+    async def modify_state(self, token):
+        self.modifications += 1
+        by_cls = self.states[token.ident]
+
+        async def get_state(cls):
+            return by_cls[cls]
+
+        yield SimpleNamespace(get_state=get_state)
+
+
+@pytest.fixture
+async def hub():
+    universe = load_universe()
+    h = PriceHub(SimulatedExchange(universe, tick_interval=0.05), tick_interval=0.05)
+    await h.start()
+    old = runtime.hub
+    runtime.hub = h
+    yield h
+    runtime.hub = old
+    await h.stop()
+
+
+RELIANCE, TCS, INFY = ("RELIANCE", "india_nse"), ("TCS", "india_nse"), ("INFY", "india_nse")
+
+
+async def test_navigation_replaces_page_keys_but_keeps_shell(hub, monkeypatch):
+    reg, app = LiveRegistry(), FakeApp()
+    monkeypatch.setattr("stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident))
+    reg.attach(app, hub)
+    a, shell = PageA("t1", "/a"), Shell("t1", "/a")
+    app.states["t1"] = {PageA: a, Shell: shell}
+    reg.track(shell, [INFY], shell=True)
+    reg.track(a, [RELIANCE, TCS])
+    assert reg.sessions["t1"].sub.keys == {RELIANCE, TCS, INFY}
+    b = PageB("t1", "/b")
+    app.states["t1"][PageB] = b
+    reg.track(b, [TCS])
+    assert reg.sessions["t1"].sub.keys == {TCS, INFY}, "page A's RELIANCE released on navigation"
+    assert hub.refcount(RELIANCE) == 0
+    reg.release("t1")
+    assert hub.subscriber_count == 0 and hub.refcount(TCS) == 0
+    reg.detach()
+
+
+async def test_one_push_per_session_per_tick_with_only_its_rows(hub, monkeypatch):
+    reg, app = LiveRegistry(), FakeApp()
+    monkeypatch.setattr("stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident))
+    reg.attach(app, hub)
+    states = []
+    for i in range(20):
+        s = PageA(f"tok{i}", "/a")
+        app.states[s.router.session.client_token] = {PageA: s}
+        reg.track(s, [RELIANCE] if i % 2 else [TCS])
+        states.append(s)
+    ticks_before = hub.stats()["ticks"]
+    await asyncio.sleep(0.6)
+    ticks = hub.stats()["ticks"] - ticks_before
+    assert all(s.applied for s in states), "every session received live rows"
+    for i, s in enumerate(states):
+        want = {"RELIANCE"} if i % 2 else {"TCS"}
+        assert all(set(v) == want for v in s.applied), "a session only gets its own symbols"
+        assert len(s.applied) <= ticks + 1, "at most one coalesced push per tick"
+    for s in states:
+        reg.release(s.router.session.client_token)
+    assert hub.subscriber_count == 0
+    reg.detach()
+
+
+async def test_reconnect_retracks_and_gets_current_prices_at_once(hub, monkeypatch):
+    reg, app = LiveRegistry(), FakeApp()
+    monkeypatch.setattr("stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident))
+    reg.attach(app, hub)
+    s = PageA("t9", "/a")
+    app.states["t9"] = {PageA: s}
+    reg.track(s, [RELIANCE])
+    await asyncio.sleep(0.2)
+    reg.release("t9")  # the socket went away
+    again = reg.track(s, [RELIANCE])  # on_load runs again after the reconnect
+    assert "RELIANCE" in again and again["RELIANCE"]["p"]
+    reg.detach()
+    assert hub.subscriber_count == 0
