@@ -7,6 +7,7 @@ of at least 32 bytes.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,12 @@ class InsecureSecretError(RuntimeError):
     """Raised at start-up in production when the JWT secret is missing or weak."""
 
 
+def _own_origins() -> list[str]:
+    """The app's own origins on the port it serves (PORT, default 3000)."""
+    port = os.environ.get("PORT", "3000")
+    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STOCKAPP_", extra="ignore")
 
@@ -33,9 +40,7 @@ class Settings(BaseSettings):
     tick_interval: float = Field(1.0, gt=0.05, le=60)
     sim_seed: int = 42
     market_hours: Literal["always", "exchange"] = "always"
-    allowed_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["http://localhost:3000", "http://127.0.0.1:3000"]
-    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: _own_origins())
     jwt_secret: str | None = None
     jwt_secret_file: Path = PROJECT_DIR / ".secrets" / "jwt_secret"
     token_lifetime_minutes: int = Field(60 * 24, gt=0)
