@@ -88,3 +88,10 @@ def chromium_path() -> str:
         f"Chromium not found at {CHROMIUM}",
     )
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: sync Playwright keeps an event loop running in the main
+    thread for the rest of the session, which asyncio tests cannot share."""
+    browser_fixtures = {"browser", "page"}
+    items.sort(key=lambda item: bool(browser_fixtures & set(getattr(item, "fixturenames", ()))))
