@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Container entrypoint (also runnable directly): migrate, then serve the production build.
+# Several workers start safely together: migrations take a PostgreSQL advisory lock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -d .venv ]; then export PATH="$PWD/.tools/js/node_modules/.bin:$PWD/.venv/bin:$PATH"; fi
+export REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false
+if [ -n "${STOCKAPP_REDIS_URL:-}" ] && [ -z "${REFLEX_REDIS_URL:-}" ]; then
+  export REFLEX_REDIS_URL="$STOCKAPP_REDIS_URL"
+fi
+case "${STOCKAPP_DATABASE_URL:-}" in
+  sqlite:////*) mkdir -p "$(dirname "${STOCKAPP_DATABASE_URL#sqlite:///}")" ;;
+esac
+python -m stockapp.db.migrate
+PORT="${PORT:-3000}"
+exec reflex run --env prod --frontend-port "$PORT" --backend-port "$PORT" "$@"
