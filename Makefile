@@ -16,7 +16,7 @@ setup-dev:
 	@scripts/bootstrap.sh dev
 
 run: setup
-	@scripts/serve.sh
+	@scripts/entrypoint.sh
 
 test: setup-dev
 	@scripts/test.sh $(PYTEST_ARGS)
@@ -34,7 +34,7 @@ bench: setup-dev
 run-cluster: setup
 	@STOCKAPP_REDIS_URL=$${STOCKAPP_REDIS_URL:-redis://127.0.0.1:6379/0} \
 	 STOCKAPP_DATABASE_URL=$${STOCKAPP_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/stockapp} \
-	 GRANIAN_WORKERS=$(WORKERS) scripts/serve.sh
+	 GRANIAN_WORKERS=$(WORKERS) scripts/entrypoint.sh
 
 clean:
 	rm -rf .web .states bench/results/*.tmp

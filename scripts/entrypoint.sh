@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Container entrypoint (also runnable directly): migrate, then serve the production build.
+# Serve the production build (pages, Reflex's socket, REST API and /ws on one port) after
+# migrating. `make run` and the container both start here.
 # Several workers start safely together: migrations take a PostgreSQL advisory lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,5 +13,7 @@ case "${STOCKAPP_DATABASE_URL:-}" in
   sqlite:////*) mkdir -p "$(dirname "${STOCKAPP_DATABASE_URL#sqlite:///}")" ;;
 esac
 python -m stockapp.db.migrate
+[ -d .web ] || reflex init >/dev/null
 PORT="${PORT:-3000}"
+echo "stockapp: http://localhost:${PORT}  (API docs: http://localhost:${PORT}/api/docs)"
 exec reflex run --env prod --frontend-port "$PORT" --backend-port "$PORT" "$@"
