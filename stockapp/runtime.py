@@ -4,6 +4,7 @@ worker by the app's lifespan and shared by the API, /ws and the Reflex states.""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -88,7 +89,9 @@ async def _make_backend(settings: Settings):
     if settings.redis_url:
         from stockapp.market.hub_redis import RedisBackend
 
-        return RedisBackend(settings.redis_url)
+        # STOCKAPP_REDIS_PREFIX keeps deployments (or test runs) sharing one Redis apart
+        prefix = os.environ.get("STOCKAPP_REDIS_PREFIX") or "stockapp"
+        return RedisBackend(settings.redis_url, channel_prefix=prefix)
     return None
 
 

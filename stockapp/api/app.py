@@ -40,9 +40,33 @@ def _optional(name: str):
         return None
 
 
+def _document_string_details(api: FastAPI) -> None:
+    """Our own 422s say what is wrong in a string `detail`; FastAPI's validation errors
+    carry a list. Document both, so clients (and schema checks) accept either."""
+    build = api.openapi
+
+    def openapi() -> dict:
+        if api.openapi_schema is not None:
+            return api.openapi_schema
+        schema = build()
+        error = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError", {})
+        detail = error.get("properties", {}).get("detail")
+        if detail is not None and "anyOf" not in detail:
+            listed = {k: v for k, v in detail.items() if k != "title"}
+            error["properties"]["detail"] = {
+                "anyOf": [{"type": "string"}, listed],
+                "title": "Detail",
+            }
+        return schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_api(*, standalone: bool = False) -> FastAPI:
     from stockapp.api import ws
+    from stockapp.api.security import SecurityMiddleware, install_log_redaction
 
+    install_log_redaction()
     api = FastAPI(
         title="stockapp API",
         version="1.0.0",
@@ -55,4 +79,7 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     api.include_router(api_router())
     api.include_router(health.metrics_router)
     api.add_api_websocket_route("/ws", ws.websocket_endpoint)
+    # outermost: inside Reflex this app wraps the pages and /_event as well
+    api.add_middleware(SecurityMiddleware)
+    _document_string_details(api)
     return api

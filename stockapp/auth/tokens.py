@@ -12,6 +12,7 @@ from stockapp.settings import Settings, get_settings
 ALGORITHM = "HS256"
 AUDIENCE = "stockapp"
 MAX_TOKEN_LENGTH = 2048
+IAT_SKEW_SECONDS = 30  # a token "issued" later than now + this was not minted by us
 
 
 class InvalidToken(Exception):
@@ -64,6 +65,9 @@ def decode_access_token(token: str, settings: Settings | None = None) -> int:
         raise InvalidToken("invalid or expired token") from exc
     except Exception as exc:  # malformed input of any kind
         raise InvalidToken("invalid token") from exc
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float) or iat > datetime.now(UTC).timestamp() + IAT_SKEW_SECONDS:
+        raise InvalidToken("token issued in the future")
     sub = claims.get("sub")
     try:
         user_id = int(sub)

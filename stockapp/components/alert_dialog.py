@@ -98,7 +98,6 @@ class AlertDialogState(rx.State):
             self.error = str(exc)
             return
         self.error, self.open = "", False
-        return rx.toast.info(f"Alert set on {self.symbol}", duration=3000)
 
 
 def alert_form_fields(state=AlertDialogState) -> rx.Component:

@@ -11,6 +11,7 @@ from reflex_components_core.core.banner import (
 from stockapp.components.price import change_color, flash_price
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
+from stockapp.state.toasts import alert_toasts
 
 NAV = [
     ("Dashboard", "/", "layout-dashboard"),
@@ -249,6 +250,7 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
             spacing="0",
         ),
         rx.toast.provider(),
+        alert_toasts(),
         width="100%",
     )
 

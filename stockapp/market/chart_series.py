@@ -111,12 +111,22 @@ class FormingBar:
     def __init__(self, interval: str, last: Bar, quote: Quote | None) -> None:
         self.interval = interval
         self.bar = last
-        self._day_volume = float(quote.volume) if quote is not None else 0.0
-        self._day = _ist_day(quote) if quote is not None else last.t.astimezone(IST).date()
-        self._earlier_volume = max(0.0, last.v - self._day_volume)  # week's days before today
+        self._day_volume: float | None = None  # today's cumulative volume at the last fold
+        self._day = last.t.astimezone(IST).date()
+        self._earlier_volume = 0.0  # a weekly bar's volume from the week's earlier days
+        if quote is not None:
+            self._start(quote)
+
+    def _start(self, q: Quote) -> None:
+        """Take the bar as already including the day's volume so far."""
+        self._day_volume = float(q.volume)
+        self._day = _ist_day(q)
+        self._earlier_volume = max(0.0, self.bar.v - self._day_volume)
 
     def fold(self, q: Quote) -> Bar | None:
         """The forming bar after `q`; None when `q` is older than the bar (nothing to do)."""
+        if self._day_volume is None:
+            self._start(q)
         minutes = INTRADAY_MINUTES.get(self.interval)
         if minutes:
             if q.timestamp < self.bar.t:
@@ -131,7 +141,7 @@ class FormingBar:
         return self.bar
 
     def _fold_intraday(self, q: Quote, minutes: int) -> Bar:
-        grown = q.volume - self._day_volume
+        grown = q.volume - (self._day_volume or 0.0)
         added = float(q.volume) if grown < 0 else grown  # cumulative volume reset: a new day
         self._day_volume = float(q.volume)
         price, bar = q.current_price, self.bar
@@ -151,7 +161,7 @@ class FormingBar:
             start = datetime.combine(day, bar.t.astimezone(IST).timetz()).astimezone(bar.t.tzinfo)
             bar = Bar(start, q.open, q.high, q.low, q.current_price, q.volume)
         elif day > self._day:  # a later day of the same week
-            self._earlier_volume += self._day_volume
+            self._earlier_volume += self._day_volume or 0.0
         self._day, self._day_volume = day, float(q.volume)
         if new_period:
             return bar

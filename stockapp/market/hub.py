@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -22,7 +21,7 @@ from stockapp.market.hub_listeners import Listener, ListenerDispatcher
 from stockapp.market.hub_registry import SubscriptionRegistry
 from stockapp.market.hub_store import QuoteStore
 from stockapp.market.hub_subscription import Subscription, SubscriptionClosed, as_keys
-from stockapp.market.hub_upstream import Upstream
+from stockapp.market.hub_upstream import SingleFlight, Upstream
 from stockapp.market.models import Key, Quote
 from stockapp.market.providers.base import QuoteProvider
 
@@ -66,21 +65,13 @@ class PriceHub:
         self._registry = SubscriptionRegistry(self._backend)
         self._listeners = ListenerDispatcher(listener_timeout or self._upstream.timeout)
         self._awaiting_first: set[Key] = set()
-        self._inflight: dict[Key, asyncio.Task[None]] = {}
+        self._inflight = SingleFlight()
         self._wake = asyncio.Event()
         self._poll_task: asyncio.Task[None] | None = None
         self._running = False
         self._heartbeat = 0.0
         self._seq = 0
-        self._ticks = 0
-        self._skipped_ticks = 0
-        self._tick_errors = 0
-        self._last_tick_duration = 0.0
-        self._published = 0
-        self._deliveries = 0
-        self._drops = 0
-        self._fanout_total = 0.0
-        self._fanout_max = 0.0
+        self._counters = metrics.HubCounters()
 
     @property
     def provider(self) -> QuoteProvider:
@@ -89,6 +80,10 @@ class PriceHub:
     @property
     def fetch_timeout(self) -> float:
         return self._upstream.timeout
+
+    @property
+    def backend(self) -> HubBackend:
+        return self._backend
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -99,20 +94,21 @@ class PriceHub:
         self._running = True
         self._heartbeat = self._clock()
         await self._backend.attach(self._deliver)
+        set_prefetch = getattr(self._backend, "set_prefetch", None)
+        if set_prefetch is not None:  # a shared backend's leader fetches other workers' keys
+            set_prefetch(self.quotes)
         self._listeners.start()
         self._poll_task = asyncio.create_task(self._poll_loop(), name="price-hub-poll")
 
     async def stop(self) -> None:
         """Stop polling, close every subscription and wait for all hub tasks to finish."""
         self._running = False
-        tasks = [t for t in dict.fromkeys((self._poll_task, *self._inflight.values())) if t]
-        self._poll_task = None
-        for task in tasks:
+        task, self._poll_task = self._poll_task, None
+        if task is not None:
             task.cancel()
-        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._inflight.clear()
+        await self._inflight.cancel_all()
         await self._listeners.stop()
         for sub in self._registry.subscriptions():
             sub.close()
@@ -187,11 +183,7 @@ class PriceHub:
             else:
                 to_fetch.append(key)
         for batch in self._upstream.batches(to_fetch):
-            task = asyncio.create_task(self._fetch_and_publish(batch))
-            for key in batch:
-                self._inflight[key] = task
-            task.add_done_callback(functools.partial(self._request_done, batch))
-            waits.add(task)
+            waits.add(self._inflight.launch(batch, self._fetch_and_publish(batch)))
         if waits:
             await asyncio.wait(waits)  # unlike gather, never cancels the shared requests
             now = self._clock()
@@ -200,13 +192,6 @@ class PriceHub:
                 if quote is not None and key not in out and not store.is_unknown(key, now):
                     out[key] = quote
         return out
-
-    def _request_done(self, batch: list[Key], task: asyncio.Task[None]) -> None:
-        for key in batch:
-            if self._inflight.get(key) is task:
-                del self._inflight[key]
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("price hub request failed", exc_info=exc)
 
     async def _fetch_and_publish(self, batch: list[Key]) -> None:
         result = await self._upstream.fetch(batch)
@@ -225,14 +210,14 @@ class PriceHub:
                 try:
                     await self._tick()
                 except Exception:
-                    self._tick_errors += 1
+                    self._counters.tick_errors += 1
                     log.exception("price hub tick failed")
             now = self._heartbeat = self._clock()
             next_at += interval
             if now > next_at:  # overran: skip the missed slots instead of bunching them up
                 missed = int((now - next_at) // interval) + 1
                 next_at += missed * interval
-                self._skipped_ticks += missed
+                self._counters.skipped_ticks += missed
             await self._idle_until(next_at)
 
     async def _idle_until(self, deadline: float) -> None:
@@ -264,13 +249,10 @@ class PriceHub:
             changed.update(self._store.ingest(batch, result, now))
         if changed:
             await self._publish(changed)
-        self._ticks += 1
-        self._last_tick_duration = time.perf_counter() - started
-        metrics.TICKS.inc()
+        self._counters.tick_done(time.perf_counter() - started)
 
     async def _publish(self, changed: dict[Key, Quote]) -> None:
-        self._published += len(changed)
-        metrics.QUOTES_PUBLISHED.inc(len(changed))
+        self._counters.published(len(changed))
         await self._backend.publish(changed)
 
     async def _deliver(self, quotes: dict[Key, Quote]) -> None:
@@ -279,14 +261,7 @@ class PriceHub:
         self._seq += 1
         started = time.perf_counter()
         deliveries, drops = self._registry.fan_out(quotes, self._seq)
-        elapsed = time.perf_counter() - started
-        self._deliveries += deliveries
-        self._fanout_total += elapsed
-        self._fanout_max = max(self._fanout_max, elapsed)
-        if drops:
-            self._drops += drops
-            metrics.QUEUE_DROPS.inc(drops)
-        metrics.FANOUT_SECONDS.observe(elapsed)
+        self._counters.fanned_out(deliveries, drops, time.perf_counter() - started)
         self._listeners.submit(quotes)
 
     # -- introspection -----------------------------------------------------------------------
@@ -304,24 +279,15 @@ class PriceHub:
     def stats(self) -> dict[str, float | int | bool]:
         up = self._upstream
         return {
-            "ticks": self._ticks,
-            "skipped_ticks": self._skipped_ticks,
-            "tick_errors": self._tick_errors,
+            **self._counters.as_dict(),
             "upstream_requests": up.requests,
             "upstream_errors": up.errors,
             "upstream_timeouts": up.timeouts,
             "subscribers": self._registry.subscriber_count,
             "distinct_keys": self._registry.key_count,
-            "quotes_published": self._published,
-            "deliveries": self._deliveries,
-            "queue_drops": self._drops,
-            "conflations": self._drops,
             "listeners": self._listeners.count,
             "listener_calls": self._listeners.calls,
             "listener_errors": self._listeners.errors,
-            "last_tick_duration": self._last_tick_duration,
-            "fanout_seconds_total": self._fanout_total,
-            "fanout_seconds_max": self._fanout_max,
             "leader": self._backend.is_leader(),
             "healthy": self.healthy,
         }

@@ -7,6 +7,8 @@ several hubs in one process add up instead of overwriting each other.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 from prometheus_client import Counter, Gauge, Histogram
 
 TICKS = Counter("stockapp_hub_ticks_total", "Poll ticks completed by the price hub.")
@@ -37,3 +39,41 @@ UPSTREAM_SECONDS = Histogram(
     "Duration of one upstream quote request.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+
+
+@dataclass(slots=True)
+class HubCounters:
+    """One hub's totals for `PriceHub.stats()`; also feeds the process-wide series above."""
+
+    ticks: int = 0
+    skipped_ticks: int = 0
+    tick_errors: int = 0
+    last_tick_duration: float = 0.0
+    quotes_published: int = 0
+    deliveries: int = 0
+    queue_drops: int = 0
+    fanout_seconds_total: float = 0.0
+    fanout_seconds_max: float = 0.0
+
+    def tick_done(self, duration: float) -> None:
+        self.ticks += 1
+        self.last_tick_duration = duration
+        TICKS.inc()
+
+    def published(self, count: int) -> None:
+        self.quotes_published += count
+        QUOTES_PUBLISHED.inc(count)
+
+    def fanned_out(self, deliveries: int, drops: int, seconds: float) -> None:
+        self.deliveries += deliveries
+        self.fanout_seconds_total += seconds
+        self.fanout_seconds_max = max(self.fanout_seconds_max, seconds)
+        if drops:
+            self.queue_drops += drops
+            QUEUE_DROPS.inc(drops)
+        FANOUT_SECONDS.observe(seconds)
+
+    def as_dict(self) -> dict[str, float | int]:
+        data: dict[str, float | int] = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["conflations"] = self.queue_drops
+        return data

@@ -190,14 +190,22 @@ class Subscription:
         return batch
 
     def _offer(self, key: Key, quote: Quote, seq: int) -> bool:
-        """Hot path of the fan-out; returns True when an unread quote was overwritten."""
+        """Hot path of the fan-out; returns True when an unread quote was overwritten.
+
+        The wake-up is only needed when the mailbox was empty: a non-empty mailbox has already
+        woken its reader, and `get` only clears the event once the mailbox is drained.
+        """
         pending = self._pending
-        if pending and self._offer_seq != seq:
+        if not pending:
+            pending[key] = quote
+            self._offer_seq = seq
+            self._wake.set()
+            return False
+        if self._offer_seq != seq:
+            self._offer_seq = seq
             self._lagging += 1
-        self._offer_seq = seq
         dropped = key in pending
         if dropped:
             self._drops += 1
         pending[key] = quote
-        self._wake.set()
         return dropped

@@ -1,11 +1,15 @@
-"""Requests to the quote provider: batching, a hard timeout per request, error accounting."""
+"""Requests to the quote provider: batching, a hard timeout per request, error accounting,
+and sharing one request between concurrent callers."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from stockapp.market import hub_metrics as metrics
 from stockapp.market.models import FetchResult, Key
@@ -47,3 +51,36 @@ class Upstream:
         self.errors += 1
         metrics.UPSTREAM_ERRORS.inc()
         return None
+
+
+class SingleFlight:
+    """At most one in-flight request per key; later callers wait for it instead of asking again."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[Key, asyncio.Task[None]] = {}
+
+    def get(self, key: Key) -> asyncio.Task[None] | None:
+        return self._tasks.get(key)
+
+    def launch(self, batch: list[Key], request: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(request)
+        for key in batch:
+            self._tasks[key] = task
+        task.add_done_callback(functools.partial(self._done, batch))
+        return task
+
+    async def cancel_all(self) -> None:
+        tasks = list(dict.fromkeys(self._tasks.values()))
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _done(self, batch: list[Key], task: asyncio.Task[None]) -> None:
+        for key in batch:
+            if self._tasks.get(key) is task:
+                del self._tasks[key]
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("shared quote request failed", exc_info=exc)

@@ -39,11 +39,21 @@ OVERLAYS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "sma20": ("SMA 20", [("sma_20", "#f59e0b")]),
     "sma50": ("SMA 50", [("sma_50", "#8b5cf6")]),
     "ema20": ("EMA 20", [("ema_20", "#0ea5e9")]),
-    "bb": ("Bollinger (20, 2)", [(k, "#94a3b8") for k in ("bb_upper", "bb_middle", "bb_lower")]),
+    "bb": (
+        "Bollinger (20, 2)",
+        [("bb_upper", "#94a3b8"), ("bb_middle", "#94a3b8"), ("bb_lower", "#94a3b8")],
+    ),
 }
 PANES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "rsi": ("RSI 14", [("rsi_14", "#a855f7")]),
     "macd": ("MACD (12, 26, 9)", [("macd", "#0ea5e9"), ("macd_signal", "#f97316")]),
+}
+SERIES_NAMES = {
+    "bb_upper": "BB upper",
+    "bb_middle": "BB middle",
+    "bb_lower": "BB lower",
+    "macd": "MACD",
+    "macd_signal": "Signal",
 }
 OPTION_ROOTS = {"NIFTY 50": "NIFTY", "NIFTY BANK": "BANKNIFTY", "NIFTY FIN SERVICE": "FINNIFTY"}
 
@@ -170,14 +180,18 @@ class AnalysisState(LiveMixin, rx.State):
         ]
         self._select_indicators()
         hub = runtime.hub
-        q = hub.latest(inst.key) if hub else None
+        q = (await hub.quotes([inst.key])).get(inst.key) if hub else None
         self._forming = FormingBar(tf.interval, visible[-1], q) if visible else None
         self.last_bar = points[-1] if points else {}
 
     def _select_indicators(self) -> None:
         series = self._series
         self.overlays = [
-            {"name": OVERLAYS[t][0], "color": color, "data": series.get(key, [])}
+            {
+                "name": SERIES_NAMES.get(key, OVERLAYS[t][0]),
+                "color": color,
+                "data": series.get(key, []),
+            }
             for t in OVERLAYS
             if t in self.overlay_on
             for key, color in OVERLAYS[t][1]
@@ -187,7 +201,12 @@ class AnalysisState(LiveMixin, rx.State):
             if toggle not in self.pane_on:
                 continue
             pane = [
-                {"name": label, "kind": "line", "color": c, "data": series.get(k, [])}
+                {
+                    "name": SERIES_NAMES.get(k, label),
+                    "kind": "line",
+                    "color": c,
+                    "data": series.get(k, []),
+                }
                 for k, c in lines
             ]
             if toggle == "macd":

@@ -273,7 +273,15 @@ def trade_form() -> rx.Component:
                 ),
                 field(
                     "Quantity",
-                    rx.input(name="quantity", type="number", min=1, step=1, id="trade-qty"),
+                    rx.input(
+                        name="quantity",
+                        value=S.f_qty,
+                        on_change=S.set_qty,
+                        type="number",
+                        min=1,
+                        step=1,
+                        id="trade-qty",
+                    ),
                 ),
                 field(
                     "Price (₹)",
@@ -298,9 +306,25 @@ def trade_form() -> rx.Component:
                 ),
                 field(
                     "Fees (₹)",
-                    rx.input(name="fees", input_mode="decimal", placeholder="0", id="trade-fees"),
+                    rx.input(
+                        name="fees",
+                        value=S.f_fees,
+                        on_change=S.set_fees,
+                        input_mode="decimal",
+                        placeholder="0",
+                        id="trade-fees",
+                    ),
                 ),
-                field("Note", rx.input(name="note", max_length=500, id="trade-note")),
+                field(
+                    "Note",
+                    rx.input(
+                        name="note",
+                        value=S.f_note,
+                        on_change=S.set_note,
+                        max_length=500,
+                        id="trade-note",
+                    ),
+                ),
                 columns=rx.breakpoints(initial="1", sm="2", md="4"),
                 gap="10px",
                 width="100%",

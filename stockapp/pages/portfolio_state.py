@@ -218,6 +218,9 @@ class PortfolioState(LiveMixin, rx.State):
     f_market: str = "india_nse"
     f_side: str = "buy"
     f_price: str = ""
+    f_qty: str = ""
+    f_fees: str = ""
+    f_note: str = ""
     f_when: str = ""
     suggestions: list[dict[str, str]] = []
     form_error: str = ""
@@ -378,6 +381,18 @@ class PortfolioState(LiveMixin, rx.State):
         self.f_when = value
 
     @rx.event
+    def set_qty(self, value: str):
+        self.f_qty = value
+
+    @rx.event
+    def set_fees(self, value: str):
+        self.f_fees = value
+
+    @rx.event
+    def set_note(self, value: str):
+        self.f_note = value
+
+    @rx.event
     async def add_trade(self, form: dict):
         self.form_notice = ""
         uid = await current_user_id(self)
@@ -398,14 +413,10 @@ class PortfolioState(LiveMixin, rx.State):
         self.form_notice = (
             f"Recorded: {trade.side} {trade.quantity} {trade.symbol} at {fmt.inr(trade.price)}"
         )
-        self.f_symbol, self.f_price, self.suggestions = "", "", []
+        self.f_symbol = self.f_price = self.f_qty = self.f_fees = self.f_note = ""
+        self.suggestions = []
         await self._reload(uid)
-        return [
-            rx.set_value("trade-qty", ""),
-            rx.set_value("trade-fees", ""),
-            rx.set_value("trade-note", ""),
-            PortfolioState.load_history,
-        ]
+        return PortfolioState.load_history
 
     # -- deleting ----------------------------------------------------------------------------
     @rx.event

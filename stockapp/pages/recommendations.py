@@ -31,7 +31,7 @@ HEAT_SPAN_PCT = 3.0  # a move this large or larger gets the full colour
 NEUTRAL_RGB = (113, 113, 122)
 UP_RGB = (22, 163, 74)
 DOWN_RGB = (220, 38, 38)
-TILE_MIN_PX, TILE_SPAN_PX = 56, 220
+TILE_MIN_PX, TILE_SPAN_PX = 52, 200
 
 
 def heat_color(change_pct: float) -> str:
@@ -229,7 +229,7 @@ def heat_map() -> rx.Component:
                 id="tile-" + t["symbol"],
                 background_color=S.tile_colors[t["k"]],
                 flex=rx.Var.create("1 1 ") + t["basis"],
-                height="52px",
+                height="44px",
                 padding="4px 6px",
                 color="white",
                 border_radius="4px",
@@ -241,7 +241,13 @@ def heat_map() -> rx.Component:
             display="contents",
         )
 
-    return rx.flex(rx.foreach(S.tiles, tile), wrap="wrap", gap="3px", width="100%", id="heat-map")
+    return rx.box(
+        rx.flex(rx.foreach(S.tiles, tile), wrap="wrap", gap="3px", width="100%"),
+        max_height="380px",
+        overflow_y="auto",
+        width="100%",
+        id="heat-map",
+    )
 
 
 def page() -> rx.Component:

@@ -1,12 +1,17 @@
 """Toasts for fired alerts, pushed at once into every open tab of the alert's owner.
 
 Each page load registers its tab (client token) under the logged-in user (see
-`ShellState.load`). When the engine records a firing, every tab of that user gets a
-`StateUpdate` carrying the toast event, sent straight down its socket: no polling and no
-loop per session. Before sending, the tab's own auth state is checked again under the state
-lock, so a tab that has since logged out, or logged in as someone else, never sees another
-user's toast. Pages may register a hook that updates their state in the same push (the
-Alerts page prepends the new event).
+`ShellState.load`). When the engine records a firing, every tab of that user gets its
+`ToastState.last` set through `app.modify_state`, which sends the delta down that tab's
+socket at once: no polling and no loop per session. A hook compiled into every page
+(`alert_toasts()`, placed by the page layout) shows a sonner toast when that var changes.
+A state var rather than a server-sent `rx.toast` event, because such events are strings the
+browser must `eval`, which the app's Content-Security-Policy forbids.
+
+Before pushing, the tab's own auth state is checked again under the state lock, so a tab
+that has since logged out, or logged in as someone else, never sees another user's toast.
+Pages may register a hook that updates their state in the same push (the Alerts page
+reloads its tables).
 
 Limit: the map of tabs is per process. With several workers the engine runs on the hub
 leader only, so a tab whose socket lives on another worker is reached only when Reflex's
@@ -17,13 +22,16 @@ pub/sub channel for this.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import reflex as rx
-from reflex.event import Event
 from reflex.istate.manager.token import BaseStateToken
-from reflex.state import StateUpdate
+from reflex_base.utils.imports import ImportVar
+from reflex_base.vars.base import Var, VarData
+from reflex_components_core.base.fragment import Fragment
+from reflex_components_sonner.toast import toast_ref
 
 from stockapp.alerts.engine import alert_engine
 from stockapp.alerts.store import EventData
@@ -33,6 +41,7 @@ log = logging.getLogger("stockapp.toasts")
 
 PushHook = Callable[[rx.State, EventData], Awaitable[None]]
 TOAST_MS = 8000
+FRESH_MS = 30_000
 PRUNE_AT = 5000
 
 _tabs_by_user: dict[int, set[str]] = {}
@@ -89,15 +98,52 @@ def on_push(hook: PushHook) -> PushHook:
     return hook
 
 
-def toast_for(event: EventData) -> list[Event]:
+class ToastState(rx.State):
+    """The newest alert toast for this tab: {"id", "level", "title", "description", "ts"}."""
+
+    last: dict[str, str] = {}
+
+
+def toast_payload(event: EventData) -> dict[str, str]:
     level = "success" if event.condition in ("price_above", "week52_high_cross") else "warning"
-    spec = getattr(rx.toast, level)(
-        event.message,
-        description=f"Alert #{event.alert_id} · {event.symbol}",
-        duration=TOAST_MS,
-        close_button=True,
-    )
-    return Event.from_event_type(spec)
+    return {
+        "id": f"alert-event-{event.id}",
+        "level": level,
+        "title": event.message,
+        "description": f"Alert #{event.alert_id} · {event.symbol}",
+        "ts": str(int(time.time() * 1000)),
+    }
+
+
+class _AlertToastListener(Fragment):
+    """Renders nothing; its hook turns each new `ToastState.last` into a sonner toast.
+
+    A toast older than FRESH_MS (a page reload re-hydrating the last one) is not shown.
+    """
+
+    def add_imports(self) -> dict:
+        return {"react": [ImportVar(tag="useEffect"), ImportVar(tag="useRef")]}
+
+    def add_hooks(self) -> list[str | Var]:
+        last = ToastState.last
+        code = f"""
+const alertToastSeen = useRef(null);
+useEffect(() => {{
+  const t = {last!s};
+  if (!t || !t.id || alertToastSeen.current === t.id) return;
+  alertToastSeen.current = t.id;
+  if (Date.now() - Number(t.ts || 0) > {FRESH_MS}) return;
+  const show = {toast_ref!s}?.[t.level] ?? {toast_ref!s};
+  show?.(t.title, {{ description: t.description, id: t.id, duration: {TOAST_MS},
+    closeButton: true }});
+}}, [{last!s}?.id]);"""
+        data = VarData.merge(last._get_all_var_data(), toast_ref._get_all_var_data())
+        return [Var(code, _var_type=str, _var_data=data)]
+
+
+def alert_toasts() -> rx.Component:
+    """Place once per page (the layout does) to show the user's alert toasts."""
+    return _AlertToastListener.create()
 
 
 def _the_app() -> Any:
@@ -124,20 +170,21 @@ async def notify(event: EventData) -> None:
             _forget(token, event.user_id)
             continue
         try:
-            await _push(app, namespace, token, event)
+            await _push(app, token, event)
         except Exception:
             log.exception("alert toast push failed")
 
 
-async def _push(app: Any, namespace: Any, token: str, event: EventData) -> None:
+async def _push(app: Any, token: str, event: EventData) -> None:
     async with app.modify_state(BaseStateToken(ident=token, cls=AuthState)) as root:
         auth = await root.get_state(AuthState)
         if auth.verified_user_id() != event.user_id:
             _forget(token, event.user_id)
             return
+        toast_state = await root.get_state(ToastState)
+        toast_state.last = toast_payload(event)
         for hook in _hooks:
             await hook(root, event)
-    await namespace.emit_update(StateUpdate(events=toast_for(event)), token)
 
 
 alert_engine.add_observer(notify)

@@ -64,11 +64,13 @@ def test_analysis_index_links_and_unknown_symbol(page):
     assert real_errors(page.errors) == []
 
 
-def _tile_sample(page, symbol: str) -> tuple[str, str]:
-    tile = page.locator(f"#tile-{symbol}")
-    pct = tile.locator(".tile-pct").inner_text()
-    color = tile.evaluate("el => getComputedStyle(el).backgroundColor")
-    return pct, color
+TILES_JS = """() => Object.fromEntries([...document.querySelectorAll('.heat-tile')].map(t => [
+  t.id, [t.querySelector('.tile-pct').innerText, getComputedStyle(t).backgroundColor]]))"""
+
+
+def _tiles(page) -> dict[str, tuple[str, str]]:
+    """Every tile's displayed % change and background colour, read in one go."""
+    return {k: tuple(v) for k, v in page.evaluate(TILES_JS).items()}
 
 
 def test_recommendations_live_table_and_heat_map(page):
@@ -78,15 +80,17 @@ def test_recommendations_live_table_and_heat_map(page):
     assert page.locator("#rec-table tbody tr").count() >= 10
     assert texts_change(page, "#rec-table tbody tr .price", 10), "table prices are not live"
 
-    samples = set()
-    deadline = time.time() + 12
-    while time.time() < deadline and len({p for p, _ in samples}) < 3:
-        samples.add(_tile_sample(page, "RELIANCE"))
-        time.sleep(0.3)
-    for pct, color in samples:
-        assert color == heat_color(parse_pct(pct)), (pct, color)
-    assert len({p for p, _ in samples}) > 1, "tile % did not move"
-    assert len({c for _, c in samples}) > 1, "tile colour did not follow its % change"
+    before = _tiles(page)
+    assert len(before) > 100 and "tile-RELIANCE" in before
+    time.sleep(5)
+    after = _tiles(page)
+    for tiles in (before, after):
+        for tile, (pct, color) in tiles.items():
+            assert color == heat_color(parse_pct(pct)), (tile, pct, color)
+    moved = [t for t in after if after[t][0] != before[t][0]]
+    recoloured = [t for t in after if after[t][1] != before[t][1]]
+    assert moved, "no tile's % change moved"
+    assert recoloured, "no tile's colour followed its % change"
 
     page.click("#filter-Sell")
     page.wait_for_function(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -83,7 +84,7 @@ def test_condition_already_true_fires_on_the_next_tick():
     assert book.fresh_keys() == {KEY}
     result = book.evaluate({KEY: quote(1700.0)})
     assert [f.price for f in result.fired] == [1700.0]
-    assert "RELIANCE rose above ₹1,600.00 (now ₹1,700.00)" == result.fired[0].message
+    assert result.fired[0].message == "RELIANCE rose above ₹1,600.00 (now ₹1,700.00)"
     assert book.fresh_keys() == set()
     assert book.evaluate({KEY: quote(1701.0)}).fired == []
 
@@ -139,3 +140,36 @@ def test_validation_and_trigger_levels():
     assert trigger_level(rule("change_pct_above", 2.0), quote(1510.0)) == pytest.approx(1530.0)
     assert trigger_level(rule("price_below", 1400.0), quote(1510.0)) == 1400.0
     assert "day change fell below -1.50%" in describe(rule("change_pct_below", -1.5), quote(1470))
+
+
+async def test_webhook_retries_server_errors_then_gives_up():
+    import httpx
+
+    from stockapp.alerts.webhook import post_json
+
+    answers = iter([503, 502, 200])
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(next(answers))
+
+    status = await post_json(
+        "http://hook.test/x", {"id": 1}, backoff=0.001, transport=httpx.MockTransport(handler)
+    )
+    assert status == "200" and seen == [{"id": 1}] * 3
+
+    calls = []
+    final = httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(404))
+    assert (
+        await post_json("http://hook.test/x", {}, backoff=0.001, transport=final) == "failed: 404"
+    )
+    assert len(calls) == 1
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    status = await post_json(
+        "http://hook.test/x", {}, backoff=0.001, transport=httpx.MockTransport(down)
+    )
+    assert status == "failed: ConnectError"

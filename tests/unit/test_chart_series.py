@@ -89,6 +89,13 @@ def test_intraday_forming_bar_updates_then_opens_the_next_bucket():
     assert forming.fold(quote(T0 - timedelta(minutes=1), 50.0, 10_500)) is None
 
 
+def test_forming_bar_without_a_quote_at_load_does_not_count_the_day_twice():
+    last = Bar(T0, 100, 100.5, 99.5, 100.2, 500)
+    forming = FormingBar("1m", last, None)
+    assert forming.fold(quote(T0 + timedelta(seconds=20), 100.4, 250_000)).v == 500
+    assert forming.fold(quote(T0 + timedelta(seconds=40), 100.4, 250_040)).v == 540
+
+
 def test_daily_forming_bar_follows_the_day_and_rolls_to_a_new_one():
     last = Bar(T0 - timedelta(minutes=15), 100, 102, 98, 101, 5000)
     forming = FormingBar("1d", last, quote(T0, 101, 5000))

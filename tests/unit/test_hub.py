@@ -7,12 +7,13 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from prometheus_client import REGISTRY
 
 from stockapp.market.hub import MemoryBackend, PriceHub, SubscriptionClosed
+from stockapp.market.hub_store import QuoteStore
 from stockapp.market.models import Bar, FetchResult, Key, Quote, utcnow
 from stockapp.market.providers.base import ProviderError, QuoteProvider
 
@@ -574,3 +575,41 @@ async def test_metrics_are_exported(make_hub: Callable[..., PriceHub]) -> None:
     sub.close()
     assert sample("stockapp_hub_subscribers") == subscribers
     assert REGISTRY.get_sample_value("stockapp_hub_subscribed_symbols") is not None
+
+
+async def test_healthy_reflects_a_stalled_loop_and_recovers(
+    make_hub: Callable[..., PriceHub],
+) -> None:
+    offset = [0.0]
+    hub = make_hub(clock=lambda: time.monotonic() + offset[0], fetch_timeout=0.05)
+    sub = hub.subscribe(keys(1))
+    await hub.start()
+    await sub.get(timeout=1)
+    assert hub.healthy
+    offset[0] += 60.0  # as if the loop had been blocked for a minute
+    assert not hub.healthy
+    await wait_until(lambda: hub.stats()["skipped_ticks"] > 0)
+    assert hub.healthy
+    assert hub.stats()["skipped_ticks"] >= 60 / TICK - 10
+    ticks = hub.stats()["ticks"]
+    await wait_until(lambda: hub.stats()["ticks"] >= ticks + 2)  # back on its schedule
+
+
+def test_store_ignores_overtaken_responses_and_marks_failures_stale() -> None:
+    store = QuoteStore(unknown_ttl=10)
+    key = ("SBIN", "india_nse")
+
+    def quote(price: float, at: datetime) -> Quote:
+        return Quote("SBIN", "india_nse", price, price, price, price, price, 1, at)
+
+    t0 = utcnow()
+    newer, older = quote(101.0, t0), quote(99.0, t0 - timedelta(seconds=1))
+    assert store.ingest([key], FetchResult(quotes={key: newer}), 0.0) == {key: newer}
+    assert store.ingest([key], FetchResult(quotes={key: older}), 0.1) == {}
+    assert store.latest[key] is newer
+    changed = store.ingest([key], None, 0.2)
+    assert changed[key].stale and changed[key].current_price == 101.0
+    assert store.ingest([key], None, 0.3) == {}  # already stale: nothing new to say
+    assert store.is_fresh(key, 0.5, ttl=1.0) and not store.is_fresh(key, 1.5, ttl=1.0)
+    assert store.ingest([key], FetchResult(missing=[key]), 2.0) == {}
+    assert store.is_unknown(key, 5.0) and not store.is_unknown(key, 12.5)

@@ -1,0 +1,18 @@
+import time
+def test_dbg(page, app_server):
+    page.goto("/peers/NOSUCHSTOCK")
+    time.sleep(6)
+    print("ERRORS", page.errors)
+    print("TEXT", page.locator("body").inner_text()[:800])
+    page.goto("/peers/TCS")
+    page.wait_for_selector("#peer-TCS")
+    page.fill("#peer-add", "RELIANCE")
+    page.wait_for_selector("#peer-add-results")
+    page.press("#peer-add", "Enter")
+    page.wait_for_selector("#peer-RELIANCE")
+    time.sleep(3)
+    print("URL", page.url, page.errors)
+    page.get_by_label("Remove RELIANCE").click()
+    time.sleep(3)
+    print("URL2", page.url, page.errors)
+    print(open(app_server.log).read()[-3000:])
