@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.db import trades as tr
 from stockapp.db import watchlists as wl
 from stockapp.db.session import run_db
 from stockapp.market.analytics import breadth
 from stockapp.market.models import Key
 from stockapp.pages.movers import ranked
+from stockapp.pages.portfolio_state import value_at_hub
+from stockapp.pages.portfolio_views import signed_inr
+from stockapp.portfolio import Position, holdings_from_trades
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState, current_user_id
 from stockapp.state.live import LiveMixin, live, views_for
@@ -55,7 +60,11 @@ class DashboardState(LiveMixin, rx.State):
     active: list[dict[str, str]] = []
     watch_name: str = ""
     watch_rows: list[dict[str, str]] = []
+    pf_value: str = ""
+    pf_day: str = ""
+    pf_pnl: str = ""
     _watch_keys: list[Key] = []
+    _positions: dict[Key, Position] = {}
 
     def _recompute(self) -> None:
         hub = runtime.hub
@@ -69,12 +78,22 @@ class DashboardState(LiveMixin, rx.State):
         self.gainers, self.losers, self.active = _brief(g), _brief(lo), _brief(a)
         shown = {i.key for i, _ in (*g, *lo, *a)} | set(_index_keys()) | set(self._watch_keys)
         self.quotes = views_for({k: q for k in shown if (q := hub.latest(k)) is not None})
+        if self._positions:
+            totals = value_at_hub(self._positions)[0].totals
+            self.pf_value = fmt.inr(float(totals.market_value or 0))
+            self.pf_day = signed_inr(totals.day_pnl)
+            self.pf_pnl = signed_inr(totals.unrealized_pnl)
 
     @rx.event
     async def load(self):
         uid = await current_user_id(self)
         self._watch_keys, self.watch_name, self.watch_rows = [], "", []
+        self._positions, self.pf_value, self.pf_day, self.pf_pnl = {}, "", "", ""
         if uid is not None:
+            trades = await run_db(tr.list_trades, uid)
+            self._positions = {
+                k: p for k, p in holdings_from_trades(trades).items() if p.quantity > 0
+            }
             lists = await run_db(wl.list_watchlists, uid)
             if lists:
                 first = lists[0]
@@ -82,7 +101,9 @@ class DashboardState(LiveMixin, rx.State):
                 self._watch_keys = first.items[:WATCH_N]
                 self.watch_rows = [{"k": key_str(k), "symbol": k[0]} for k in self._watch_keys]
         keys = {i.key for i in runtime.universe.equities("india_nse")}
-        live.track(self, keys | set(_index_keys()) | set(self._watch_keys))
+        live.track(
+            self, keys | set(_index_keys()) | set(self._watch_keys) | set(self._positions)
+        )
         self._recompute()
 
     def _apply_live(self, views):
@@ -184,6 +205,26 @@ def breadth_card() -> rx.Component:
     )
 
 
+def portfolio_card() -> rx.Component:
+    return rx.card(
+        rx.hstack(rx.text("Portfolio", weight="bold", size="3"), live_dot(), align="center"),
+        rx.cond(
+            DashboardState.pf_value != "",
+            rx.vstack(
+                rx.text(DashboardState.pf_value, size="5", weight="bold", class_name="num",
+                        id="dash-pf-value"),
+                rx.text("Day P&L ", rx.text.span(DashboardState.pf_day, class_name="num",
+                        color=change_color(DashboardState.pf_day)), size="2", id="dash-pf-day"),
+                rx.text("Unrealized ", rx.text.span(DashboardState.pf_pnl, class_name="num",
+                        color=change_color(DashboardState.pf_pnl)), size="2"),
+                spacing="1",
+            ),
+            rx.text("No holdings yet. ", rx.link("Add a trade", href="/portfolio"), size="2"),
+        ),
+        width="100%",
+    )
+
+
 def page() -> rx.Component:
     return page_layout(
         "Dashboard",
@@ -192,6 +233,7 @@ def page() -> rx.Component:
         ),
         rx.grid(
             breadth_card(),
+            rx.cond(AuthState.logged_in, portfolio_card()),
             rx.cond(
                 AuthState.logged_in,
                 rx.cond(

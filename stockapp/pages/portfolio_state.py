@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,23 +20,28 @@ from stockapp import formatting as fmt
 from stockapp.db import trades as tr
 from stockapp.db.session import run_db
 from stockapp.market.models import Key
+from stockapp.pages.portfolio_views import (
+    allocations,
+    exchange,
+    holding_row,
+    known_equity,
+    now_local,
+    totals_view,
+    trade_from_form,
+    trade_row,
+)
 from stockapp.portfolio import (
     IST,
-    HoldingValuation,
     ImportError_,
     PortfolioValuation,
     Position,
     PriceInfo,
-    Trade,
-    TradeError,
-    TradeIn,
     holdings_from_trades,
     holdings_to_csv,
     money,
     trades_to_csv,
     value_portfolio,
 )
-from stockapp.portfolio import csv_fields as cf
 from stockapp.portfolio.history import value_over_time
 from stockapp.runtime import runtime
 from stockapp.settings import get_settings
@@ -46,161 +51,19 @@ from stockapp.state.views import key_str
 
 ALLOCATION_REFRESH_SECONDS = 5.0
 HISTORY_TABLE_ROWS = 200
-TOP_HOLDINGS = 10
-CLOCK_SKEW = timedelta(minutes=5)
-PALETTE = (
-    "#3e63dd",
-    "#30a46c",
-    "#e5484d",
-    "#f76b15",
-    "#8e4ec6",
-    "#12a594",
-    "#d6409f",
-    "#ffc53d",
-    "#0090ff",
-    "#978365",
-    "#8da4ef",
-    "#7c66dc",
-)
 
 
-def signed_inr(value: Decimal | None) -> str:
-    """ "+₹1,234.50" / "-₹80.00": the sign leads so change_color() can colour it."""
-    if value is None:
-        return "—"
-    value = money(value)
-    text = fmt.inr(abs(value))
-    return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
-
-
-def _pct(value: Decimal | None) -> str:
-    return "—" if value is None else fmt.pct(money(value))
-
-
-def _xirr(rate: float | None) -> str:
-    return "—" if rate is None else fmt.pct(rate * 100)
-
-
-def _exchange(market: str) -> str:
-    return "BSE" if market == "india_bse" else "NSE"
-
-
-def _now_local() -> str:
-    return datetime.now(IST).strftime("%Y-%m-%dT%H:%M")
-
-
-def holding_row(h: HoldingValuation, direction: str) -> dict[str, str]:
-    inst = runtime.universe.get(h.symbol, h.market)
-    price = h.price
-    return {
-        "k": key_str(h.key),
-        "symbol": h.symbol,
-        "name": inst.name if inst else h.symbol,
-        "exch": _exchange(h.market),
-        "qty": fmt.number(h.quantity, 0),
-        "avg": fmt.inr(money(h.avg_cost)),
-        "invested": fmt.inr(money(h.invested)),
-        "ltp": fmt.inr(money(price.current_price)) if price else "—",
-        "value": fmt.inr(money(h.market_value)) if h.market_value is not None else "—",
-        "pnl": signed_inr(h.unrealized_pnl),
-        "pnl_pct": _pct(h.unrealized_pct),
-        "day": signed_inr(h.day_pnl),
-        "xirr": _xirr(h.xirr),
-        "d": direction,
-    }
-
-
-def totals_view(valued: PortfolioValuation) -> dict[str, str]:
-    t = valued.totals
-    return {
-        "invested": fmt.inr(money(t.invested)),
-        "value": fmt.inr(money(t.market_value)),
-        "pnl": signed_inr(t.unrealized_pnl),
-        "pnl_pct": _pct(t.unrealized_pct),
-        "realized": signed_inr(t.realized_pnl),
-        "day": signed_inr(t.day_pnl),
-        "xirr": _xirr(t.xirr),
-    }
-
-
-def allocations(valued: PortfolioValuation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(by sector, by holding) as chart rows; unpriced holdings count at cost."""
-    weights: list[tuple[str, str, float]] = []
-    for h in valued.holdings:
-        inst = runtime.universe.get(h.symbol, h.market)
-        amount = h.market_value if h.market_value is not None else h.invested
-        weights.append((h.symbol, (inst.sector if inst else "") or "Other", float(amount)))
-    total = sum(w for _, _, w in weights) or 1.0
-    sectors: dict[str, float] = {}
-    for _, sector, amount in weights:
-        sectors[sector] = sectors.get(sector, 0.0) + amount
-
-    def rows(pairs: list[tuple[str, float]]) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": name,
-                "value": round(amount, 2),
-                "pct": round(amount / total * 100, 1),
-                "fill": PALETTE[i % len(PALETTE)],
-            }
-            for i, (name, amount) in enumerate(pairs)
-        ]
-
-    by_sector = sorted(sectors.items(), key=lambda p: -p[1])
-    by_holding = sorted(((s, w) for s, _, w in weights), key=lambda p: -p[1])
-    if len(by_holding) > TOP_HOLDINGS:
-        rest = sum(w for _, w in by_holding[TOP_HOLDINGS - 1 :])
-        by_holding = [*by_holding[: TOP_HOLDINGS - 1], ("Others", rest)]
-    return rows(by_sector), rows(by_holding)
-
-
-def trade_row(t: Trade) -> dict[str, str]:
-    return {
-        "id": str(t.id),
-        "when": t.traded_at.astimezone(IST).strftime("%Y-%m-%d %H:%M"),
-        "symbol": t.symbol,
-        "exch": _exchange(t.market),
-        "side": t.side,
-        "qty": fmt.number(t.quantity, 0),
-        "price": fmt.inr(t.price),
-        "fees": fmt.inr(t.fees),
-        "note": t.note,
-    }
-
-
-def _known(symbol: str, market: str) -> bool:
-    inst = runtime.universe.get(symbol, market)
-    return inst is not None and not inst.is_index
-
-
-def trade_from_form(form: dict[str, Any], market: str, side: str) -> TradeIn:
-    """The form's trade, or ValueError with a message that names the field."""
-    try:
-        symbol = cf.parse_symbol(str(form.get("symbol", "")))
-        quantity = cf.parse_quantity(str(form.get("quantity", "")))
-        price = cf.parse_price(str(form.get("price", "")))
-        fees = cf.parse_fees(str(form.get("fees", "")))
-        note = cf.parse_note(str(form.get("note", "")))
-        when = cf.parse_when(str(form.get("traded_at", "")))
-    except cf.FieldError as exc:
-        raise ValueError(str(exc).capitalize()) from None
-    if not _known(symbol, market):
-        raise ValueError(f"Unknown symbol {symbol} on {_exchange(market)}")
-    if when > datetime.now(UTC) + CLOCK_SKEW:
-        raise ValueError("Date and time are in the future")
-    try:
-        return TradeIn(
-            symbol=symbol,
-            market=market,
-            side=side,
-            quantity=quantity,
-            price=price,
-            fees=fees,
-            note=note,
-            traded_at=when,
-        )
-    except TradeError as exc:
-        raise ValueError(str(exc)) from None
+def value_at_hub(
+    positions: dict[Key, Position],
+) -> tuple[PortfolioValuation, dict[str, dict[str, str]]]:
+    """The book at the hub's latest prices, and those quotes' display rows."""
+    hub = runtime.hub
+    held = [k for k, p in positions.items() if p.quantity > 0]
+    quotes = {k: q for k in held if hub is not None and (q := hub.latest(k)) is not None}
+    prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
+    now = datetime.now(UTC)
+    valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
+    return valued, views_for(quotes)
 
 
 class PortfolioState(LiveMixin, rx.State):
@@ -254,14 +117,7 @@ class PortfolioState(LiveMixin, rx.State):
         self._revalue()
 
     def _valuation(self) -> tuple[PortfolioValuation, dict[str, dict[str, str]]]:
-        """The book at the hub's latest prices, and those quotes' display rows."""
-        hub = runtime.hub
-        held = [k for k, p in self._positions.items() if p.quantity > 0]
-        quotes = {k: q for k in held if hub is not None and (q := hub.latest(k)) is not None}
-        prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
-        now = datetime.now(UTC)
-        valued = value_portfolio(self._positions, prices, now.astimezone(IST).date(), now)
-        return valued, views_for(quotes)
+        return value_at_hub(self._positions)
 
     def _revalue(self) -> None:
         valued, views = self._valuation()
@@ -282,7 +138,7 @@ class PortfolioState(LiveMixin, rx.State):
         self.import_summary = self.import_error = ""
         self.confirm_id = ""
         if not self.f_when:
-            self.f_when = _now_local()
+            self.f_when = now_local()
         uid = await current_user_id(self)
         if uid is None:
             self._positions, self.rows, self.trades, self.trade_count = {}, [], [], 0
@@ -329,15 +185,15 @@ class PortfolioState(LiveMixin, rx.State):
     @rx.event
     async def set_symbol_query(self, value: str):
         """Suggest instruments as the user types; an exact symbol is taken as chosen."""
-        self.f_symbol = value.strip().upper()
-        if _known(self.f_symbol, self.f_market):
+        self.f_symbol = value  # as typed: rewriting it would fight the user's typing
+        if known_equity(value.strip().upper(), self.f_market):
             self.suggestions = []
             await self._prefill_price(force=False)
             return
         query = value.strip()
         found = runtime.universe.search(query, None, 12) if query else []
         self.suggestions = [
-            {"symbol": i.symbol, "name": i.name, "market": i.market, "exch": _exchange(i.market)}
+            {"symbol": i.symbol, "name": i.name, "market": i.market, "exch": exchange(i.market)}
             for i in found
             if not i.is_index
         ][:8]
@@ -350,7 +206,7 @@ class PortfolioState(LiveMixin, rx.State):
     async def _prefill_price(self, *, force: bool) -> None:
         symbol = self.f_symbol.strip().upper()
         hub = runtime.hub
-        if hub is None or not _known(symbol, self.f_market) or (self.f_price and not force):
+        if hub is None or not known_equity(symbol, self.f_market) or (self.f_price and not force):
             return
         key = (symbol, self.f_market)
         quote = hub.latest(key) or (await hub.quotes([key])).get(key)
@@ -414,6 +270,7 @@ class PortfolioState(LiveMixin, rx.State):
             f"Recorded: {trade.side} {trade.quantity} {trade.symbol} at {fmt.inr(trade.price)}"
         )
         self.f_symbol = self.f_price = self.f_qty = self.f_fees = self.f_note = ""
+        self.f_when = now_local()
         self.suggestions = []
         await self._reload(uid)
         return PortfolioState.load_history
@@ -453,8 +310,11 @@ class PortfolioState(LiveMixin, rx.State):
     # -- import and export -------------------------------------------------------------------
     @rx.event
     def upload_progress(self, progress: dict):
-        self.importing = True
-        self.import_progress = round(float(progress.get("progress", 0) or 0) * 100)
+        """Upload progress from the browser; the final 100% may arrive after the import."""
+        fraction = float(progress.get("progress", 0) or 0)
+        if fraction < 1:
+            self.importing = True
+            self.import_progress = round(fraction * 100)
 
     @rx.event
     async def import_files(self, files: list[rx.UploadFile]):
@@ -475,7 +335,7 @@ class PortfolioState(LiveMixin, rx.State):
                     None, None, f"{name} is larger than the {limit // 1024} KB limit"
                 )
             imported, skipped = await run_db(
-                tr.import_csv, uid, data, filename=name, known=_known, max_bytes=limit
+                tr.import_csv, uid, data, filename=name, known=known_equity, max_bytes=limit
             )
         except ImportError_ as exc:
             self.import_error = f"Nothing was imported. {exc}"

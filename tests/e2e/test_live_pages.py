@@ -80,3 +80,44 @@ def test_closing_tabs_releases_subscriptions(browser, app_server):
     while time.time() < deadline and metric(app_server, "stockapp_ui_sessions") > baseline:
         time.sleep(0.3)
     assert metric(app_server, "stockapp_ui_sessions") <= baseline
+
+
+def test_global_search_slash_focus_and_open_analysis(page):
+    page.goto("/movers")
+    page.wait_for_selector("[id^=mover-]")
+    page.locator("body").press("/")
+    assert page.evaluate("document.activeElement && document.activeElement.id") == "global-search"
+    page.keyboard.type("reli")
+    page.wait_for_selector("#search-results >> text=RELIANCE")
+    page.locator("#search-results >> text=RELIANCE").first.click()
+    page.wait_for_url("**/analysis/RELIANCE")
+
+
+def test_phone_width_layout(browser, app_server):
+    ctx = browser.new_context(base_url=app_server.url, viewport={"width": 390, "height": 844})
+    p = ctx.new_page()
+    p.goto("/movers")
+    p.wait_for_selector("[id^=mover-]")
+    # no horizontal overflow of the page itself (wide tables scroll inside their box)
+    assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert p.get_by_role("button", name="Menu").is_visible()
+    ctx.close()
+
+
+def test_dashboard_portfolio_summary_and_watchlist_are_live(page, app_server):
+    name, password, token = api_user(app_server)
+    h = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=app_server.url, timeout=10) as c:
+        r = c.post("/api/v1/portfolio/trades", headers=h, json={
+            "symbol": "RELIANCE", "market": "india_nse", "side": "buy", "quantity": 50,
+            "price": 1200, "traded_at": "2024-01-10T05:00:00Z", "fees": 20})
+        assert r.status_code == 201, r.text
+        wid = c.get("/api/v1/watchlists", headers=h).json()[0]["id"]
+        c.post(f"/api/v1/watchlists/{wid}/items", headers=h, json={"symbol": "ITC"})
+    login_via_ui(page, name, password)
+    page.goto("/")
+    page.wait_for_selector("#dash-pf-value")
+    assert page.locator("#dash-pf-value").inner_text().startswith("₹")
+    assert texts_change(page, "#dash-pf-value")
+    page.wait_for_selector("#dash-watchlist >> text=ITC")
+    assert real_errors(page.errors) == []
