@@ -4,6 +4,7 @@ Chromium driven by Playwright. One server per test session; pages get a fresh co
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -41,22 +42,42 @@ class AppServer:
 
     def start(self, timeout: float = 240) -> None:
         subprocess.run(
-            [sys.executable, "-m", "stockapp.db.migrate"], cwd=ROOT, env=self.env, check=True,
+            [sys.executable, "-m", "stockapp.db.migrate"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
             capture_output=True,
         )
         self.proc = subprocess.Popen(
-            ["reflex", "run", "--env", "prod", "--frontend-port", str(self.port),
-             "--backend-port", str(self.port), "--backend-host", "127.0.0.1"],
-            cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
+            [
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(self.port),
+                "--backend-port",
+                str(self.port),
+                "--backend-host",
+                "127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"app exited early; see {self.log}:\n{self.log.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"app exited early; see {self.log}:\n{self.log.read_text()[-3000:]}"
+                )
             try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=2).status_code == 200 and \
-                        httpx.get(f"{self.url}/", timeout=2).status_code == 200:
+                if (
+                    httpx.get(f"{self.url}/api/v1/health", timeout=2).status_code == 200
+                    and httpx.get(f"{self.url}/", timeout=2).status_code == 200
+                ):
                     return
             except httpx.HTTPError:
                 pass
@@ -89,12 +110,37 @@ def app_env(tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def private_web_dir(tmp: Path) -> Path:
+    """The test server builds into its own copy of .web, so it never disturbs a running
+    `make run` (or another test session) that builds into the project's .web."""
+    target = tmp / "web"
+    if not target.exists() and (ROOT / ".web" / "package.json").exists():
+        source = ROOT / ".web"
+
+        def outputs(directory: str, names: list[str]) -> list[str]:  # the old build only
+            return (
+                [n for n in names if n in {"build", ".react-router"}]
+                if Path(directory) == source
+                else []
+            )
+
+        shutil.copytree(source, target, symlinks=True, ignore=outputs)
+    return target
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_root, chromium_path) -> Iterator[AppServer]:
-    need((ROOT / ".tools/js/node_modules/.bin/bun").exists(), "bun/node not installed (run make test)")
+    need(
+        (ROOT / ".tools/js/node_modules/.bin/bun").exists(),
+        "bun/node not installed (run make test)",
+    )
     port = free_port()
-    env = app_env(tmp_root, PORT=str(port),
-                  STOCKAPP_ALLOWED_ORIGINS=f"http://127.0.0.1:{port},http://localhost:{port}")
+    env = app_env(
+        tmp_root,
+        PORT=str(port),
+        STOCKAPP_ALLOWED_ORIGINS=f"http://127.0.0.1:{port},http://localhost:{port}",
+        REFLEX_WEB_WORKDIR=str(private_web_dir(tmp_root)),
+    )
     server = AppServer(port, env, tmp_root / "e2e-server.log")
     server.start()
     yield server
@@ -141,8 +187,15 @@ def api_user(app_server: AppServer) -> tuple[str, str, str]:
     """Register a user through the API; returns (username, password, token)."""
     name, password = f"e2e_{uuid.uuid4().hex[:8]}", "e2e-password-1"
     with httpx.Client(base_url=app_server.url, timeout=10) as c:
-        assert c.post("/api/v1/auth/register", json={"username": name, "password": password}).status_code == 201
-        token = c.post("/api/v1/auth/token", data={"username": name, "password": password}).json()["access_token"]
+        assert (
+            c.post(
+                "/api/v1/auth/register", json={"username": name, "password": password}
+            ).status_code
+            == 201
+        )
+        token = c.post("/api/v1/auth/token", data={"username": name, "password": password}).json()[
+            "access_token"
+        ]
     return name, password, token
 
 

@@ -21,10 +21,7 @@ def metric(app_server, name: str) -> float:
 def test_dashboard_is_live(page, app_server):
     page.goto("/")
     page.wait_for_selector("#index-NIFTY-50")
-    page.wait_for_function(
-        "document.querySelector('#conn-status') && "
-        "document.querySelector('#conn-status').innerText.includes('Live')"
-    )
+    page.wait_for_selector("#conn-status >> text=Live")
     assert texts_change(page, "#index-NIFTY-50")
     assert texts_change(page, "#ticker-strip")
     assert page.locator("#dash-gainers a").count() > 0
@@ -86,7 +83,7 @@ def test_global_search_slash_focus_and_open_analysis(page):
     page.goto("/movers")
     page.wait_for_selector("[id^=mover-]")
     page.locator("body").press("/")
-    assert page.evaluate("document.activeElement && document.activeElement.id") == "global-search"
+    assert page.locator("#global-search").evaluate("e => e === document.activeElement")
     page.keyboard.type("reli")
     page.wait_for_selector("#search-results >> text=RELIANCE")
     page.locator("#search-results >> text=RELIANCE").first.click()
@@ -99,7 +96,8 @@ def test_phone_width_layout(browser, app_server):
     p.goto("/movers")
     p.wait_for_selector("[id^=mover-]")
     # no horizontal overflow of the page itself (wide tables scroll inside their box)
-    assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    width = p.locator("html").evaluate("e => e.scrollWidth")
+    assert width <= 391
     assert p.get_by_role("button", name="Menu").is_visible()
     ctx.close()
 
@@ -108,9 +106,19 @@ def test_dashboard_portfolio_summary_and_watchlist_are_live(page, app_server):
     name, password, token = api_user(app_server)
     h = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=app_server.url, timeout=10) as c:
-        r = c.post("/api/v1/portfolio/trades", headers=h, json={
-            "symbol": "RELIANCE", "market": "india_nse", "side": "buy", "quantity": 50,
-            "price": 1200, "traded_at": "2024-01-10T05:00:00Z", "fees": 20})
+        r = c.post(
+            "/api/v1/portfolio/trades",
+            headers=h,
+            json={
+                "symbol": "RELIANCE",
+                "market": "india_nse",
+                "side": "buy",
+                "quantity": 50,
+                "price": 1200,
+                "traded_at": "2024-01-10T05:00:00Z",
+                "fees": 20,
+            },
+        )
         assert r.status_code == 201, r.text
         wid = c.get("/api/v1/watchlists", headers=h).json()[0]["id"]
         c.post(f"/api/v1/watchlists/{wid}/items", headers=h, json={"symbol": "ITC"})
