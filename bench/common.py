@@ -216,6 +216,17 @@ class ProcessMeter:
                 best = max(best, p.memory_info().rss)
         return best
 
+    def run_delay_seconds(self) -> float:
+        """Seconds the tree's threads spent runnable but waiting for a CPU (Linux schedstat):
+        on a shared machine, the part of any latency that other processes caused."""
+        total = 0
+        for p in self._tree():
+            with contextlib.suppress(OSError, psutil.Error):
+                for task in os.listdir(f"/proc/{p.pid}/task"):
+                    with open(f"/proc/{p.pid}/task/{task}/schedstat") as fh:
+                        total += int(fh.read().split()[1])
+        return total / 1e9
+
     def cores_used(self, seconds: float) -> float:
         """Average cores busy over the next `seconds` (blocks)."""
         c0, t0 = self.cpu_seconds(), time.perf_counter()

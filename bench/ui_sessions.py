@@ -169,11 +169,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(args.warmup)
         rss_live = settle_rss(meter)
         m0, c0, t0 = scrape_metrics(server.url), meter.cpu_seconds(), time.time()
+        d0 = meter.run_delay_seconds()
         for ctl in ctls:
             ctl.put(("window", t0, t0 + args.duration))
         tabs_live = _tabs_live(pages) if pages else 0
         time.sleep(max(0.0, t0 + args.duration - time.time()))
         cpu = meter.cpu_seconds() - c0
+        waited = meter.run_delay_seconds() - d0
         m1 = scrape_metrics(server.url)
         done = _collect(out, "done", args.procs, 60)
         for p in procs:
@@ -204,6 +206,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "frames_received": frames,
         "server_cpu_s": round(cpu, 2),
         "server_cores": round(cpu / args.duration, 2),
+        "server_cpu_wait_s_per_s": round(waited / args.duration, 3),
         "cpu_ms_per_update": round(cpu / pushes * 1000, 3) if pushes else 0.0,
         "frame_bytes_p50": int(statistics.median(sizes)) if sizes else 0,
         "frame_bytes_p99": int(pct(sizes, 0.99)),

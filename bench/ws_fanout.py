@@ -181,9 +181,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         t0 = time.time()
         for ctl in ctls:
             ctl.put(("window", t0, t0 + args.duration))
-        c0 = meter.cpu_seconds()
+        c0, d0 = meter.cpu_seconds(), meter.run_delay_seconds()
         time.sleep(args.duration)
         cpu = meter.cpu_seconds() - c0
+        waited = meter.run_delay_seconds() - d0
         m1 = scrape_metrics(server.url)
         done = _collect(out, "done", args.procs, 60)
         for p in procs:
@@ -205,6 +206,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "delivered_per_s": round(delivered / args.duration),
         "server_cpu_s": round(cpu, 2),
         "server_cores": round(cpu / args.duration, 2),
+        "server_cpu_wait_s_per_s": round(waited / args.duration, 3),
         "msgs_per_s_per_core": round(delivered / cpu) if cpu else 0,
         "cpu_ms_per_1000_msgs": round(cpu / delivered * 1e6, 2) if delivered else 0.0,
         "latency_p50_ms": ms(statistics.median(lats)) if lats else 0.0,

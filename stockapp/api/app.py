@@ -64,7 +64,11 @@ def _document_string_details(api: FastAPI) -> None:
 
 def create_api(*, standalone: bool = False) -> FastAPI:
     from stockapp.api import ws
-    from stockapp.api.security import SecurityMiddleware, install_log_redaction
+    from stockapp.api.security import (
+        SecurityMiddleware,
+        add_out_of_range_handlers,
+        install_log_redaction,
+    )
 
     install_log_redaction()
     api = FastAPI(
@@ -81,5 +85,6 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     api.add_api_websocket_route("/ws", ws.websocket_endpoint)
     # outermost: inside Reflex this app wraps the pages and /_event as well
     api.add_middleware(SecurityMiddleware)
+    add_out_of_range_handlers(api)
     _document_string_details(api)
     return api

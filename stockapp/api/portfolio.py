@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, File, HTTPException, Response, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session
 
@@ -37,10 +39,35 @@ from stockapp.portfolio import (
 from stockapp.portfolio.csv_fields import DATE_ONLY_TIME, MAX_NOTE, MAX_PRICE, MAX_QUANTITY
 from stockapp.settings import get_settings
 
-router = APIRouter(prefix="/portfolio", tags=["portfolio"])
 T = TypeVar("T")
 CLOCK_SKEW = timedelta(minutes=5)  # tolerated lead of a client's clock over ours
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
 CSV_RESPONSE = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
+def _too_large(limit: int) -> str:
+    return f"The file is larger than the {limit // 1024} KB limit"
+
+
+class UploadLimitRoute(APIRoute):
+    """Refuses a body whose declared length is over the import limit before it is read, so
+    a huge upload costs neither the time to receive it nor disk to spool it."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            limit = get_settings().import_max_bytes
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
+                return JSONResponse({"detail": _too_large(limit)}, status_code=413)
+            return await handler(request)
+
+        return limited
+
+
+router = APIRouter(prefix="/portfolio", tags=["portfolio"])
+upload_router = APIRouter(route_class=UploadLimitRoute)
 
 
 # -- models -------------------------------------------------------------------------------
@@ -278,7 +305,7 @@ async def delete_trade(trade_id: int, user: CurrentUser) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/import", response_model=ImportOut)
+@upload_router.post("/import", response_model=ImportOut)
 async def import_file(
     file: Annotated[
         UploadFile, File(description="Zerodha Console tradebook or generic CSV (UTF-8)")
@@ -289,10 +316,7 @@ async def import_file(
     limit = get_settings().import_max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            detail=f"The file is larger than the {limit // 1024} KB limit",
-        )
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=_too_large(limit))
     name = file.filename or ""
 
     def known(symbol: str, market: str) -> bool:
@@ -303,6 +327,9 @@ async def import_file(
         lambda s: tr.import_csv(s, user.id, data, filename=name, known=known, max_bytes=limit)
     )
     return ImportOut(imported=imported, skipped_duplicates=skipped)
+
+
+router.include_router(upload_router)
 
 
 def _csv(text: str, filename: str) -> Response:

@@ -17,6 +17,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stockapp.api.origins import origin_allowed
@@ -103,6 +106,21 @@ class SecurityMiddleware:
             await send(message)
 
         return send_with_headers
+
+
+# -- bad input the database cannot hold ------------------------------------------------------
+
+
+def add_out_of_range_handlers(api: FastAPI) -> None:
+    """A number too large for the database (an id of 2**100, a quantity past BIGINT) fails
+    inside the driver: SQLite raises OverflowError while binding, PostgreSQL a DataError.
+    Either way it is the client's input, so it answers 422, never 500."""
+
+    async def out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": "A value is out of the supported range"}, 422)
+
+    api.add_exception_handler(OverflowError, out_of_range)
+    api.add_exception_handler(DataError, out_of_range)
 
 
 # -- logs ----------------------------------------------------------------------------------

@@ -32,6 +32,9 @@ CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN = 1013
 MAX_RATE_STRIKES = 10  # rate-limited messages tolerated before the socket is closed
+# A client that stopped reading gets its 1013 close frame only once its buffers drain, so
+# that frame may wait this long (the subscription is released at once).
+SLOW_CLIENT_CLOSE_WAIT = 30.0
 
 
 class ProtocolError(Exception):
@@ -82,13 +85,13 @@ class Connection:
             for t in texts:
                 await self.ws.send_text(t)
 
-    async def close(self, code: int, reason: str = "") -> None:
+    async def close(self, code: int, reason: str = "", wait: float = 2.0) -> None:
         if self.closed:
             return
         self.closed = True
         with contextlib.suppress(Exception):
             if self.ws.application_state != WebSocketState.DISCONNECTED:
-                await asyncio.wait_for(self.ws.close(code=code, reason=reason), 2.0)
+                await asyncio.wait_for(self.ws.close(code=code, reason=reason), wait)
 
     # -- writer -----------------------------------------------------------------------
     async def writer(self) -> None:
@@ -109,7 +112,8 @@ class Connection:
                 await asyncio.wait_for(self.send_many(texts), timeout)
             except TimeoutError:
                 log.info("closing a /ws client that stopped reading")
-                await self.close(CLOSE_TRY_AGAIN, "client too slow")
+                self.sub.close()
+                await self.close(CLOSE_TRY_AGAIN, "client too slow", SLOW_CLIENT_CLOSE_WAIT)
                 return
 
     # -- reader -----------------------------------------------------------------------

@@ -44,9 +44,25 @@ def flash_price(
             weight=weight,
         ),
         arrow(view["d"]),
+        stale_badge(view),
         spacing="1",
         align="center",
         class_name="num",
+    )
+
+
+def stale_badge(view: rx.Var) -> rx.Component:
+    """Shown while the feed is failing and the price is the last one known ("x" in the row)."""
+    return rx.cond(
+        view["x"] == "1",
+        rx.badge(
+            "stale",
+            color_scheme="gray",
+            variant="soft",
+            size="1",
+            class_name="stale-badge",
+            title="Upstream prices unavailable; showing the last known price",
+        ),
     )
 
 

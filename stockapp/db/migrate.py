@@ -43,8 +43,9 @@ def ensure_database(database_url: str) -> None:
                 sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
             ).first()
             if not exists:
-                # another worker may create it first
-                with contextlib.suppress(sa.exc.ProgrammingError):
+                # another worker may create it first (DuplicateDatabase, or a unique
+                # violation on pg_database when both CREATEs run at the same moment)
+                with contextlib.suppress(sa.exc.ProgrammingError, sa.exc.IntegrityError):
                     conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
     finally:
         admin.dispose()

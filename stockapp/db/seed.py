@@ -8,10 +8,14 @@ from sqlmodel import Session
 from stockapp.db.models import InstrumentRow
 from stockapp.market.instruments import load_universe
 
+SEED_LOCK_ID = 727_002  # next to alembic/env.py's migration lock
+
 
 def seed_instruments(engine: sa.Engine) -> int:
     universe = load_universe()
     with Session(engine) as session:
+        if engine.dialect.name == "postgresql":  # workers starting together seed in turn
+            session.execute(sa.text(f"SELECT pg_advisory_xact_lock({SEED_LOCK_ID})"))
         existing = {
             (r.symbol, r.market): r for r in session.exec(sa.select(InstrumentRow)).scalars()
         }

@@ -84,6 +84,7 @@ class RedisBackend:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         db = parse_url(url).get("db", 0)
         base = f"{channel_prefix}:db{db}"  # channels are server-wide, keys per database
+        self.client_name = f"{channel_prefix}:hub:{self.worker_id}"  # for CLIENT LIST / KILL
         self.lock_key = f"{base}:leader"
         self.workers_key = f"{base}:workers"
         self.interest_prefix = f"{base}:interest:"
@@ -115,6 +116,7 @@ class RedisBackend:
             self.url,
             socket_timeout=self.op_timeout,
             socket_connect_timeout=self.op_timeout,
+            client_name=self.client_name,
             retry=Retry(NoBackoff(), 0),  # the loops below retry, with backoff
         )
         for name in ("RENEW_LOCK", "RELEASE_LOCK", "WRITE_INTEREST", "FENCED_INTEREST"):
@@ -128,7 +130,7 @@ class RedisBackend:
         ]
 
     async def detach(self, consumer: QuoteConsumer) -> None:
-        if consumer is not self._consumer:
+        if consumer != self._consumer:  # bound methods are equal, not identical
             return
         self._consumer = None
         for task in [*self._tasks, *self._spawned]:

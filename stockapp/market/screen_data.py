@@ -157,11 +157,14 @@ class ScreenData:
 
     @property
     def ready(self) -> bool:
-        return self._task is not None and self._task.done() and not self._task.cancelled()
+        task = self._task
+        return task is not None and task.done() and not task.cancelled() and not task.exception()
 
     async def ensure(self) -> None:
-        """Load the history once; concurrent callers wait for the same load."""
-        if self._task is None or (self._task.done() and self._task.exception() is not None):
+        """Load the history once; concurrent callers wait for the same load, and a load
+        that failed or was cancelled is retried by the next caller."""
+        task = self._task
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             self._task = asyncio.get_running_loop().create_task(self._load())
         await asyncio.shield(self._task)
 

@@ -7,6 +7,7 @@ the whole series on a tick.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import unquote
 
@@ -33,6 +34,7 @@ from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
 from stockapp.state.views import key_str, parse_key_str
 
+log = logging.getLogger(__name__)
 SPECS = parse_indicator_spec("sma:20,sma:50,ema:20,bbands:20:2,rsi:14,macd:12:26:9")
 # toggle -> (label, [(series key, colour)])
 OVERLAYS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -55,6 +57,7 @@ SERIES_NAMES = {
     "macd": "MACD",
     "macd_signal": "Signal",
 }
+POPULAR = ("RELIANCE", "HDFCBANK", "TCS", "INFY", "ICICIBANK", "NIFTY 50")
 OPTION_ROOTS = {"NIFTY 50": "NIFTY", "NIFTY BANK": "BANKNIFTY", "NIFTY FIN SERVICE": "FINNIFTY"}
 
 
@@ -68,6 +71,15 @@ def find_instrument(raw: str) -> Instrument | None:
         or universe.get(resolve_underlying(text))
         or universe.get(text, "india_bse")
     )
+
+
+def suggestions(text: str, limit: int = 6) -> list[Instrument]:
+    """Close matches for a symbol that was not found, else the most-followed names."""
+    universe = runtime.universe
+    found = universe.search(text[:24], None, limit) if text.strip() else []
+    if not found and len(text) > 2:
+        found = universe.search(text[:3], None, limit)
+    return found or [i for s in POPULAR if (i := universe.get(s)) is not None]
 
 
 def option_href(inst: Instrument) -> str:
@@ -130,8 +142,7 @@ class AnalysisState(LiveMixin, rx.State):
             live.untrack(self)
             self.key, self.bars, self.last_bar = "", [], {}
             self.suggestions = [
-                {"symbol": i.symbol, "name": i.name}
-                for i in runtime.universe.search(self.requested[:12] or "A", None, 6)
+                {"symbol": i.symbol, "name": i.name} for i in suggestions(self.requested)
             ]
             return
         self.key = key_str(inst.key)
@@ -161,6 +172,7 @@ class AnalysisState(LiveMixin, rx.State):
                 provider, inst.key, tf.interval, tf.range_, SPECS
             )
         except Exception:
+            log.warning("history for %s %s failed", inst.key, tf.label, exc_info=True)
             self.chart_error = "Price history could not be loaded; try again shortly."
             return
         self.chart_error = "" if visible else "No price history for this timeframe."

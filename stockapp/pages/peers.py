@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+import numpy as np
 import reflex as rx
 
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.market.calendar import IST
 from stockapp.market.instruments import Instrument
 from stockapp.market.screen_data import ScreenData, fundamentals, shared_screen_data
 from stockapp.runtime import runtime
@@ -95,9 +97,13 @@ def relative_chart(symbols: list[str], data: ScreenData) -> list[dict]:
             continue
         q = hub.latest(inst.key) if hub else None
         tail = data.tail(inst.key)
-        if q is not None and tail is not None and not tail.appends_today(q.prev_close):
-            closes = closes.copy()
-            closes[-1] = q.current_price
+        if q is not None and tail is not None:
+            if tail.appends_today(q.prev_close):  # history ends yesterday: today is new
+                days = (*days[1:], q.timestamp.astimezone(IST).date())
+                closes = np.append(closes[1:], q.current_price)
+            else:
+                closes = closes.copy()
+                closes[-1] = q.current_price
         if not axis:
             axis = days
         by_day = dict(zip(days, (closes / closes[0] * 100).round(2).tolist(), strict=True))
@@ -153,13 +159,16 @@ class PeersState(LiveMixin, rx.State):
         keys = [inst.key for s in self._members if (inst := _equity(s)) is not None]
         self.quotes = live.track(self, keys)
 
-    def _extras(self) -> list[str]:
-        return [s for s in self._members if s != self.subject and s not in self._defaults]
-
-    def _sync_address(self):
-        extras = self._extras()
-        url = f"/peers/{self.subject}" + (f"?with={','.join(extras)}" if extras else "")
-        return rx.call_script(f"window.history.replaceState(null, '', {url!r})")
+    def _address(self):
+        """Keep the comparison in the address: added peers in `with`, dropped in `without`."""
+        added = [s for s in self._members if s != self.subject and s not in self._defaults]
+        dropped = [s for s in self._defaults if s not in self._members]
+        query = "&".join(
+            f"{name}={','.join(symbols)}"
+            for name, symbols in (("with", added), ("without", dropped))
+            if symbols
+        )
+        return rx.redirect(f"/peers/{self.subject}" + (f"?{query}" if query else ""), replace=True)
 
     @rx.event
     async def load(self):
@@ -180,9 +189,10 @@ class PeersState(LiveMixin, rx.State):
         self.error = ""
         self.subject, self.subject_name, self.industry = inst.symbol, inst.name, inst.industry
         self._defaults = [p.symbol for p in runtime.universe.peers(inst, PEER_LIMIT)]
-        wanted = str(params.get("with") or "").upper().replace(" ", "").split(",")
-        extras = [s for s in wanted if _equity(s) is not None]
-        self._members = _unique([inst.symbol, *self._defaults, *extras])[:MAX_MEMBERS]
+        extras = [s for s in _symbols(params.get("with")) if _equity(s) is not None]
+        dropped = set(_symbols(params.get("without")))
+        members = [inst.symbol, *(s for s in self._defaults if s not in dropped), *extras]
+        self._members = _unique(members)[:MAX_MEMBERS]
         self._track()
         self._rebuild_rows()
         data = _data()
@@ -225,7 +235,7 @@ class PeersState(LiveMixin, rx.State):
         self._track()
         self._rebuild_rows()
         self._rebuild_chart()
-        return self._sync_address()
+        return self._address()
 
     @rx.event
     def add_first(self, _form: dict):
@@ -240,7 +250,11 @@ class PeersState(LiveMixin, rx.State):
         self._track()
         self._rebuild_rows()
         self._rebuild_chart()
-        return self._sync_address()
+        return self._address()
+
+
+def _symbols(raw: object) -> list[str]:
+    return [s.strip() for s in str(raw or "").upper().split(",") if s.strip()]
 
 
 def _unique(symbols: Iterable[str]) -> list[str]:

@@ -1,5 +1,8 @@
 """Portfolio: live holdings and P&L on FIFO lots, allocation, value over time, trade entry,
-trade history, and broker CSV import/export. The state lives in portfolio_state.py."""
+trade history, and broker CSV import/export.
+
+The state is in portfolio_state.py (display rows built by portfolio_views.py); the charts
+and the trade history table are in portfolio_parts.py."""
 
 from __future__ import annotations
 
@@ -7,6 +10,12 @@ import reflex as rx
 
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, live_dot
+from stockapp.pages.portfolio_parts import (
+    allocation_bars,
+    allocation_pie,
+    trades_table,
+    value_chart,
+)
 from stockapp.pages.portfolio_state import PortfolioState as S
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
@@ -102,100 +111,6 @@ def holdings_table() -> rx.Component:
         ),
         overflow_x="auto",
         width="100%",
-    )
-
-
-# -- charts ---------------------------------------------------------------------------------
-def allocation_pie() -> rx.Component:
-    return rx.card(
-        rx.text("Allocation by sector", weight="bold", size="3"),
-        rx.recharts.pie_chart(
-            rx.recharts.pie(
-                rx.foreach(S.sector_alloc, lambda r: rx.recharts.cell(fill=r["fill"])),
-                data=S.sector_alloc,
-                data_key="value",
-                name_key="name",
-                inner_radius="45%",
-                outer_radius="80%",
-                is_animation_active=False,
-            ),
-            rx.recharts.graphing_tooltip(),
-            rx.recharts.legend(),
-            width="100%",
-            height=280,
-        ),
-        width="100%",
-        id="sector-chart",
-    )
-
-
-def allocation_bars() -> rx.Component:
-    return rx.card(
-        rx.text("Allocation by holding (%)", weight="bold", size="3"),
-        rx.recharts.bar_chart(
-            rx.recharts.bar(
-                rx.foreach(S.holding_alloc, lambda r: rx.recharts.cell(fill=r["fill"])),
-                data_key="pct",
-                name="% of value",
-                is_animation_active=False,
-            ),
-            rx.recharts.x_axis(type_="number", unit="%"),
-            rx.recharts.y_axis(data_key="name", type_="category", width=90),
-            rx.recharts.graphing_tooltip(),
-            data=S.holding_alloc,
-            layout="vertical",
-            width="100%",
-            height=280,
-        ),
-        width="100%",
-        id="holding-chart",
-    )
-
-
-def value_chart() -> rx.Component:
-    return rx.card(
-        rx.hstack(
-            rx.text("Portfolio value over the last year", weight="bold", size="3"),
-            rx.cond(S.history_status == "loading", rx.spinner(size="1")),
-            align="center",
-        ),
-        rx.match(
-            S.history_status,
-            (
-                "ready",
-                rx.recharts.composed_chart(
-                    rx.recharts.area(
-                        data_key="value",
-                        name="Value",
-                        stroke="#3e63dd",
-                        fill="#3e63dd",
-                        fill_opacity=0.2,
-                        is_animation_active=False,
-                    ),
-                    rx.recharts.line(
-                        data_key="invested",
-                        name="Net invested",
-                        stroke="#978365",
-                        dot=False,
-                        type_="step",
-                        is_animation_active=False,
-                    ),
-                    rx.recharts.x_axis(data_key="day", min_tick_gap=40),
-                    rx.recharts.y_axis(width=80),
-                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", opacity=0.4),
-                    rx.recharts.graphing_tooltip(),
-                    rx.recharts.legend(),
-                    data=S.history_points,
-                    width="100%",
-                    height=300,
-                ),
-            ),
-            ("empty", rx.text("No price history covers your trades yet.", size="2")),
-            ("error", rx.text("Price history is unavailable right now.", size="2")),
-            rx.box(height="300px"),
-        ),
-        width="100%",
-        id="history-chart",
     )
 
 
@@ -435,88 +350,6 @@ def import_export() -> rx.Component:
         ),
         width="100%",
         id="import-export",
-    )
-
-
-# -- trade history --------------------------------------------------------------------------
-def trade_row(t: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(t["when"], class_name="num"),
-        rx.table.cell(rx.text(t["symbol"], weight="medium"), rx.text(t["exch"], size="1")),
-        rx.table.cell(
-            rx.badge(t["side"], color_scheme=rx.cond(t["side"] == "buy", "green", "red"))
-        ),
-        rx.table.cell(t["qty"], **NUM),
-        rx.table.cell(t["price"], **NUM),
-        rx.table.cell(t["fees"], **NUM),
-        rx.table.cell(rx.text(t["note"], size="1", truncate=True, max_width="220px")),
-        rx.table.cell(
-            rx.icon_button(
-                rx.icon("trash-2", size=14),
-                size="1",
-                variant="ghost",
-                color_scheme="red",
-                on_click=S.ask_delete(t["id"]),
-                aria_label="Delete trade",
-                class_name="trade-delete",
-            )
-        ),
-        id="trade-" + t["id"],
-    )
-
-
-def trades_table() -> rx.Component:
-    headers = ["Date (IST)", "Symbol", "Side", "Qty", "Price", "Fees", "Note", ""]
-    return rx.card(
-        rx.hstack(
-            rx.text("Trade history", weight="bold", size="3"),
-            rx.badge(S.trade_count, " trades", variant="soft"),
-            align="center",
-        ),
-        rx.cond(
-            S.trade_count > S.trades.length(),
-            rx.text("Showing the latest ", S.trades.length(), "; export for all.", size="1"),
-        ),
-        rx.cond(
-            S.delete_error != "",
-            rx.callout(
-                S.delete_error, icon="triangle-alert", color_scheme="red", id="delete-error"
-            ),
-        ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(S.trades, trade_row)),
-                size="1",
-                width="100%",
-                id="trades-table",
-            ),
-            overflow_x="auto",
-            width="100%",
-        ),
-        rx.alert_dialog.root(
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete this trade?"),
-                rx.alert_dialog.description(S.confirm_text),
-                rx.hstack(
-                    rx.alert_dialog.cancel(
-                        rx.button("Cancel", variant="soft", on_click=S.cancel_delete)
-                    ),
-                    rx.alert_dialog.action(
-                        rx.button(
-                            "Delete",
-                            color_scheme="red",
-                            on_click=S.confirm_delete,
-                            id="confirm-delete",
-                        )
-                    ),
-                    justify="end",
-                    margin_top="12px",
-                ),
-            ),
-            open=S.confirm_id != "",
-        ),
-        width="100%",
     )
 
 

@@ -179,7 +179,14 @@ class SectorsState(LiveMixin, rx.State):
 # -- components -------------------------------------------------------------------------
 def heat_tile(tile) -> rx.Component:
     return rx.el.button(
-        rx.text(tile["name"], size="1", weight="bold", truncate=True, width="100%"),
+        rx.text(
+            tile["name"],
+            size="1",
+            weight="bold",
+            width="100%",
+            style={"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"},
+            title=tile["name"],
+        ),
         rx.text(tile["cp"], size="4", weight="bold", class_name="num tile-cp"),
         rx.text(tile["cap"], size="1", class_name="num"),
         id="sector-tile-" + tile["slug"],
@@ -343,6 +350,8 @@ def members_panel() -> rx.Component:
         ),
         id="sector-panel",
         width="100%",
+        max_height=rx.breakpoints(initial="none", lg="640px"),
+        overflow_y="auto",
     )
 
 
@@ -357,8 +366,18 @@ def page() -> rx.Component:
                 color="var(--gray-11)",
             ),
             rx.cond(SectorsState.tiles.length() > 0, heat_map(), rx.spinner()),
-            rx.cond(SectorsState.selected != "", members_panel()),
-            sector_table(),
+            rx.cond(
+                SectorsState.selected != "",
+                rx.grid(
+                    sector_table(),
+                    members_panel(),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    gap="12px",
+                    width="100%",
+                    align_items="start",
+                ),
+                sector_table(),
+            ),
             spacing="3",
             width="100%",
         ),

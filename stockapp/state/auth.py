@@ -24,7 +24,7 @@ class AuthState(rx.State):
     def logged_in(self) -> bool:
         return self.username != ""
 
-    def verified_user_id(self) -> int | None:
+    def _verified_user_id(self) -> int | None:
         """The user id of a valid token, or None (expired, tampered, absent)."""
         if not self.token:
             return None
@@ -35,7 +35,7 @@ class AuthState(rx.State):
 
     @rx.event
     def check_login(self):
-        user_id = self.verified_user_id()
+        user_id = self._verified_user_id()
         if user_id is None:
             self.username = ""
             if self.token:
@@ -104,4 +104,4 @@ class AuthState(rx.State):
 
 async def current_user_id(state: rx.State) -> int | None:
     auth = await state.get_state(AuthState)
-    return auth.verified_user_id()
+    return auth._verified_user_id()

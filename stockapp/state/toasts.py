@@ -178,7 +178,7 @@ async def notify(event: EventData) -> None:
 async def _push(app: Any, token: str, event: EventData) -> None:
     async with app.modify_state(BaseStateToken(ident=token, cls=AuthState)) as root:
         auth = await root.get_state(AuthState)
-        if auth.verified_user_id() != event.user_id:
+        if auth._verified_user_id() != event.user_id:
             _forget(token, event.user_id)
             return
         toast_state = await root.get_state(ToastState)

@@ -61,6 +61,7 @@ def test_analysis_index_links_and_unknown_symbol(page):
     page.goto("/analysis/NOSUCHCO")
     box = page.wait_for_selector("#not-found")
     assert "NOSUCHCO" in box.inner_text() and "Search" in box.inner_text()
+    assert page.locator("#not-found a").count() > 0  # suggestions to open instead
     assert real_errors(page.errors) == []
 
 

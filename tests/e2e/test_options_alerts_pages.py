@@ -3,9 +3,21 @@ created near the price fires a toast by push)."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from tests.e2e.conftest import api_user, login_via_ui, real_errors, texts_change
+
+
+def _eventually(check, seconds: float = 10.0) -> bool:
+    """Poll from Python: the page's CSP forbids the eval behind wait_for_function."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_options_chain_is_live(page, app_server):
@@ -20,9 +32,7 @@ def test_options_chain_is_live(page, app_server):
     headers = page.locator("#chain-table thead").inner_text()
     assert "IV" not in headers.split()
     page.click("#greeks-toggle")
-    page.wait_for_function(
-        "() => document.querySelector('#chain-table thead').innerText.includes('IV')"
-    )
+    assert _eventually(lambda: "IV" in page.locator("#chain-table thead").inner_text().split())
     assert real_errors(page.errors) == []
 
 
@@ -43,9 +53,7 @@ def test_alert_near_price_fires_a_toast(page, app_server):
     page.fill("#alert-symbol", "RELIANCE")
     page.locator(".alert-symbol-result").first.click()
     value = page.locator("#alert-form input").first
-    page.wait_for_function(
-        "() => document.querySelector('#alert-form input').value !== ''"
-    )  # prefilled from the live price
+    assert _eventually(lambda: value.input_value() != "")  # prefilled from the live price
     value.fill(f"{price * 0.95:.2f}")
     page.click("#alert-create")
     toast = page.locator("[data-sonner-toast]", has_text="rose above")

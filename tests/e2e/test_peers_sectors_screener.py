@@ -129,6 +129,8 @@ def test_peer_comparison_live_with_chart_add_and_remove(page):
 
     page.get_by_label("Remove RELIANCE").click()
     page.wait_for_selector("#peer-RELIANCE", state="detached")
+    assert _wait_until(lambda: "with=" not in page.url)
+    assert page.locator("#peers-table tbody tr").count() == rows
     assert real_errors(page.errors) == []
 
 

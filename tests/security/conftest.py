@@ -26,6 +26,11 @@ import pytest
 from tests.conftest import free_port
 from tests.e2e.conftest import CHROMIUM_ARGS, ROOT, AppServer, Page, app_env
 
+try:
+    from tests.e2e.conftest import private_web_dir
+except ImportError:  # older harness: builds into the project's .web
+    private_web_dir = None
+
 PASSWORD = "sec-suite-password-1"
 
 
@@ -145,14 +150,17 @@ def new_user(client: httpx.Client) -> tuple[str, str, dict[str, str]]:
 
 def _started_elsewhere(request: pytest.FixtureRequest, name: str):
     """The value of a session fixture of the same name another folder's conftest already
-    set up in this session, or None."""
+    set up in this session, or None (reads pytest's fixture registry; any change there
+    just means a fresh server)."""
     manager = request._fixturemanager
-    for fixturedef in manager._arg2fixturedefs.get(name, ()):
-        if fixturedef.baseid.startswith("tests/security"):
+    by_node = getattr(manager, "_arg2node2fixturedefs", {}).get(name, {})
+    for node, fixturedefs in by_node.items():
+        if getattr(node, "nodeid", "").startswith("tests/security"):
             continue
-        cached = getattr(fixturedef, "cached_result", None)
-        if cached is not None and cached[2] is None:
-            return cached[0]
+        for fixturedef in fixturedefs:
+            cached = getattr(fixturedef, "cached_result", None)
+            if cached is not None and cached[2] is None:
+                return cached[0]
     return None
 
 
@@ -166,11 +174,10 @@ def app_server(request, tmp_root, chromium_path) -> Iterator[AppServer]:
 
     need((ROOT / ".tools/js/node_modules/.bin/bun").exists(), "bun/node not installed")
     port = free_port()
-    env = app_env(
-        tmp_root,
-        PORT=str(port),
-        STOCKAPP_ALLOWED_ORIGINS=f"http://127.0.0.1:{port},http://localhost:{port}",
-    )
+    extra = {"STOCKAPP_ALLOWED_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{port}"}
+    if private_web_dir is not None:  # build into a private copy of .web, as the e2e tests do
+        extra["REFLEX_WEB_WORKDIR"] = str(private_web_dir(tmp_root))
+    env = app_env(tmp_root, PORT=str(port), **extra)
     server = AppServer(port, env, tmp_root / "e2e-server.log")
     server.start()
     yield server

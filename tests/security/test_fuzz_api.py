@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.security.conftest import new_user
 
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 6
 
 
 @pytest.fixture(scope="module")
