@@ -128,6 +128,7 @@ class PeersState(LiveMixin, rx.State):
     chart: list[dict[str, float | str]] = []
     lines: list[dict[str, str]] = []
     add_query: str = ""
+    error_add: str = ""
     add_results: list[dict[str, str]] = []
     _members: list[str] = []
     _defaults: list[str] = []
@@ -226,11 +227,12 @@ class PeersState(LiveMixin, rx.State):
         inst = _equity(symbol)
         if inst is None or not self.subject or self.error:
             return
-        self.add_query, self.add_results = "", []
+        self.add_query, self.add_results, self.error_add = "", [], ""
         if inst.symbol in self._members:
             return
         if len(self._members) >= MAX_MEMBERS:
-            return rx.toast.warning(f"Compare at most {MAX_MEMBERS} stocks at once")
+            self.error_add = f"Compare at most {MAX_MEMBERS} stocks at once"
+            return
         self._members = [*self._members, inst.symbol]
         self._track()
         self._rebuild_rows()
@@ -238,9 +240,12 @@ class PeersState(LiveMixin, rx.State):
         return self._address()
 
     @rx.event
-    def add_first(self, _form: dict):
-        if self.add_results:
-            return self.add_peer(self.add_results[0]["symbol"])
+    def add_first(self, form: dict):
+        """Enter adds the best match of what was typed (not of a possibly stale list)."""
+        query = str(form.get("peer") or self.add_query).strip()
+        found = [i for i in runtime.universe.search(query, MARKET, 12) if not i.is_index]
+        if found:
+            return self.add_peer(found[0].symbol)
 
     @rx.event
     def remove_peer(self, symbol: str):
@@ -398,6 +403,10 @@ def add_box() -> rx.Component:
                 auto_complete="off",
             ),
             on_submit=PeersState.add_first,
+        ),
+        rx.cond(
+            PeersState.error_add != "",
+            rx.text(PeersState.error_add, color="var(--red-11)", size="2"),
         ),
         rx.cond(
             PeersState.add_results.length() > 0,

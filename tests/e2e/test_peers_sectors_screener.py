@@ -127,9 +127,10 @@ def test_peer_comparison_live_with_chart_add_and_remove(page):
     assert _wait_until(lambda: "with=RELIANCE" in page.url)
     assert _wait_until(lambda: page.locator("#peers-chart .recharts-line").count() == rows + 1)
 
+    page.wait_for_load_state("networkidle")  # the add's address update has settled
     page.get_by_label("Remove RELIANCE").click()
     page.wait_for_selector("#peer-RELIANCE", state="detached")
-    assert _wait_until(lambda: "with=" not in page.url)
+    assert _wait_until(lambda: "with=" not in page.url, 20)
     assert page.locator("#peers-table tbody tr").count() == rows
     assert real_errors(page.errors) == []
 
