@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import reflex as rx
 
 from stockapp import formatting as fmt
+from stockapp.components.alert_dialog import alert_button
 from stockapp.components.candles import DOWN_VOLUME, UP_VOLUME, candle_chart
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_text, flash_price, live_dot
@@ -330,6 +331,13 @@ def price_header() -> rx.Component:
                         rx.button("Option chain", variant="soft", size="1"),
                         href=S.options_href,
                         id="options-link",
+                    ),
+                ),
+                rx.cond(
+                    S.key != "",
+                    alert_button(
+                        S.key.split("@")[0],
+                        rx.cond(S.key.contains("@BSE"), "india_bse", "india_nse"),
                     ),
                 ),
                 spacing="2",

@@ -102,3 +102,19 @@ def test_recommendations_live_table_and_heat_map(page):
     assert all(s <= -25 for s in scores)
     assert real_errors(page.errors) == []
     assert re.search(r"Sell \(\d+\)", page.locator("#filter-Sell").inner_text())
+
+
+def test_alert_created_from_the_analysis_page(page, app_server):
+    import httpx
+
+    from tests.e2e.conftest import api_user, login_via_ui
+
+    name, password, token = api_user(app_server)
+    login_via_ui(page, name, password)
+    page.goto("/analysis/INFY")
+    page.get_by_label("Create an alert").click()
+    page.get_by_role("button", name="Create alert").click()
+    page.get_by_role("button", name="Create alert").wait_for(state="detached")
+    alerts = httpx.get(f"{app_server.url}/api/v1/alerts",
+                       headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+    assert [(a["symbol"], a["condition"]) for a in alerts] == [("INFY", "price_above")]
