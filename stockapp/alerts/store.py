@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from stockapp.db.errors import NotFound
 from stockapp.db.models import Alert, AlertEvent, User
 from stockapp.market.alerts import AlertRule, Firing, validate_rule
 from stockapp.market.models import iso_ms, utcnow
@@ -22,10 +23,6 @@ from stockapp.market.models import iso_ms, utcnow
 MAX_ALERTS_PER_USER = 200
 EVENTS_LIMIT = 200
 MAX_WEBHOOK_LENGTH = 2048
-
-
-class NotFound(Exception):
-    pass
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
 from stockapp.alerts import store
 from stockapp.alerts.engine import alert_engine
-from stockapp.api.deps import CurrentUser, UniverseDep
-from stockapp.db.session import session_scope
+from stockapp.api.deps import CurrentUser, UniverseDep, db_call
 from stockapp.market.alerts import CONDITIONS, InvalidRule
 from stockapp.market.models import DEFAULT_MARKET, MARKETS
 
@@ -66,19 +62,6 @@ class WebhookOut(BaseModel):
     webhook_url: str | None
 
 
-async def _db(fn: Callable[[Session], T]) -> T:
-    def run() -> T:
-        with session_scope() as session:
-            return fn(session)
-
-    try:
-        return await run_in_threadpool(run)
-    except store.NotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
-    except ValueError as exc:  # InvalidRule included
-        raise HTTPException(422, detail=str(exc)) from exc
-
-
 def _event_out(e: store.EventData) -> EventOut:
     data = e.as_dict()
     data.pop("user_id")
@@ -87,7 +70,7 @@ def _event_out(e: store.EventData) -> EventOut:
 
 @router.get("", response_model=list[AlertOut])
 async def list_alerts(user: CurrentUser) -> list[AlertOut]:
-    rows = await _db(lambda s: store.list_alerts(s, user.id))
+    rows = await db_call(lambda s: store.list_alerts(s, user.id))
     return [AlertOut(**a.as_dict()) for a in rows]
 
 
@@ -106,7 +89,7 @@ async def create_alert(body: AlertIn, user: CurrentUser, universe: UniverseDep) 
     if not math.isfinite(body.value):
         raise HTTPException(422, detail="value must be a finite number")
     try:
-        data = await _db(
+        data = await db_call(
             lambda s: store.create_alert(
                 s, user.id, symbol, market, body.condition, body.value, body.repeat
             )
@@ -122,29 +105,29 @@ async def list_events(
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=store.EVENTS_LIMIT)] = 100,
 ) -> list[EventOut]:
-    rows = await _db(lambda s: store.list_events(s, user.id, limit))
+    rows = await db_call(lambda s: store.list_events(s, user.id, limit))
     return [_event_out(e) for e in rows]
 
 
 @router.get("/webhook", response_model=WebhookOut)
 async def get_webhook(user: CurrentUser) -> WebhookOut:
-    return WebhookOut(webhook_url=await _db(lambda s: store.get_webhook(s, user.id)))
+    return WebhookOut(webhook_url=await db_call(lambda s: store.get_webhook(s, user.id)))
 
 
 @router.put("/webhook", response_model=WebhookOut)
 async def set_webhook(body: WebhookIn, user: CurrentUser) -> WebhookOut:
-    url = await _db(lambda s: store.set_webhook(s, user.id, body.webhook_url))
+    url = await db_call(lambda s: store.set_webhook(s, user.id, body.webhook_url))
     return WebhookOut(webhook_url=url)
 
 
 @router.get("/{alert_id}", response_model=AlertOut)
 async def get_alert(alert_id: int, user: CurrentUser) -> AlertOut:
-    data = await _db(lambda s: store.get_alert(s, user.id, alert_id))
+    data = await db_call(lambda s: store.get_alert(s, user.id, alert_id))
     return AlertOut(**data.as_dict())
 
 
 @router.delete("/{alert_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_alert(alert_id: int, user: CurrentUser) -> Response:
-    await _db(lambda s: store.delete_alert(s, user.id, alert_id))
+    await db_call(lambda s: store.delete_alert(s, user.id, alert_id))
     alert_engine.alert_deleted(alert_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Query, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from stockapp.auth.tokens import InvalidToken, decode_access_token
+from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import User
-from stockapp.db.session import get_engine
+from stockapp.db.session import get_engine, session_scope
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, MARKETS, Instrument
 from stockapp.runtime import runtime
 
+T = TypeVar("T")
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+async def db_call(fn: Callable[[Session], T]) -> T:
+    """Run `fn(session)` in the threadpool inside one transaction, mapping the persistence
+    errors to HTTP: NotFound (also another user's object) 404, Conflict 409, ValueError 422."""
+
+    def run() -> T:
+        with session_scope() as session:
+            return fn(session)
+
+    try:
+        return await run_in_threadpool(run)
+    except NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+    except Conflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
 
 
 def get_session() -> Iterator[Session]:

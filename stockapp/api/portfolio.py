@@ -8,22 +8,18 @@ from decimal import Decimal
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
-from sqlmodel import Session
 
-from stockapp.api.deps import CurrentUser, HubDep, UniverseDep
+from stockapp.api.deps import CurrentUser, HubDep, UniverseDep, db_call
 from stockapp.db import trades as tr
-from stockapp.db.session import session_scope
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key, iso_ms
 from stockapp.portfolio import (
     IST,
     HoldingValuation,
-    ImportError_,
     PortfolioValuation,
     Position,
     PriceInfo,
@@ -151,19 +147,6 @@ class ImportOut(BaseModel):
 
 
 # -- helpers ------------------------------------------------------------------------------
-async def _db(fn: Callable[[Session], T]) -> T:
-    def run() -> T:
-        with session_scope() as session:
-            return fn(session)
-
-    try:
-        return await run_in_threadpool(run)
-    except tr.NotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
-    except tr.DuplicateTrade as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    except (tr.BookError, ImportError_, TradeError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
 
 
 def _opt(value: Decimal | None) -> float | None:
@@ -248,7 +231,7 @@ def holding_out(h: HoldingValuation, universe: Universe) -> HoldingOut:
 
 
 async def _positions(user_id: int) -> dict[Key, Position]:
-    trades = await _db(lambda s: tr.list_trades(s, user_id))
+    trades = await db_call(lambda s: tr.list_trades(s, user_id))
     return holdings_from_trades(trades)
 
 
@@ -274,19 +257,19 @@ async def portfolio(user: CurrentUser, hub: HubDep, universe: UniverseDep) -> Po
 
 @router.get("/trades", response_model=list[TradeOut])
 async def list_trades(user: CurrentUser) -> list[TradeOut]:
-    trades = await _db(lambda s: tr.list_trades(s, user.id, newest_first=True))
+    trades = await db_call(lambda s: tr.list_trades(s, user.id, newest_first=True))
     return [trade_out(t) for t in trades]
 
 
 @router.post("/trades", response_model=TradeOut, status_code=status.HTTP_201_CREATED)
 async def add_trade(body: TradeBody, user: CurrentUser, universe: UniverseDep) -> TradeOut:
     trade = _trade_in(body, universe)
-    return trade_out(await _db(lambda s: tr.add_trade(s, user.id, trade)))
+    return trade_out(await db_call(lambda s: tr.add_trade(s, user.id, trade)))
 
 
 @router.get("/trades/{trade_id}", response_model=TradeOut)
 async def get_trade(trade_id: int, user: CurrentUser) -> TradeOut:
-    return trade_out(await _db(lambda s: tr.get_trade(s, user.id, trade_id)))
+    return trade_out(await db_call(lambda s: tr.get_trade(s, user.id, trade_id)))
 
 
 @router.patch("/trades/{trade_id}", response_model=TradeOut)
@@ -294,14 +277,14 @@ async def edit_trade(
     trade_id: int, body: TradeBody, user: CurrentUser, universe: UniverseDep
 ) -> TradeOut:
     # ownership first, so another user's id answers 404 whatever the body says
-    await _db(lambda s: tr.get_trade(s, user.id, trade_id))
+    await db_call(lambda s: tr.get_trade(s, user.id, trade_id))
     trade = _trade_in(body, universe)
-    return trade_out(await _db(lambda s: tr.update_trade(s, user.id, trade_id, trade)))
+    return trade_out(await db_call(lambda s: tr.update_trade(s, user.id, trade_id, trade)))
 
 
 @router.delete("/trades/{trade_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_trade(trade_id: int, user: CurrentUser) -> Response:
-    await _db(lambda s: tr.delete_trade(s, user.id, trade_id))
+    await db_call(lambda s: tr.delete_trade(s, user.id, trade_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -323,7 +306,7 @@ async def import_file(
         inst = universe.get(symbol, market)
         return inst is not None and not inst.is_index
 
-    imported, skipped = await _db(
+    imported, skipped = await db_call(
         lambda s: tr.import_csv(s, user.id, data, filename=name, known=known, max_bytes=limit)
     )
     return ImportOut(imported=imported, skipped_duplicates=skipped)
@@ -343,7 +326,7 @@ def _csv(text: str, filename: str) -> Response:
 @router.get("/export.csv", response_class=Response, responses=CSV_RESPONSE)
 async def export_trades(user: CurrentUser) -> Response:
     """Every trade, oldest first, in the generic layout the import reads back."""
-    trades = await _db(lambda s: tr.list_trades(s, user.id))
+    trades = await db_call(lambda s: tr.list_trades(s, user.id))
     return _csv(trades_to_csv(trades), "trades.csv")
 
 

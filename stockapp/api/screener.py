@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from stockapp.api.deps import CurrentUser, HubDep, MarketDep, UniverseDep
+from stockapp.api.deps import CurrentUser, HubDep, MarketDep, UniverseDep, db_call
 from stockapp.db import screens as saved
-from stockapp.db.session import session_scope
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
 from stockapp.market.models import iso_ms
@@ -165,28 +161,13 @@ async def screener(
 # -- saved screens ----------------------------------------------------------------------
 
 
-async def _db(fn: Callable[[Session], T]) -> T:
-    def run() -> T:
-        with session_scope() as session:
-            return fn(session)
-
-    try:
-        return await run_in_threadpool(run)
-    except saved.NotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
-    except saved.Conflict as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    except ValueError as exc:
-        raise HTTPException(422, detail=str(exc)) from exc
-
-
 def _screen_out(s: saved.SavedScreen) -> ScreenOut:
     return ScreenOut(id=s.id, name=s.name, criteria=s.criteria, created_at=iso_ms(s.created_at))
 
 
 @router.get("/screens", response_model=list[ScreenOut])
 async def list_screens(user: CurrentUser) -> list[ScreenOut]:
-    return [_screen_out(s) for s in await _db(lambda db: saved.list_screens(db, user.id))]
+    return [_screen_out(s) for s in await db_call(lambda db: saved.list_screens(db, user.id))]
 
 
 @router.post("/screens", response_model=ScreenOut, status_code=status.HTTP_201_CREATED)
@@ -195,13 +176,13 @@ async def create_screen(body: ScreenIn, user: CurrentUser) -> ScreenOut:
         criteria = criteria_from_dict(body.criteria)
     except (ValueError, TypeError) as exc:
         raise HTTPException(422, detail=str(exc)) from exc
-    data = await _db(lambda db: saved.create_screen(db, user.id, body.name, criteria))
+    data = await db_call(lambda db: saved.create_screen(db, user.id, body.name, criteria))
     return _screen_out(data)
 
 
 @router.get("/screens/{screen_id}", response_model=ScreenOut)
 async def get_screen(screen_id: int, user: CurrentUser) -> ScreenOut:
-    return _screen_out(await _db(lambda db: saved.get_screen(db, user.id, screen_id)))
+    return _screen_out(await db_call(lambda db: saved.get_screen(db, user.id, screen_id)))
 
 
 @router.get("/screens/{screen_id}/results", response_model=ScreenerOut)
@@ -209,11 +190,11 @@ async def screen_results(
     screen_id: int, user: CurrentUser, hub: HubDep, universe: UniverseDep, market: MarketDep
 ) -> ScreenerOut:
     """Run a saved screen against the live market."""
-    data = await _db(lambda db: saved.get_screen(db, user.id, screen_id))
+    data = await db_call(lambda db: saved.get_screen(db, user.id, screen_id))
     return await run_screen(data.to_criteria(), market, hub, universe)
 
 
 @router.delete("/screens/{screen_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_screen(screen_id: int, user: CurrentUser) -> Response:
-    await _db(lambda db: saved.delete_screen(db, user.id, screen_id))
+    await db_call(lambda db: saved.delete_screen(db, user.id, screen_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

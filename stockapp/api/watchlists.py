@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from stockapp.api.deps import CurrentUser, HubDep, UniverseDep
+from stockapp.api.deps import CurrentUser, HubDep, UniverseDep, db_call
 from stockapp.api.schemas import QuoteOut, quote_out
 from stockapp.db import watchlists as wl
-from stockapp.db.session import session_scope
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, MARKETS
@@ -44,21 +40,6 @@ class WatchlistOut(BaseModel):
     items: list[ItemOut]
 
 
-async def _db(fn: Callable[[Session], T]) -> T:
-    def run() -> T:
-        with session_scope() as session:
-            return fn(session)
-
-    try:
-        return await run_in_threadpool(run)
-    except wl.NotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
-    except wl.Conflict as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    except ValueError as exc:
-        raise HTTPException(422, detail=str(exc)) from exc
-
-
 async def _out(data: wl.WatchlistData, hub: PriceHub, universe: Universe) -> WatchlistOut:
     got = await hub.quotes(data.items)
     items = []
@@ -78,7 +59,7 @@ async def _out(data: wl.WatchlistData, hub: PriceHub, universe: Universe) -> Wat
 
 @router.get("", response_model=list[WatchlistOut])
 async def list_all(user: CurrentUser, hub: HubDep, universe: UniverseDep) -> list[WatchlistOut]:
-    lists = await _db(lambda s: wl.list_watchlists(s, user.id))
+    lists = await db_call(lambda s: wl.list_watchlists(s, user.id))
     return [await _out(d, hub, universe) for d in lists]
 
 
@@ -86,7 +67,7 @@ async def list_all(user: CurrentUser, hub: HubDep, universe: UniverseDep) -> lis
 async def create(
     body: WatchlistIn, user: CurrentUser, hub: HubDep, universe: UniverseDep
 ) -> WatchlistOut:
-    data = await _db(lambda s: wl.create_watchlist(s, user.id, body.name))
+    data = await db_call(lambda s: wl.create_watchlist(s, user.id, body.name))
     return await _out(data, hub, universe)
 
 
@@ -94,7 +75,7 @@ async def create(
 async def get_one(
     watchlist_id: int, user: CurrentUser, hub: HubDep, universe: UniverseDep
 ) -> WatchlistOut:
-    data = await _db(lambda s: wl.get_watchlist(s, user.id, watchlist_id))
+    data = await db_call(lambda s: wl.get_watchlist(s, user.id, watchlist_id))
     return await _out(data, hub, universe)
 
 
@@ -102,13 +83,13 @@ async def get_one(
 async def rename(
     watchlist_id: int, body: WatchlistIn, user: CurrentUser, hub: HubDep, universe: UniverseDep
 ) -> WatchlistOut:
-    data = await _db(lambda s: wl.rename_watchlist(s, user.id, watchlist_id, body.name))
+    data = await db_call(lambda s: wl.rename_watchlist(s, user.id, watchlist_id, body.name))
     return await _out(data, hub, universe)
 
 
 @router.delete("/{watchlist_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete(watchlist_id: int, user: CurrentUser) -> Response:
-    await _db(lambda s: wl.delete_watchlist(s, user.id, watchlist_id))
+    await db_call(lambda s: wl.delete_watchlist(s, user.id, watchlist_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -121,10 +102,10 @@ async def add_item(
     if market not in MARKETS:
         raise HTTPException(422, detail=f"Unknown market {market!r}")
     # ownership first, so another user's id answers 404 whatever the symbol
-    await _db(lambda s: wl.get_watchlist(s, user.id, watchlist_id))
+    await db_call(lambda s: wl.get_watchlist(s, user.id, watchlist_id))
     if universe.get(symbol, market) is None:
         raise HTTPException(422, detail=f"Unknown symbol {symbol!r} on {market}")
-    data = await _db(lambda s: wl.add_item(s, user.id, watchlist_id, symbol, market))
+    data = await db_call(lambda s: wl.add_item(s, user.id, watchlist_id, symbol, market))
     return await _out(data, hub, universe)
 
 
@@ -138,5 +119,5 @@ async def remove_item(
     market: Annotated[str | None, Query()] = None,
 ) -> WatchlistOut:
     sym = symbol.strip().upper()
-    data = await _db(lambda s: wl.remove_item(s, user.id, watchlist_id, sym, market or None))
+    data = await db_call(lambda s: wl.remove_item(s, user.id, watchlist_id, sym, market or None))
     return await _out(data, hub, universe)

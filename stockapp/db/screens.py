@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import Screen
-from stockapp.db.watchlists import Conflict, NotFound
 from stockapp.market.screener import ScreenCriteria, criteria_from_dict, criteria_to_dict
 
 MAX_SCREENS = 50

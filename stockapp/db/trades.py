@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from stockapp.db import errors
 from stockapp.db.models import Trade as TradeRow
 from stockapp.db.models import User
 from stockapp.market.models import Key
@@ -37,7 +38,7 @@ PRICE_STEP = Decimal("0.0001")  # the scale of the Numeric money columns
 INSERT_CHUNK = 2000
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     """No trade with that id belongs to the user."""
 
 
@@ -45,7 +46,7 @@ class BookError(ValueError):
     """A change that would leave a sell short of shares at its time."""
 
 
-class DuplicateTrade(ValueError):
+class DuplicateTrade(errors.Conflict):
     """A broker trade id the user already has."""
 
 

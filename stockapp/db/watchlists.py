@@ -12,18 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import Watchlist, WatchlistItem
+
+__all__ = ["Conflict", "NotFound"]
 
 MAX_WATCHLISTS = 50
 MAX_ITEMS = 200
-
-
-class NotFound(Exception):
-    pass
-
-
-class Conflict(Exception):
-    pass
 
 
 @dataclass(frozen=True, slots=True)
