@@ -9,6 +9,7 @@ from reflex_components_core.core.banner import (
 )
 
 from stockapp.components.price import change_color, flash_price
+from stockapp.components.search import symbol_picker
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
 from stockapp.state.toasts import alert_toasts
@@ -58,51 +59,19 @@ def market_pill() -> rx.Component:
 
 
 def search_box() -> rx.Component:
-    return rx.box(
-        rx.form(
-            rx.input(
-                rx.input.slot(rx.icon("search", size=16)),
-                placeholder="Search symbol or company  ( / )",
-                value=ShellState.search_query,
-                on_change=ShellState.set_search.debounce(150),
-                id="global-search",
-                name="q",
-                aria_label="Search instruments",
-                auto_complete="off",
-                width="100%",
-            ),
-            on_submit=ShellState.open_first,
-            width="100%",
-        ),
-        rx.cond(
-            ShellState.search_results.length() > 0,
-            rx.card(
-                rx.foreach(
-                    ShellState.search_results,
-                    lambda r: rx.box(
-                        rx.hstack(
-                            rx.text(r["symbol"], weight="bold", size="2"),
-                            rx.text(r["name"], size="1", color="var(--gray-11)", truncate=True),
-                            spacing="2",
-                            align="center",
-                        ),
-                        on_click=ShellState.open_symbol(r["symbol"]),
-                        class_name="search-result",
-                        padding="6px",
-                        cursor="pointer",
-                        _hover={"background": "var(--gray-a3)"},
-                    ),
-                ),
-                position="absolute",
-                top="40px",
-                width="100%",
-                z_index="50",
-                padding="4px",
-                id="search-results",
-            ),
-        ),
-        position="relative",
-        width="100%",
+    return symbol_picker(
+        input_id="global-search",
+        name="q",
+        placeholder="Search symbol or company  ( / )",
+        aria_label="Search instruments",
+        value=ShellState.search_query,
+        on_change=ShellState.set_search,
+        on_submit=ShellState.open_first,
+        results=ShellState.search_results,
+        on_pick=lambda r: ShellState.open_symbol(r["symbol"]),
+        results_id="search-results",
+        result_class="search-result",
+        icon="search",
         max_width="420px",
     )
 

@@ -11,6 +11,7 @@ from stockapp.alerts.engine import alert_engine
 from stockapp.components.alert_dialog import alert_form_fields, create_for, ltp_text
 from stockapp.components.layout import page_layout
 from stockapp.components.price import flash_price
+from stockapp.components.search import symbol_picker
 from stockapp.db.session import run_db
 from stockapp.market.alerts import CONDITION_LABELS, WEEK52_CONDITIONS, AlertRule, trigger_level
 from stockapp.market.models import DEFAULT_MARKET, Key
@@ -222,42 +223,17 @@ async def _on_fired(root: rx.State, event: store.EventData) -> None:
 S = AlertsState
 
 
-def symbol_picker() -> rx.Component:
-    return rx.box(
-        rx.form(
-            rx.input(
-                placeholder="Symbol or company",
-                value=S.query,
-                on_change=S.set_query.debounce(120),
-                id="alert-symbol",
-                name="q",
-                auto_complete="off",
-                width="100%",
-            ),
-            on_submit=S.pick_first,
-        ),
-        rx.cond(
-            S.results.length() > 0,
-            rx.card(
-                rx.foreach(
-                    S.results,
-                    lambda r: rx.box(
-                        rx.text(r["symbol"], weight="bold", size="2", as_="span"),
-                        rx.text(" ", r["name"], size="1", as_="span"),
-                        on_click=S.pick(r["symbol"], r["market"]),
-                        class_name="alert-symbol-result",
-                        padding="4px",
-                        cursor="pointer",
-                        _hover={"background": "var(--gray-a3)"},
-                    ),
-                ),
-                position="absolute",
-                width="100%",
-                z_index="20",
-            ),
-        ),
-        position="relative",
-        width="100%",
+def symbol_box() -> rx.Component:
+    return symbol_picker(
+        input_id="alert-symbol",
+        name="q",
+        placeholder="Symbol or company",
+        value=S.query,
+        on_change=S.set_query,
+        on_submit=S.pick_first,
+        results=S.results,
+        on_pick=lambda r: S.pick(r["symbol"], r["market"]),
+        result_class="alert-symbol-result",
     )
 
 
@@ -265,7 +241,7 @@ def create_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("New alert", size="3"),
-            symbol_picker(),
+            symbol_box(),
             rx.box(alert_form_fields(S), width="100%", id="alert-form"),
             rx.button("Create alert", on_click=S.create, id="alert-create", width="100%"),
             rx.cond(S.notice != "", rx.text(S.notice, size="2", color="var(--green-11)")),

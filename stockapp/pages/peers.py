@@ -16,6 +16,7 @@ import reflex as rx
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.components.search import symbol_picker
 from stockapp.market.calendar import IST
 from stockapp.market.instruments import Instrument
 from stockapp.market.screen_data import ScreenData, fundamentals, shared_screen_data
@@ -390,57 +391,28 @@ def chart() -> rx.Component:
 
 
 def add_box() -> rx.Component:
-    return rx.box(
-        rx.form(
-            rx.input(
-                rx.input.slot(rx.icon("plus", size=16)),
-                placeholder="Add a stock to compare (symbol or name), Enter to add",
-                value=PeersState.add_query,
-                on_change=PeersState.set_add_query.debounce(150),
-                id="peer-add",
-                name="peer",
-                aria_label="Add a stock to compare",
-                auto_complete="off",
-            ),
+    return rx.vstack(
+        symbol_picker(
+            input_id="peer-add",
+            name="peer",
+            placeholder="Add a stock to compare (symbol or name), Enter to add",
+            aria_label="Add a stock to compare",
+            value=PeersState.add_query,
+            on_change=PeersState.set_add_query,
             on_submit=PeersState.add_first,
+            results=PeersState.add_results,
+            on_pick=lambda r: PeersState.add_peer(r["symbol"]),
+            results_id="peer-add-results",
+            result_class="peer-result",
+            icon="plus",
+            max_width="420px",
         ),
         rx.cond(
             PeersState.error_add != "",
             rx.text(PeersState.error_add, color="var(--red-11)", size="2"),
         ),
-        rx.cond(
-            PeersState.add_results.length() > 0,
-            rx.card(
-                rx.foreach(
-                    PeersState.add_results,
-                    lambda r: rx.el.button(
-                        rx.text(r["symbol"], weight="bold", size="2"),
-                        rx.text(r["name"], size="1", color="var(--gray-11)", truncate=True),
-                        on_click=PeersState.add_peer(r["symbol"]),
-                        class_name="peer-result",
-                        style={
-                            "display": "flex",
-                            "gap": "8px",
-                            "align_items": "center",
-                            "width": "100%",
-                            "padding": "6px",
-                            "background": "transparent",
-                            "cursor": "pointer",
-                            "text_align": "left",
-                        },
-                    ),
-                ),
-                position="absolute",
-                top="40px",
-                width="100%",
-                z_index="40",
-                padding="4px",
-                id="peer-add-results",
-            ),
-        ),
-        position="relative",
         width="100%",
-        max_width="420px",
+        spacing="1",
     )
 
 

@@ -7,6 +7,7 @@ import reflex as rx
 from stockapp.components.alert_dialog import alert_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.components.search import symbol_picker
 from stockapp.db import watchlists as wl
 from stockapp.db.session import run_db
 from stockapp.market.models import DEFAULT_MARKET, Key, Quote
@@ -306,41 +307,15 @@ def table() -> rx.Component:
 
 
 def add_box() -> rx.Component:
-    return rx.box(
-        rx.form(
-            rx.input(
-                placeholder="Add a symbol: type RELIANCE or a company name, Enter to add",
-                value=WatchlistState.add_query,
-                on_change=WatchlistState.set_add_query.debounce(120),
-                id="watchlist-add",
-                name="symbol",
-                auto_complete="off",
-                width="100%",
-            ),
-            on_submit=WatchlistState.add_first,
-            width="100%",
-        ),
-        rx.cond(
-            WatchlistState.add_results.length() > 0,
-            rx.card(
-                rx.foreach(
-                    WatchlistState.add_results,
-                    lambda r: rx.box(
-                        rx.text(r["symbol"], weight="bold", size="2", as_="span"),
-                        rx.text(" ", r["name"], size="1", as_="span"),
-                        on_click=WatchlistState.add_symbol(r["symbol"], r["market"]),
-                        padding="4px",
-                        cursor="pointer",
-                        _hover={"background": "var(--gray-a3)"},
-                    ),
-                ),
-                position="absolute",
-                width="100%",
-                z_index="20",
-            ),
-        ),
-        position="relative",
-        width="100%",
+    return symbol_picker(
+        input_id="watchlist-add",
+        name="symbol",
+        placeholder="Add a symbol: type RELIANCE or a company name, Enter to add",
+        value=WatchlistState.add_query,
+        on_change=WatchlistState.set_add_query,
+        on_submit=WatchlistState.add_first,
+        results=WatchlistState.add_results,
+        on_pick=lambda r: WatchlistState.add_symbol(r["symbol"], r["market"]),
         max_width="480px",
     )
 
