@@ -86,7 +86,9 @@ class BenchServer:
     ready in seconds. Chromium needs the frontend, which builds into the shared .web folder.
     """
 
-    def __init__(self, *, frontend: bool, tick: float = 1.0, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self, *, frontend: bool, tick: float = 1.0, extra_env: dict[str, str] | None = None
+    ):
         self.frontend, self.tick = frontend, tick
         self.port = free_port()
         self.tmp = Path(tempfile.mkdtemp(prefix="stockapp-bench-"))
@@ -302,11 +304,13 @@ def pct(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))
+    index = min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))
     return ordered[index]
 
 
-async def calibrate_phase(ws_url: str, token: str, symbol: str, interval: float, ticks: int = 6) -> float:
+async def calibrate_phase(
+    ws_url: str, token: str, symbol: str, interval: float, ticks: int = 6
+) -> float:
     """Seconds between a simulated quote's grid timestamp and its arrival at an idle client:
     the hub's tick phase plus the idle server's own delay (about a millisecond). Subtracting
     it from later arrivals leaves the time from the hub's fetch to the client."""
@@ -356,7 +360,9 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str
     widths = [max(len(t), *(len(str(r.get(k, ""))) for r in rows)) for k, t in columns]
     print("  ".join(t.rjust(w) for (_, t), w in zip(columns, widths, strict=True)))
     for r in rows:
-        print("  ".join(str(r.get(k, "")).rjust(w) for (k, _), w in zip(columns, widths, strict=True)))
+        print(
+            "  ".join(str(r.get(k, "")).rjust(w) for (k, _), w in zip(columns, widths, strict=True))
+        )
 
 
 def write_report(name: str, params: dict[str, Any], results: Any, out: Path | None = None) -> Path:

@@ -10,8 +10,8 @@ import time
 
 import httpx
 import orjson
-
 from common import nse_symbols, parse_ts
+
 from stockapp.formatting import number
 
 

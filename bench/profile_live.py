@@ -34,7 +34,9 @@ def _prepare_env(tick: float) -> None:
     )
     os.environ.pop("STOCKAPP_REDIS_URL", None)
     os.environ.pop("REFLEX_REDIS_URL", None)
-    subprocess.run([sys.executable, "-m", "stockapp.db.migrate"], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "stockapp.db.migrate"], cwd=ROOT, check=True, capture_output=True
+    )
     from reflex_base import constants as c
     from reflex_base.environment import environment as e
 
@@ -68,9 +70,9 @@ def _start_clients(mode: str, ws_url: str, jwt: str, n: int, symbols: list[str],
     return proc, ctl, out
 
 
-async def _wait_queue(q, kind: str, timeout: float) -> None:
+async def _wait_queue(q, kind: str, seconds: float) -> None:
     loop = asyncio.get_running_loop()
-    deadline = time.time() + timeout
+    deadline = time.time() + seconds
     while time.time() < deadline:
         msg = await loop.run_in_executor(None, _get, q)
         if msg is not None and msg[0] == kind:
@@ -86,16 +88,18 @@ def _get(q):
 
 async def profile(args: argparse.Namespace) -> str:
     import uvicorn
+    from price_probe import make_watchlist
     from pyinstrument import Profiler
 
-    from price_probe import make_watchlist
     from stockapp.stockapp import app
 
     port = free_port()
-    config = uvicorn.Config(app(), host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning")
+    config = uvicorn.Config(
+        app(), host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
+    )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110  (uvicorn exposes a flag, not an event)
         await asyncio.sleep(0.1)
     url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
     loop = asyncio.get_running_loop()
@@ -104,7 +108,9 @@ async def profile(args: argparse.Namespace) -> str:
         symbols = await loop.run_in_executor(None, make_watchlist, url, jwt, 20)
     else:
         symbols = nse_symbols(50)
-    proc, ctl, out = _start_clients(args.mode, ws_url, jwt, args.clients, symbols, args.duration + 400)
+    proc, ctl, out = _start_clients(
+        args.mode, ws_url, jwt, args.clients, symbols, args.duration + 400
+    )
     if args.mode == "ws":
         await _wait_queue(out, "connected", 300)
         ctl.put(("subscribe",))
@@ -126,7 +132,9 @@ async def profile(args: argparse.Namespace) -> str:
         proc.kill()
     server.should_exit = True
     await asyncio.wait_for(serving, 20)
-    header = f"mode={args.mode} clients={args.clients} seconds={args.duration} process_cpu_s={cpu:.2f}\n"
+    header = (
+        f"mode={args.mode} clients={args.clients} seconds={args.duration} process_cpu_s={cpu:.2f}\n"
+    )
     compact = profiler.output_text(unicode=False, color=False, show_all=False)
     full = profiler.output_text(unicode=False, color=False, show_all=True)
     return header + compact + "\n\nEvery frame:\n" + full
@@ -139,7 +147,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=10.0, help="profiled seconds")
     p.add_argument("--warmup", type=float, default=3.0)
     p.add_argument("--tick", type=float, default=1.0)
-    p.add_argument("--out", type=Path, default=None, help="text file (default bench/results/profile_<mode>.txt)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="text file (default bench/results/profile_<mode>.txt)",
+    )
     return p.parse_args(argv)
 
 

@@ -97,7 +97,7 @@ async def run_session(
             stats.frame_bytes.append(len(text.encode()))
             if sample and marker in text:
                 stats.samples.append((now, key, _price_of(text, key)))
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         pass
     except Exception as exc:
         stats.error = repr(exc)[:200]

@@ -89,7 +89,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         phase = asyncio.run(calibrate_phase(server.ws_url, token, symbols[0], args.tick))
         probe = PriceProbe(server.ws_url, token, symbols).start()
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
             cold, warm = [], []
             for _ in range(args.loads):
                 ctx = _context(browser, server.url, token)
@@ -128,7 +130,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _match(painted: list[list[Any]], published: list[tuple[float, str, str]], phase: float) -> list[float]:
+def _match(
+    painted: list[list[Any]], published: list[tuple[float, str, str]], phase: float
+) -> list[float]:
     stamps: dict[tuple[str, str], list[float]] = {}
     for ts, sym, price in published:
         stamps.setdefault((sym, price), []).append(ts)
@@ -157,7 +161,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loads", type=int, default=3, help="cold loads (each followed by a reload)")
     p.add_argument("--symbols", type=int, default=20, help="watchlist size")
     p.add_argument("--tick", type=float, default=1.0, help="STOCKAPP_TICK_INTERVAL, seconds")
-    p.add_argument("--out", type=Path, default=None, help="JSON file (default bench/results/tick_to_dom.json)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="JSON file (default bench/results/tick_to_dom.json)"
+    )
     return p.parse_args(argv)
 
 

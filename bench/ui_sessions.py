@@ -64,16 +64,25 @@ async def _sessions_main(cfg: dict[str, Any], ctl: Any, out: Any) -> None:
     tasks = [
         asyncio.create_task(
             run_session(
-                cfg["ws_url"], cfg["jwt"], "/watchlist", s, window, stop,
-                cfg["sample_key"], i % cfg["sample_every"] == 0, gate,
-            )  # fmt: skip
+                cfg["ws_url"],
+                cfg["jwt"],
+                "/watchlist",
+                s,
+                window,
+                stop,
+                cfg["sample_key"],
+                i % cfg["sample_every"] == 0,
+                gate,
+            )
         )
         for i, s in enumerate(stats)
     ]
     deadline = time.time() + cfg["ready_timeout"]
-    while time.time() < deadline and sum(s.live or bool(s.error) for s in stats) < len(stats):
+    while time.time() < deadline and sum(s.live or bool(s.error) for s in stats) < len(stats):  # noqa: ASYNC110  (counters of many tasks, polled until a deadline)
         await asyncio.sleep(0.2)
-    out.put(("ready", cfg["index"], sum(s.live for s in stats), [s.error for s in stats if s.error][:3]))
+    out.put(
+        ("ready", cfg["index"], sum(s.live for s in stats), [s.error for s in stats if s.error][:3])
+    )
     loop = asyncio.get_running_loop()
     msg = await loop.run_in_executor(None, _get, ctl, cfg["max_seconds"])
     if msg is not None:
@@ -105,9 +114,8 @@ def _collect(out: Any, kind: str, count: int, timeout: float) -> list[tuple[Any,
 
 
 def _open_tabs(url: str, jwt: str, count: int) -> tuple[Any, Any, list[Any]]:
-    from playwright.sync_api import sync_playwright
-
     from common import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
     browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -143,7 +151,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         idle_cores = meter.cores_used(3.0)
         ctx = mp.get_context("spawn")
         out = ctx.Queue()
-        per = [args.sessions // args.procs + (i < args.sessions % args.procs) for i in range(args.procs)]
+        per = [
+            args.sessions // args.procs + (i < args.sessions % args.procs)
+            for i in range(args.procs)
+        ]
         ctls, procs = [], []
         budget = args.duration + 600
         t_load = time.time()
@@ -267,15 +278,23 @@ COLUMNS = (
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sessions", type=int, default=200, help="protocol-level sessions")
-    p.add_argument("--tabs", type=int, default=2, help="real Chromium tabs beside them (0: no build)")
+    p.add_argument(
+        "--tabs", type=int, default=2, help="real Chromium tabs beside them (0: no build)"
+    )
     p.add_argument("--procs", type=int, default=2, help="client processes")
     p.add_argument("--symbols", type=int, default=20, help="watchlist size")
     p.add_argument("--duration", type=float, default=20.0, help="measured seconds")
     p.add_argument("--warmup", type=float, default=4.0)
     p.add_argument("--tick", type=float, default=1.0, help="STOCKAPP_TICK_INTERVAL, seconds")
-    p.add_argument("--hydrate-concurrency", type=int, default=16, help="page loads in flight per process")
-    p.add_argument("--sample-every", type=int, default=5, help="sessions sampled for latency: 1 in N")
-    p.add_argument("--out", type=Path, default=None, help="JSON file (default bench/results/ui_sessions.json)")
+    p.add_argument(
+        "--hydrate-concurrency", type=int, default=16, help="page loads in flight per process"
+    )
+    p.add_argument(
+        "--sample-every", type=int, default=5, help="sessions sampled for latency: 1 in N"
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="JSON file (default bench/results/ui_sessions.json)"
+    )
     return p.parse_args(argv)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import random
 import time
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from common import print_table, write_report
+
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import load_universe
 from stockapp.market.models import Bar, FetchResult, Key
@@ -46,7 +48,9 @@ class CountingProvider:
         self.counter["keys"] += len(keys)
         return await self.inner.fetch_quotes(keys)
 
-    async def history(self, key: Key, interval: str, range_: str, *, end: datetime | None = None) -> list[Bar]:
+    async def history(
+        self, key: Key, interval: str, range_: str, *, end: datetime | None = None
+    ) -> list[Bar]:
         return await self.inner.history(key, interval, range_, end=end)
 
     async def aclose(self) -> None:
@@ -88,7 +92,7 @@ async def run_case(subscribers: int, workers: int, args: argparse.Namespace) -> 
     if workers > 1:
         await _flush_redis()
     hubs = []
-    for w in range(workers):
+    for _w in range(workers):
         provider = CountingProvider(SimulatedExchange(universe, tick_interval=args.tick), counter)
         hub = PriceHub(provider, tick_interval=args.tick, backend=await _make_backend(workers))
         await hub.start()
@@ -108,7 +112,9 @@ async def run_case(subscribers: int, workers: int, args: argparse.Namespace) -> 
     for s in subs:
         s.close()
     for h in hubs:
-        await h.stop()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(10):
+                await h.stop()
     batch = hubs[0].provider.batch_size
     expected = math.ceil(len(pool) / batch)
     per_tick = requests / ticks if ticks else float("nan")
@@ -131,8 +137,13 @@ async def run_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[
     rows, notes = [], []
     for workers in args.workers:
         for n in args.subscribers:
+            limit = args.duration + 60
             try:
-                rows.append(await run_case(n, workers, args))
+                async with asyncio.timeout(limit):
+                    rows.append(await run_case(n, workers, args))
+            except TimeoutError:
+                notes.append(f"workers={workers} subscribers={n}: did not finish in {limit:.0f}s")
+                break
             except Exception as exc:  # no scale-out backend or no Redis: say so, go on
                 notes.append(f"workers={workers}: skipped ({type(exc).__name__}: {exc})")
                 break
@@ -159,13 +170,19 @@ def _ints(text: str) -> list[int]:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--subscribers", type=_ints, default=[1, 100, 10_000], help="comma-separated")
-    p.add_argument("--workers", type=_ints, default=[1, 2, 4], help="hubs sharing Redis, comma-separated")
+    p.add_argument(
+        "--workers", type=_ints, default=[1, 2, 4], help="hubs sharing Redis, comma-separated"
+    )
     p.add_argument("--distinct", type=int, default=0, help="distinct symbols subscribed (0: all)")
-    p.add_argument("--keys-per-sub", type=int, default=5, help="keys per subscriber beyond the pool size")
+    p.add_argument(
+        "--keys-per-sub", type=int, default=5, help="keys per subscriber beyond the pool size"
+    )
     p.add_argument("--tick", type=float, default=0.2, help="hub tick interval, seconds")
     p.add_argument("--duration", type=float, default=3.0, help="measured seconds per case")
     p.add_argument("--seed", type=int, default=5)
-    p.add_argument("--out", type=Path, default=None, help="JSON file (default bench/results/upstream.json)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="JSON file (default bench/results/upstream.json)"
+    )
     return p.parse_args(argv)
 
 

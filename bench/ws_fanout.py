@@ -84,7 +84,7 @@ async def _client_main(cfg: dict[str, Any], ctl: Any, out: Any) -> None:
                 counts[0] += 1
                 ts = parse_ts(text[at + 13 : at + 37])
                 lats.append(latency_since_tick(now, ts, phase, tick))
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             pass
         except websockets.ConnectionClosed:
             closes[0] += 1
@@ -106,7 +106,7 @@ async def _client_main(cfg: dict[str, Any], ctl: Any, out: Any) -> None:
 
     tasks = [asyncio.create_task(one(i)) for i in range(n)]
     ctl_task = asyncio.create_task(control())
-    while opened[0] + failed[0] < n and time.time() < stop[0]:
+    while opened[0] + failed[0] < n and time.time() < stop[0]:  # noqa: ASYNC110  (counters of many tasks, polled until a deadline)
         await asyncio.sleep(0.2)
     out.put(("connected", cfg["index"], opened[0], failed[0]))
     await ctl_task
@@ -153,7 +153,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rss_base = settle_rss(meter)
         ctx = mp.get_context("spawn")
         out = ctx.Queue()
-        per = [args.connections // args.procs + (i < args.connections % args.procs) for i in range(args.procs)]
+        per = [
+            args.connections // args.procs + (i < args.connections % args.procs)
+            for i in range(args.procs)
+        ]
         ctls, procs = [], []
         budget = args.duration + args.warmup + 240
         for i, n in enumerate(per):
@@ -242,9 +245,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--symbols-per-conn", type=int, default=3)
     p.add_argument("--pool", type=int, default=50, help="distinct symbols to draw from")
     p.add_argument("--tick", type=float, default=1.0, help="STOCKAPP_TICK_INTERVAL, seconds")
-    p.add_argument("--connect-concurrency", type=int, default=100, help="handshakes in flight per process")
+    p.add_argument(
+        "--connect-concurrency", type=int, default=100, help="handshakes in flight per process"
+    )
     p.add_argument("--seed", type=int, default=11)
-    p.add_argument("--out", type=Path, default=None, help="JSON file (default bench/results/ws_fanout.json)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="JSON file (default bench/results/ws_fanout.json)"
+    )
     return p.parse_args(argv)
 
 

@@ -51,7 +51,7 @@ def test_watchlist_add_survives_reload_and_remove_stops_streaming(page, app_serv
     page.reload()
     page.wait_for_selector("#row-TCS")
     page.wait_for_selector("#row-INFY")
-    assert page.locator("#conn-status").inner_text().strip().endswith("Live")
+    page.wait_for_selector("#conn-status >> text=Live")
 
     page.get_by_role("button", name="Remove INFY").click()
     page.wait_for_selector("#row-INFY", state="detached")

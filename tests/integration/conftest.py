@@ -7,6 +7,7 @@ process group and killed at the end, whatever happened.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -193,3 +194,37 @@ def start_workers(
             w.proc.kill()
         for name in databases:
             admin_execute(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+ROOT_STATE = "reflex___state____state"
+SHELL_STATE = f"{ROOT_STATE}.stockapp___state___shell____shell_state"
+
+
+async def ui_session(port: int, seconds: float, path: str = "/") -> int:
+    """One browser tab on Reflex's event socket, without a browser: hydrate `path` (which runs
+    its on_load, tracking the index ticker) and count the state updates carrying ticker
+    quotes in the next `seconds`."""
+    import orjson
+    import websockets
+
+    url = f"ws://127.0.0.1:{port}/_event/?token={uuid.uuid4()}&EIO=4&transport=websocket"
+    event = {
+        "name": f"{ROOT_STATE}.hydrate_and_load",
+        "payload": {"vars": {}},
+        "router_data": {"pathname": path, "asPath": path, "query": {}},
+    }
+    updates = 0
+    async with websockets.connect(url, subprotocols=["0.10.1"], open_timeout=30) as ws:  # type: ignore[list-item]
+        await ws.recv()  # engine.io open
+        await ws.send("40/_event," + orjson.dumps({"event": event}).decode())
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            try:
+                text = await asyncio.wait_for(ws.recv(), left)
+            except TimeoutError:
+                break
+            if text == "2":
+                await ws.send("3")  # engine.io ping
+            elif isinstance(text, str) and text.startswith("42/_event") and SHELL_STATE in text:
+                updates += "quotes_rx_state_" in text
+    return updates

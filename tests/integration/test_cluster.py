@@ -1,10 +1,12 @@
-"""Two real workers on one Redis and one PostgreSQL database, as `make run-cluster` runs them.
+"""Several real workers on one Redis and one PostgreSQL database, as `make run-cluster` runs
+them.
 
-What is checked from outside, through each worker's /ws, REST and /metrics: both workers
-stream the same ticks while only one of them asks upstream; polling follows the union of the
-workers' subscriptions; an alert fires once; dropping every Redis connection (and its keys, as
-a restart would) heals without restarting a worker; killing the leader moves polling to the
-other worker within 5 s. The last test is destructive and so comes last.
+Through each worker's /ws, REST and /metrics: both workers stream the same ticks while only
+one asks upstream; polling follows the union of the workers' subscriptions; an alert fires
+once; dropping every Redis connection (and the keys, as a restart would) heals without
+restarting a worker; killing the leader moves polling to the other within 5 s (destructive,
+so last). Also: three migrations racing on a fresh database, and the container's entrypoint
+serving two Reflex workers whose browser tabs all tick.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import orjson
 import pytest
+import redis
 import sqlalchemy as sa
 import websockets
 from alembic.script import ScriptDirectory
@@ -28,8 +32,10 @@ from sqlmodel import SQLModel
 
 import stockapp.db.models  # noqa: F401  (registers the tables)
 from stockapp.db.migrate import alembic_config
-from tests.integration.conftest import ROOT, Cluster, Worker, cluster_env
+from tests.conftest import free_port
+from tests.integration.conftest import ROOT, Cluster, Proc, Worker, cluster_env, ui_session
 
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.server]
 SYMBOLS = ["RELIANCE", "TCS", "INFY"]
 
 
@@ -113,6 +119,90 @@ def login(worker: Worker) -> str:
         r = c.post("/api/v1/auth/token", data={"username": name, "password": password})
         assert r.status_code == 200, r.text
         return r.json()["access_token"]
+
+
+def test_three_workers_migrating_a_fresh_database_at_once(fresh_database: str) -> None:
+    env = cluster_env(fresh_database, "", "unused")
+    env.pop("STOCKAPP_REDIS_URL")
+    args = [sys.executable, "-m", "stockapp.db.migrate"]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    procs = [subprocess.Popen(args, cwd=ROOT, env=env, **pipes) for _ in range(3)]
+    try:
+        results = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    for p, (_out, err) in zip(procs, results, strict=True):
+        assert p.returncode == 0, err[-2000:]
+    engine = sa.create_engine(fresh_database)
+    try:
+        with engine.connect() as conn:
+            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+            tables = set(sa.inspect(conn).get_table_names())
+            instruments = conn.execute(sa.text("SELECT count(*) FROM instruments")).scalar_one()
+    finally:
+        engine.dispose()
+    heads = ScriptDirectory.from_config(alembic_config(fresh_database)).get_heads()
+    assert [v[0] for v in versions] == heads  # one schema, at head
+    assert set(SQLModel.metadata.tables) <= tables
+    reported = {out.strip().rsplit(", ", 1)[-1] for out, _err in results}
+    assert reported == {f"{instruments} instruments"}  # seeding is idempotent
+
+
+def _get(url: str) -> httpx.Response | None:
+    try:
+        return httpx.get(url, timeout=5)
+    except httpx.HTTPError:
+        return None
+
+
+@pytest.mark.timeout(480)
+def test_entrypoint_serves_two_reflex_workers_on_redis_and_postgres(
+    tmp_path: Path, redis_url: str, fresh_database: str
+) -> None:
+    """The container's start command with GRANIAN_WORKERS=2: a full production build."""
+    port = free_port()
+    prefix = f"it-{uuid.uuid4().hex[:10]}"
+    env = cluster_env(fresh_database, redis_url, prefix, PORT=str(port), GRANIAN_WORKERS="2")
+    env["PATH"] = f"{ROOT}/.tools/js/node_modules/.bin:{ROOT}/.venv/bin:{env['PATH']}"
+    env["STOCKAPP_TICK_INTERVAL"] = "0.5"
+    proc = Proc(["bash", "scripts/entrypoint.sh"], env, tmp_path / "entrypoint.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while (r := _get(f"{base}/ping")) is None or r.status_code != 200:
+            assert proc.alive() and time.monotonic() < deadline, proc.tail()
+            time.sleep(0.5)
+        health = _get(f"{base}/api/v1/health")
+        assert health is not None and health.json() == {
+            "status": "ok", "db": "ok", "hub": "ok", "redis": "ok"
+        }, proc.tail()  # fmt: skip
+        # the build folder is shared with other runs in this checkout: allow a rebuild to end
+        deadline = time.monotonic() + 120
+        while (page := _get(f"{base}/")) is None or page.status_code != 200:
+            assert time.monotonic() < deadline, proc.tail()
+            time.sleep(1)
+        assert "<html" in page.text.lower()
+
+        keys = f"{prefix}:db{redis.connection.parse_url(redis_url).get('db', 0)}"
+        with redis.Redis.from_url(redis_url) as r:
+            workers = [w.decode() for w in r.zrange(f"{keys}:workers", 0, -1)]
+            assert len(workers) == 2, workers
+
+            async def tabs(n: int) -> list[int]:
+                return await asyncio.gather(*(ui_session(port, 4.0) for _ in range(n)))
+
+            holding: set[str] = set()
+            for _ in range(3):  # the kernel spreads sockets over workers; retry if it did not
+                updates = asyncio.run(tabs(8))
+                assert all(u >= 3 for u in updates), updates  # every tab ticks
+                holding = {w for w in workers if r.exists(f"{keys}:interest:{w}")}
+                if len(holding) == 2:
+                    break
+            assert len(holding) == 2, "all tabs landed on one worker three times"
+    finally:
+        proc.stop()
 
 
 @pytest.fixture(scope="module")
@@ -264,32 +354,3 @@ async def test_killing_the_leader_moves_polling_within_five_seconds(
         assert first - killed <= 5.0, f"takeover took {first - killed:.1f}s"
         assert not survivor.closed
     assert await metric(follower, "stockapp_hub_ticks_total") > 0
-
-
-def test_three_workers_migrating_a_fresh_database_at_once(fresh_database: str) -> None:
-    env = cluster_env(fresh_database, "", "unused")
-    env.pop("STOCKAPP_REDIS_URL")
-    args = [sys.executable, "-m", "stockapp.db.migrate"]
-    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
-    procs = [subprocess.Popen(args, cwd=ROOT, env=env, **pipes) for _ in range(3)]
-    try:
-        results = [p.communicate(timeout=120) for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for p, (_out, err) in zip(procs, results, strict=True):
-        assert p.returncode == 0, err[-2000:]
-    engine = sa.create_engine(fresh_database)
-    try:
-        with engine.connect() as conn:
-            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
-            tables = set(sa.inspect(conn).get_table_names())
-            instruments = conn.execute(sa.text("SELECT count(*) FROM instruments")).scalar_one()
-    finally:
-        engine.dispose()
-    heads = ScriptDirectory.from_config(alembic_config(fresh_database)).get_heads()
-    assert [v[0] for v in versions] == heads  # one schema, at head
-    assert set(SQLModel.metadata.tables) <= tables
-    reported = {out.strip().rsplit(", ", 1)[-1] for out, _err in results}
-    assert reported == {f"{instruments} instruments"}  # seeding is idempotent

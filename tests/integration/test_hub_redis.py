@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
+import subprocess
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import datetime
 
 import pytest
@@ -20,7 +22,9 @@ from redis.asyncio import Redis
 from stockapp.market.hub import PriceHub
 from stockapp.market.hub_redis import RedisBackend
 from stockapp.market.models import Bar, FetchResult, Key, Quote, utcnow
+from tests.conftest import free_port, need, port_open
 
+pytestmark = pytest.mark.redis
 TICK = 0.05
 X: Key = ("TCS", "india_nse")
 Y: Key = ("INFY", "india_nse")
@@ -99,7 +103,19 @@ async def cluster(redis_url: str) -> AsyncIterator[Callable[[], PriceHub]]:
 
     yield start
     for hub in hubs:
-        await hub.stop()
+        try:
+            await asyncio.wait_for(asyncio.shield(hub.stop()), 5)
+        except TimeoutError:
+            for t in asyncio.all_tasks():
+                if "poll" not in t.get_name():
+                    continue
+                print("TASK", t.get_name(), t, t.cancelling())
+                c = t.get_coro()
+                while c is not None:
+                    f = getattr(c, "cr_frame", None) or getattr(c, "ag_frame", None)
+                    print("   ", getattr(c, "__qualname__", c), f and f.f_lineno, f and f.f_code.co_filename)
+                    c = getattr(c, "cr_await", None)
+            raise
 
 
 def provider(hub: PriceHub) -> CountingProvider:
@@ -199,3 +215,73 @@ async def test_a_follower_fetches_unpolled_keys_itself_for_rest(cluster) -> None
     assert provider(follower).asked[Y] == 1
     await asyncio.sleep(0.2)
     assert leader.latest(Y) is None
+
+
+class PrivateRedis:
+    """A throw-away redis-server of our own, so that it can be killed and started again."""
+
+    def __init__(self, binary: str, directory: str) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        self.args += ["--appendonly", "no", "--dir", directory]
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while not port_open("127.0.0.1", self.port):
+            assert time.monotonic() < deadline, "private redis-server did not start"
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(5)
+            self.proc = None
+
+
+@pytest.fixture
+def private_redis(redis_url: str, tmp_path) -> Iterator[PrivateRedis]:
+    binary = shutil.which("redis-server")
+    need(binary is not None, "redis-server is not installed")
+    server = PrivateRedis(binary or "", str(tmp_path))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+async def test_a_real_redis_restart_heals_without_restarting_workers(private_redis) -> None:
+    hubs = []
+    try:
+        for _ in range(2):
+            backend = RedisBackend(
+                private_redis.url, channel_prefix="rs", lock_ttl=0.6, renew_every=0.15
+            )
+            hub = PriceHub(CountingProvider(), tick_interval=TICK, backend=backend)
+            await hub.start()
+            hubs.append(hub)
+        await until(lambda: all(h.backend.connected for h in hubs), 2)
+        subs = [h.subscribe(X) for h in hubs]
+        for sub in subs:
+            await asyncio.wait_for(sub.get(), 2)
+
+        private_redis.kill()
+        await until(lambda: not any(h.backend.connected for h in hubs), 2)
+        await asyncio.sleep(0.6)  # the lease runs out: nobody polls blind
+        assert not any(h.backend.is_leader() for h in hubs)
+        await asyncio.to_thread(private_redis.start)  # empty, as after a restart
+        await until(lambda: all(h.backend.connected for h in hubs), 5)
+        await until(lambda: sum(h.backend.is_leader() for h in hubs) == 1, 3)
+        for sub in subs:
+            sub.get_nowait()
+        fresh = utcnow()
+        for sub in subs:  # ticks reach both workers again
+            batch = await asyncio.wait_for(sub.get(), 3)
+            while batch[X].timestamp < fresh:
+                batch = await asyncio.wait_for(sub.get(), 3)
+    finally:
+        for hub in hubs:
+            await hub.stop()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 import uuid
 
 import httpx
@@ -16,7 +18,8 @@ from tests.e2e.conftest import api_user, login_via_ui, real_errors, texts_change
 from tests.security.test_headers import assert_security_headers
 from tests.security.wsutil import refused
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
+# `browser` puts these tests with the other browser tests (run last, sharing one app server)
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.usefixtures("browser")]
 EVIL = "https://evil.example"
 
 
@@ -35,20 +38,39 @@ def test_pages_and_api_carry_security_headers(app_server, path):
         assert_security_headers(response)
 
 
-async def test_event_socket_refuses_foreign_origin_accepts_own(app_server):
-    how = await refused(event_socket(app_server), origin=EVIL)
-    assert how in {"403", "1008"}, how
-    async with websockets.connect(event_socket(app_server), origin=app_server.url) as ws:
-        opening = await asyncio.wait_for(ws.recv(), 5)
-        assert str(opening).startswith("0{")  # Engine.IO "open" packet: accepted
+def in_thread(coro_fn):
+    """Run a coroutine on its own loop in a thread: sync Playwright owns the main loop."""
+    result: dict = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coro_fn())
+        except BaseException as exc:
+            result["error"] = exc
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join(60)
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
 
 
-async def test_ws_refuses_foreign_origin_on_the_app(app_server):
+def test_event_socket_refuses_foreign_origin_accepts_own(app_server):
+    async def check() -> str:
+        how = await refused(event_socket(app_server), origin=EVIL)
+        async with websockets.connect(event_socket(app_server), origin=app_server.url) as ws:
+            opening = await asyncio.wait_for(ws.recv(), 5)
+            assert str(opening).startswith("0{")  # Engine.IO "open" packet: accepted
+        return how
+
+    assert in_thread(check) in {"403", "1008"}
+
+
+def test_ws_refuses_foreign_origin_on_the_app(app_server):
     _, _, token = api_user(app_server)
-    how = await refused(
-        app_server.url.replace("http://", "ws://") + f"/ws?token={token}", origin=EVIL
-    )
-    assert how in {"403", "1008"}, how
+    url = app_server.url.replace("http://", "ws://") + f"/ws?token={token}"
+    assert in_thread(lambda: refused(url, origin=EVIL)) in {"403", "1008"}
 
 
 def test_watchlist_page_works_under_the_policy(page, app_server):
@@ -73,17 +95,21 @@ def test_watchlist_page_works_under_the_policy(page, app_server):
     assert real_errors(page.errors) == []
 
 
-async def test_token_never_in_the_app_log(app_server):
+def test_token_never_in_the_app_log(app_server):
     _, password, token = api_user(app_server)
     url = app_server.url.replace("http://", "ws://") + f"/ws?token={token}"
-    async with websockets.connect(url) as ws:
-        await ws.send(json.dumps({"action": "ping"}))
-        await asyncio.wait_for(ws.recv(), 5)
-    async with httpx.AsyncClient(base_url=app_server.url, timeout=10) as c:
-        r = await c.get("/api/v1/watchlists", headers={"Authorization": f"Bearer {token}"})
+
+    async def use_ws() -> None:
+        async with websockets.connect(url) as ws:
+            await ws.send(json.dumps({"action": "ping"}))
+            await asyncio.wait_for(ws.recv(), 5)
+
+    in_thread(use_ws)
+    with httpx.Client(base_url=app_server.url, timeout=10) as c:
+        r = c.get("/api/v1/watchlists", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200
-        await c.get(f"/api/v1/watchlists?token={token}")
-    await asyncio.sleep(0.5)
+        c.get(f"/api/v1/watchlists?token={token}")
+    time.sleep(0.5)
     text = app_server.log.read_text(errors="replace")
     assert token not in text and token.split(".")[2] not in text
     assert password not in text

@@ -134,8 +134,6 @@ def test_price_cell_shows_a_stale_badge_only_for_stale_rows():
 
     from stockapp.components.price import flash_price
 
-    class StaleProbeState(rx.State):
-        rows: dict[str, dict[str, str]] = {}
-
-    rendered = str(flash_price(StaleProbeState.rows["TCS"]).render())
+    row = rx.Var(_js_expr="row", _var_type=dict[str, str]).to(dict)
+    rendered = str(flash_price(row).render())
     assert "stale" in rendered and '["x"]' in rendered

@@ -135,22 +135,26 @@ def is_known_valid(text: str) -> bool:
         msg = json.loads(text)
     except ValueError:
         return False
-    return isinstance(msg, dict) and msg.get("action") in {"subscribe", "unsubscribe", "ping"}
+    action = msg.get("action") if isinstance(msg, dict) else None
+    return isinstance(action, str) and action in {"subscribe", "unsubscribe", "ping"}
 
 
 async def exchange(url: str, token: str, messages: list[str | bytes]) -> None:
+    """Send each message followed by a sentinel (a subscribe to a made-up symbol, whose
+    `unknown_symbol` error names it), so the replies to each message are told apart."""
     async with websockets.connect(f"{url}?token={token}", max_size=None) as ws:
-        for message in messages:
+        for n, message in enumerate(messages):
             size = len(message) if isinstance(message, bytes) else len(message.encode())
+            sentinel = f"SENTINEL{n}X"
             await ws.send(message)
             try:
-                await ws.send('{"action":"ping"}')
+                await ws.send(json.dumps({"action": "subscribe", "symbol": sentinel}))
                 replies = []
                 async with asyncio.timeout(5):
                     while True:
                         reply = json.loads(await ws.recv())
                         assert isinstance(reply, dict) and reply.get("type") in REPLY_TYPES, reply
-                        if reply["type"] == "pong":
+                        if reply["type"] == "error" and f"'{sentinel}'" in reply["message"]:
                             break
                         replies.append(reply)
             except ConnectionClosed as exc:

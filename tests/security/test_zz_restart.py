@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.conftest import api_user, login_via_ui, texts_change
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.usefixtures("browser")]
 # arrow functions: a bare expression would be polled through eval, which the CSP forbids
 LIVE = "() => (document.querySelector('#conn-status')?.innerText || '').includes('Live')"
 NOT_LIVE = "() => !(document.querySelector('#conn-status')?.innerText || '').includes('Live')"
