@@ -5,31 +5,40 @@ Each page module defines `page()` and `ON_LOAD`; PAGES lists them with their rou
 
 from __future__ import annotations
 
-import importlib
 from contextlib import asynccontextmanager
 
 import reflex as rx
 
 from stockapp.api.app import create_api
+from stockapp.pages import (
+    alerts,
+    analysis,
+    dashboard,
+    movers,
+    options,
+    peers,
+    portfolio,
+    recommendations,
+    screener,
+    sectors,
+    watchlist,
+)
 from stockapp.pages import auth as auth_pages
-from stockapp.pages.stubs import stub
 from stockapp.runtime import runtime
-from stockapp.state.auth import AuthState
 from stockapp.state.live import live
-from stockapp.state.shell import ShellState
 
 PAGES = [
-    ("dashboard", "Dashboard", "/"),
-    ("watchlist", "Watchlist", "/watchlist"),
-    ("movers", "Market Movers", "/movers"),
-    ("portfolio", "Portfolio", "/portfolio"),
-    ("analysis", "Analysis", "/analysis/[symbol]"),
-    ("recommendations", "Recommendations", "/recommendations"),
-    ("peers", "Peer Comparison", "/peers/[symbol]"),
-    ("options", "Options Chain", "/options/[symbol]"),
-    ("sectors", "Sector Analysis", "/sectors"),
-    ("screener", "Screener", "/screener"),
-    ("alerts", "Alerts", "/alerts"),
+    (dashboard, "Dashboard", "/"),
+    (watchlist, "Watchlist", "/watchlist"),
+    (movers, "Market Movers", "/movers"),
+    (portfolio, "Portfolio", "/portfolio"),
+    (analysis, "Analysis", "/analysis/[symbol]"),
+    (recommendations, "Recommendations", "/recommendations"),
+    (peers, "Peer Comparison", "/peers/[symbol]"),
+    (options, "Options Chain", "/options/[symbol]"),
+    (sectors, "Sector Analysis", "/sectors"),
+    (screener, "Screener", "/screener"),
+    (alerts, "Alerts", "/alerts"),
 ]
 
 
@@ -51,26 +60,16 @@ app = rx.App(
 )
 app.register_lifespan_task(services)
 
-app.add_page(auth_pages.login_page, route="/login", title="Log in · stockapp",
-             on_load=auth_pages.ON_LOAD)
-app.add_page(auth_pages.register_page, route="/register", title="Register · stockapp",
-             on_load=auth_pages.ON_LOAD)
+app.add_page(
+    auth_pages.login_page, route="/login", title="Log in · stockapp", on_load=auth_pages.ON_LOAD
+)
+app.add_page(
+    auth_pages.register_page,
+    route="/register",
+    title="Register · stockapp",
+    on_load=auth_pages.ON_LOAD,
+)
 
 
-def _page_module(name: str):
-    try:
-        return importlib.import_module(f"stockapp.pages.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"stockapp.pages.{name}":
-            raise
-        return None
-
-
-for _name, _title, _route in PAGES:
-    _module = _page_module(_name)
-    if _module is None:
-        app.add_page(lambda t=_title: stub(t), route=_route, title=f"{_title} · stockapp",
-                     on_load=[AuthState.check_login, ShellState.load])
-    else:
-        app.add_page(_module.page, route=_route, title=f"{_title} · stockapp",
-                     on_load=_module.ON_LOAD)
+for _module, _title, _route in PAGES:
+    app.add_page(_module.page, route=_route, title=f"{_title} · stockapp", on_load=_module.ON_LOAD)

@@ -8,36 +8,43 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from stockapp.api import auth, health
+from stockapp.api import (
+    alerts,
+    auth,
+    health,
+    market,
+    options,
+    portfolio,
+    recommendations,
+    screener,
+    watchlists,
+    ws,
+)
+from stockapp.api.security import (
+    SecurityMiddleware,
+    add_out_of_range_handlers,
+    install_log_redaction,
+)
 from stockapp.runtime import runtime_lifespan
 
 API_PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
-    from stockapp.api import market, watchlists, ws  # noqa: F401  (import late: heavy)
-
     router = APIRouter(prefix=API_PREFIX)
-    router.include_router(auth.router)
-    router.include_router(health.router)
-    router.include_router(market.router)
-    router.include_router(watchlists.router)
-    for name in ("portfolio", "alerts", "options", "screener", "recommendations"):
-        module = _optional(name)
-        if module is not None:
-            router.include_router(module.router)
+    for module in (
+        auth,
+        health,
+        market,
+        watchlists,
+        portfolio,
+        alerts,
+        options,
+        screener,
+        recommendations,
+    ):
+        router.include_router(module.router)
     return router
-
-
-def _optional(name: str):
-    import importlib
-
-    try:
-        return importlib.import_module(f"stockapp.api.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"stockapp.api.{name}":
-            raise
-        return None
 
 
 def _document_string_details(api: FastAPI) -> None:
@@ -63,13 +70,6 @@ def _document_string_details(api: FastAPI) -> None:
 
 
 def create_api(*, standalone: bool = False) -> FastAPI:
-    from stockapp.api import ws
-    from stockapp.api.security import (
-        SecurityMiddleware,
-        add_out_of_range_handlers,
-        install_log_redaction,
-    )
-
     install_log_redaction()
     api = FastAPI(
         title="stockapp API",

@@ -222,11 +222,3 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
         alert_toasts(),
         width="100%",
     )
-
-
-def not_built(name: str) -> rx.Component:
-    return rx.callout(
-        f"The {name} page is not available yet in this build. No data is shown rather than "
-        "made-up numbers.",
-        icon="info",
-    )
