@@ -9,29 +9,51 @@ ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 def test_quotes_contract_and_unknown(client):
-    r = client.get("/api/v1/quotes", params={"symbols": "RELIANCE,TCS,NOTREAL", "market": "india_nse"})
+    r = client.get(
+        "/api/v1/quotes", params={"symbols": "RELIANCE,TCS,NOTREAL", "market": "india_nse"}
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["unknown"] == ["NOTREAL"]
     assert [q["symbol"] for q in body["quotes"]] == ["RELIANCE", "TCS"]
     for q in body["quotes"]:
-        assert set(q) >= {"symbol", "market", "name", "current_price", "change", "change_percent",
-                          "open", "high", "low", "prev_close", "volume", "timestamp", "stale"}
+        assert set(q) >= {
+            "symbol",
+            "market",
+            "name",
+            "current_price",
+            "change",
+            "change_percent",
+            "open",
+            "high",
+            "low",
+            "prev_close",
+            "volume",
+            "timestamp",
+            "stale",
+        }
         assert q["change"] == round(q["current_price"] - q["prev_close"], 2)
         assert q["change_percent"] == round(q["change"] / q["prev_close"] * 100, 2) or math.isclose(
-            q["change_percent"], (q["current_price"] - q["prev_close"]) / q["prev_close"] * 100, abs_tol=0.01)
+            q["change_percent"],
+            (q["current_price"] - q["prev_close"]) / q["prev_close"] * 100,
+            abs_tol=0.01,
+        )
         assert ISO_MS.match(q["timestamp"])
         assert q["low"] <= q["current_price"] <= q["high"]
 
 
 def test_quotes_bad_input_is_4xx(client):
     assert client.get("/api/v1/quotes", params={"symbols": ""}).status_code == 422
-    assert client.get("/api/v1/quotes", params={"symbols": "TCS", "market": "nyse"}).status_code == 422
+    assert (
+        client.get("/api/v1/quotes", params={"symbols": "TCS", "market": "nyse"}).status_code == 422
+    )
     assert client.get("/api/v1/quotes").status_code == 422
 
 
 def test_bse_and_index_quotes(client):
-    r = client.get("/api/v1/quotes", params={"symbols": "SENSEX,RELIANCE", "market": "india_bse"}).json()
+    r = client.get(
+        "/api/v1/quotes", params={"symbols": "SENSEX,RELIANCE", "market": "india_bse"}
+    ).json()
     assert {q["symbol"] for q in r["quotes"]} == {"SENSEX", "RELIANCE"}
     r = client.get("/api/v1/quotes", params={"symbols": "NIFTY 50"}).json()
     assert r["quotes"][0]["symbol"] == "NIFTY 50"
@@ -57,27 +79,46 @@ def test_instrument_facts(client):
 def test_history_intraday_last_bar_is_live(client):
     r = client.get("/api/v1/stocks/TCS/history", params={"interval": "1m", "range": "1d"}).json()
     bars = r["bars"]
-    assert bars and all(b["l"] <= min(b["o"], b["c"]) <= max(b["o"], b["c"]) <= b["h"] for b in bars)
+    assert bars and all(
+        b["l"] <= min(b["o"], b["c"]) <= max(b["o"], b["c"]) <= b["h"] for b in bars
+    )
     assert [b["t"] for b in bars] == sorted(b["t"] for b in bars)
-    live = client.get("/api/v1/quotes", params={"symbols": "TCS"}).json()["quotes"][0]["current_price"]
-    last = client.get("/api/v1/stocks/TCS/history", params={"interval": "1m", "range": "1d"}).json()["bars"][-1]
+    live = client.get("/api/v1/quotes", params={"symbols": "TCS"}).json()["quotes"][0][
+        "current_price"
+    ]
+    last = client.get(
+        "/api/v1/stocks/TCS/history", params={"interval": "1m", "range": "1d"}
+    ).json()["bars"][-1]
     assert abs(last["c"] - live) / live < 0.01  # the same tick, or one tick apart
 
 
 def test_history_daily_five_years(client):
-    bars = client.get("/api/v1/stocks/INFY/history", params={"interval": "1d", "range": "5y"}).json()["bars"]
+    bars = client.get(
+        "/api/v1/stocks/INFY/history", params={"interval": "1d", "range": "5y"}
+    ).json()["bars"]
     assert len(bars) > 1100
     bad = client.get("/api/v1/stocks/INFY/history", params={"interval": "7m", "range": "1d"})
     assert bad.status_code == 422
 
 
 def test_indicators_shape_and_errors(client):
-    r = client.get("/api/v1/stocks/TCS/indicators",
-                   params={"interval": "1d", "range": "1y", "names": "sma:20,rsi:14,macd:12:26:9,bbands:20:2"})
+    r = client.get(
+        "/api/v1/stocks/TCS/indicators",
+        params={"interval": "1d", "range": "1y", "names": "sma:20,rsi:14,macd:12:26:9,bbands:20:2"},
+    )
     assert r.status_code == 200
     body = r.json()
     n = len(body["t"])
-    for k in ("sma_20", "rsi_14", "macd", "macd_signal", "macd_hist", "bb_upper", "bb_middle", "bb_lower"):
+    for k in (
+        "sma_20",
+        "rsi_14",
+        "macd",
+        "macd_signal",
+        "macd_hist",
+        "bb_upper",
+        "bb_middle",
+        "bb_lower",
+    ):
         assert len(body[k]) == n
         assert body[k][0] is not None, f"{k} defined from the first bar (warm-up history used)"
     assert client.get("/api/v1/stocks/TCS/indicators", params={"names": "foo:3"}).status_code == 422
@@ -93,10 +134,14 @@ def test_market_status(client):
 def test_indices_movers_sectors(client):
     idx = client.get("/api/v1/market/indices").json()["indices"]
     assert {"NIFTY 50", "SENSEX", "NIFTY BANK"} <= {i["symbol"] for i in idx}
-    gainers = client.get("/api/v1/market/movers", params={"type": "gainers", "limit": 10}).json()["movers"]
+    gainers = client.get("/api/v1/market/movers", params={"type": "gainers", "limit": 10}).json()[
+        "movers"
+    ]
     pct = [m["change_percent"] for m in gainers]
     assert pct == sorted(pct, reverse=True) and all(p > 0 for p in pct)
-    active = client.get("/api/v1/market/movers", params={"type": "active", "limit": 5}).json()["movers"]
+    active = client.get("/api/v1/market/movers", params={"type": "active", "limit": 5}).json()[
+        "movers"
+    ]
     assert [m["volume"] for m in active] == sorted((m["volume"] for m in active), reverse=True)
     assert client.get("/api/v1/market/movers", params={"type": "sideways"}).status_code == 422
     sectors = client.get("/api/v1/market/sectors").json()["sectors"]
@@ -112,13 +157,23 @@ def test_peers_same_industry(client):
 
 
 def test_health_and_metrics(client):
-    assert client.get("/api/v1/health").json() == {"status": "ok", "db": "ok", "hub": "ok", "redis": "disabled"}
+    assert client.get("/api/v1/health").json() == {
+        "status": "ok",
+        "db": "ok",
+        "hub": "ok",
+        "redis": "disabled",
+    }
     text = client.get("/metrics").text
     assert "stockapp_hub_ticks_total" in text
 
 
 def test_openapi_lists_routes(client):
     doc = client.get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/quotes", "/api/v1/watchlists", "/api/v1/auth/token", "/api/v1/market/movers"):
+    for path in (
+        "/api/v1/quotes",
+        "/api/v1/watchlists",
+        "/api/v1/auth/token",
+        "/api/v1/market/movers",
+    ):
         assert path in doc["paths"]
     assert client.get("/api/docs").status_code == 200

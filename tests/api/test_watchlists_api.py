@@ -14,7 +14,11 @@ def test_crud_with_live_quotes(client, user):
     wid = r.json()["id"]
     assert client.post("/api/v1/watchlists", json={"name": "Banks"}, headers=h).status_code == 409
     for sym in ("HDFCBANK", "ICICIBANK", "HDFCBANK"):
-        r = client.post(f"/api/v1/watchlists/{wid}/items", json={"symbol": sym, "market": "india_nse"}, headers=h)
+        r = client.post(
+            f"/api/v1/watchlists/{wid}/items",
+            json={"symbol": sym, "market": "india_nse"},
+            headers=h,
+        )
         assert r.status_code == 201
     body = client.get(f"/api/v1/watchlists/{wid}", headers=h).json()
     assert [i["symbol"] for i in body["items"]] == ["HDFCBANK", "ICICIBANK"]
@@ -35,7 +39,10 @@ def test_other_users_watchlists_are_404(client, user):
     _, bob = register_and_login(client)
     wid = client.post("/api/v1/watchlists", json={"name": "Private"}, headers=alice).json()["id"]
     assert client.get(f"/api/v1/watchlists/{wid}", headers=bob).status_code == 404
-    assert client.patch(f"/api/v1/watchlists/{wid}", json={"name": "x"}, headers=bob).status_code == 404
+    assert (
+        client.patch(f"/api/v1/watchlists/{wid}", json={"name": "x"}, headers=bob).status_code
+        == 404
+    )
     assert client.delete(f"/api/v1/watchlists/{wid}", headers=bob).status_code == 404
     r = client.post(f"/api/v1/watchlists/{wid}/items", json={"symbol": "TCS"}, headers=bob)
     assert r.status_code == 404
@@ -63,7 +70,9 @@ def test_concurrent_adds_lose_nothing(client, user):
 
     def add(sym):
         with httpx.Client(base_url=str(client.base_url), timeout=10) as c:
-            return c.post(f"/api/v1/watchlists/{wid}/items", json={"symbol": sym}, headers=h).status_code
+            return c.post(
+                f"/api/v1/watchlists/{wid}/items", json={"symbol": sym}, headers=h
+            ).status_code
 
     with cf.ThreadPoolExecutor(8) as pool:
         assert set(pool.map(add, symbols)) == {201}

@@ -22,23 +22,23 @@ def token(client) -> str:
     return register_and_login(client)[0]
 
 
-async def recv(ws, timeout: float = 5.0) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+async def recv(ws, seconds: float = 5.0) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), seconds))
 
 
-async def recv_until(ws, pred, timeout: float = 6.0) -> dict:
+async def recv_until(ws, pred, seconds: float = 6.0) -> dict:
     async def loop():
         while True:
             msg = json.loads(await ws.recv())
             if pred(msg):
                 return msg
 
-    return await asyncio.wait_for(loop(), timeout)
+    return await asyncio.wait_for(loop(), seconds)
 
 
-async def closed_code(ws, timeout: float = 6.0) -> int:
+async def closed_code(ws, seconds: float = 6.0) -> int:
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             while True:
                 await ws.recv()
     except ConnectionClosed as exc:
@@ -48,14 +48,20 @@ async def closed_code(ws, timeout: float = 6.0) -> int:
 
 async def test_subscribe_confirm_snapshot_then_updates(ws_url, token):
     async with websockets.connect(f"{ws_url}?token={token}") as ws:
-        await ws.send(json.dumps({"action": "subscribe", "symbol": "RELIANCE", "market": "india_nse"}))
-        assert await recv(ws) == {"type": "subscription_confirmed", "symbol": "RELIANCE", "market": "india_nse"}
+        await ws.send(
+            json.dumps({"action": "subscribe", "symbol": "RELIANCE", "market": "india_nse"})
+        )
+        assert await recv(ws) == {
+            "type": "subscription_confirmed",
+            "symbol": "RELIANCE",
+            "market": "india_nse",
+        }
         snap = await recv(ws)
         assert snap["type"] == "price_update" and snap["symbol"] == "RELIANCE"
         for field in ("current_price", "change", "change_percent", "volume", "timestamp", "market"):
             assert field in snap
         assert snap["timestamp"].endswith("Z") and len(snap["timestamp"].split(".")[1]) == 4
-        nxt = await recv_until(ws, lambda m: m["type"] == "price_update", timeout=6)
+        nxt = await recv_until(ws, lambda m: m["type"] == "price_update", seconds=6)
         assert nxt["symbol"] == "RELIANCE"
 
 
@@ -98,7 +104,10 @@ async def test_error_codes_keep_connection_open(ws_url, token):
             (json.dumps({"action": "subscribe", "symbol": "NOPE123"}), "unknown_symbol"),
             (json.dumps([1, 2, 3]), "invalid_message"),
             (json.dumps({"action": "subscribe"}), "invalid_message"),
-            (json.dumps({"action": "subscribe", "symbol": "TCS", "market": "nasdaq"}), "invalid_message"),
+            (
+                json.dumps({"action": "subscribe", "symbol": "TCS", "market": "nasdaq"}),
+                "invalid_message",
+            ),
             (json.dumps({"action": 5}), "invalid_message"),
         ]
         for text, code in cases:
@@ -179,5 +188,5 @@ async def test_reconnect_and_resubscribe_gets_snapshot(ws_url, token):
         async with websockets.connect(f"{ws_url}?token={token}") as ws:
             await ws.send(json.dumps({"action": "subscribe", "symbol": "SBIN"}))
             await recv_until(ws, lambda m: m["type"] == "subscription_confirmed")
-            snap = await recv(ws, timeout=2)
+            snap = await recv(ws, seconds=2)
             assert snap["type"] == "price_update" and snap["symbol"] == "SBIN"

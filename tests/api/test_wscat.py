@@ -25,7 +25,10 @@ def test_wscat_subscribe_receives_confirmation_and_price(api_server, client):
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [str(WSCAT), "--no-color", "-c", url, "-x", command, "-w", "3"],
-        stdin=follower, stdout=follower, stderr=follower, close_fds=True,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        close_fds=True,
         env={"PATH": f"{node_bin}:/usr/bin:/bin", "TERM": "dumb"},
     )
     os.close(follower)

@@ -78,7 +78,9 @@ RELIANCE, TCS, INFY = ("RELIANCE", "india_nse"), ("TCS", "india_nse"), ("INFY", 
 
 async def test_navigation_replaces_page_keys_but_keeps_shell(hub, monkeypatch):
     reg, app = LiveRegistry(), FakeApp()
-    monkeypatch.setattr("stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident))
+    monkeypatch.setattr(
+        "stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident)
+    )
     reg.attach(app, hub)
     a, shell = PageA("t1", "/a"), Shell("t1", "/a")
     app.states["t1"] = {PageA: a, Shell: shell}
@@ -97,7 +99,9 @@ async def test_navigation_replaces_page_keys_but_keeps_shell(hub, monkeypatch):
 
 async def test_one_push_per_session_per_tick_with_only_its_rows(hub, monkeypatch):
     reg, app = LiveRegistry(), FakeApp()
-    monkeypatch.setattr("stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident))
+    monkeypatch.setattr(
+        "stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident)
+    )
     reg.attach(app, hub)
     states = []
     for i in range(20):
@@ -121,7 +125,9 @@ async def test_one_push_per_session_per_tick_with_only_its_rows(hub, monkeypatch
 
 async def test_reconnect_retracks_and_gets_current_prices_at_once(hub, monkeypatch):
     reg, app = LiveRegistry(), FakeApp()
-    monkeypatch.setattr("stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident))
+    monkeypatch.setattr(
+        "stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident)
+    )
     reg.attach(app, hub)
     s = PageA("t9", "/a")
     app.states["t9"] = {PageA: s}

@@ -38,11 +38,17 @@ def test_env_parsing(monkeypatch):
 
 
 def test_app_refuses_to_start_in_production_without_secret(tmp_path):
-    env = {"STOCKAPP_ENV": "production", "PATH": "/usr/bin:/bin",
-           "STOCKAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env = {
+        "STOCKAPP_ENV": "production",
+        "PATH": "/usr/bin:/bin",
+        "STOCKAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
     # rxconfig.py reads the settings first thing, so `reflex run` stops right there
     out = subprocess.run(
         [sys.executable, "-c", "import rxconfig"],
-        env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, cwd=str(ROOT),
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
     )
     assert out.returncode != 0 and "STOCKAPP_JWT_SECRET" in out.stderr
