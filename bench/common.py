@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -169,8 +170,10 @@ class BenchServer:
     def __enter__(self) -> BenchServer:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.stop()
+        if exc_type is None:  # keep the log and database of a failed run
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class ProcessMeter:

@@ -46,50 +46,58 @@ TS_KEY = '"timestamp":"'
 
 # -- load generator (runs in its own process) -----------------------------------------------
 async def _client_main(cfg: dict[str, Any], ctl: Any, out: Any) -> None:
-    import websockets
+    from urllib.parse import urlsplit
+
+    from ws_raw import connect
 
     raise_nofile()
     rng = random.Random(cfg["seed"])
-    n, url = cfg["connections"], f"{cfg['ws_url']}/ws?token={cfg['token']}"
+    parts = urlsplit(cfg["ws_url"])
+    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, f"/ws?token={cfg['token']}"
+    n = cfg["connections"]
     subscribe_now, opened, failed = asyncio.Event(), [0], [0]
-    window: list[float] = []
+    window: list[float] = [0.0, 0.0]
     counts, closes = [0], [0]
     lats = array("d")
     phase, tick = cfg["phase"], cfg["tick"]
     gate = asyncio.Semaphore(cfg["connect_concurrency"])
     stop = [time.time() + cfg["max_seconds"]]  # moved to the window's end once it is known
+    ts_key = TS_KEY.encode()
+    ts_cache: dict[bytes, float] = {}
+
+    def on_text(payload: bytes) -> None:
+        now = time.time()
+        if now < window[0] or now > window[1]:
+            return
+        at = payload.find(ts_key)
+        if at < 0:
+            return
+        counts[0] += 1
+        raw = payload[at + 13 : at + 37]
+        ts = ts_cache.get(raw)
+        if ts is None:
+            ts = ts_cache[raw] = parse_ts(raw.decode())
+        lats.append(latency_since_tick(now, ts, phase, tick))
 
     async def one(i: int) -> None:
         symbols = rng.sample(cfg["pool"], cfg["symbols_per_conn"])
         try:
             async with gate:
-                ws = await websockets.connect(
-                    url, compression=None, ping_interval=None, open_timeout=60, max_queue=None
-                )
+                ws = await asyncio.wait_for(connect(host, port, path, on_text), 60)
             opened[0] += 1
         except Exception:
             failed[0] += 1
             return
         try:
             await asyncio.wait_for(subscribe_now.wait(), max(1.0, stop[0] - time.time()))
-            await ws.send('{"action":"subscribe","symbols":["' + '","'.join(symbols) + '"]}')
-            while (left := stop[0] - time.time()) > 0:
-                text = await asyncio.wait_for(ws.recv(), left)
-                now = time.time()
-                if not window or now < window[0] or now > window[1]:
-                    continue
-                at = text.find(TS_KEY)
-                if at < 0:
-                    continue
-                counts[0] += 1
-                ts = parse_ts(text[at + 13 : at + 37])
-                lats.append(latency_since_tick(now, ts, phase, tick))
+            msg = '{"action":"subscribe","symbols":["' + '","'.join(symbols) + '"]}'
+            ws.send(msg.encode())
+            await asyncio.wait_for(asyncio.shield(ws.closed), max(0.1, stop[0] - time.time()))
+            closes[0] += 1  # closed by the server before the window ended
         except TimeoutError:
             pass
-        except websockets.ConnectionClosed:
-            closes[0] += 1
         finally:
-            await ws.close()
+            ws.close()
 
     async def control() -> None:
         loop = asyncio.get_running_loop()
@@ -184,10 +192,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         t0 = time.time()
         for ctl in ctls:
             ctl.put(("window", t0, t0 + args.duration))
+        generators = [ProcessMeter(p.pid) for p in procs if p.pid is not None]
         c0, d0 = meter.cpu_seconds(), meter.run_delay_seconds()
+        g0 = sum(g.cpu_seconds() for g in generators)
         time.sleep(args.duration)
         cpu = meter.cpu_seconds() - c0
         waited = meter.run_delay_seconds() - d0
+        client_cpu = sum(g.cpu_seconds() for g in generators) - g0
         m1 = scrape_metrics(server.url)
         done = _collect(out, "done", args.procs, 60)
         for p in procs:
@@ -210,6 +221,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "server_cpu_s": round(cpu, 2),
         "server_cores": round(cpu / args.duration, 2),
         "server_cpu_wait_s_per_s": round(waited / args.duration, 3),
+        "client_cores": round(client_cpu / args.duration, 2),
         "msgs_per_s_per_core": round(delivered / cpu) if cpu else 0,
         "cpu_ms_per_1000_msgs": round(cpu / delivered * 1e6, 2) if delivered else 0.0,
         "latency_p50_ms": ms(statistics.median(lats)) if lats else 0.0,
@@ -226,6 +238,7 @@ COLUMNS = (
     ("connections_held", "conns"),
     ("delivered_per_s", "msgs/s"),
     ("server_cores", "cores"),
+    ("client_cores", "client cores"),
     ("msgs_per_s_per_core", "msgs/s/core"),
     ("cpu_ms_per_1000_msgs", "cpu ms/1k"),
     ("latency_p50_ms", "p50 ms"),

@@ -112,9 +112,11 @@ class RedisBackend:
         self._consumer = consumer
         if self._redis is not None:
             return
+        # No socket_timeout: redis-py would wrap sends in asyncio.wait_for, which on Python
+        # 3.11 can swallow a cancellation (and hang shutdown); every call here is bounded by
+        # asyncio.timeout instead.
         self._redis = Redis.from_url(
             self.url,
-            socket_timeout=self.op_timeout,
             socket_connect_timeout=self.op_timeout,
             client_name=self.client_name,
             retry=Retry(NoBackoff(), 0),  # the loops below retry, with backoff
@@ -133,11 +135,11 @@ class RedisBackend:
         if consumer != self._consumer:  # bound methods are equal, not identical
             return
         self._consumer = None
-        for task in [*self._tasks, *self._spawned]:
+        tasks = [*self._tasks, *self._spawned]
+        for task in tasks:
             task.cancel()
-        for task in [*self._tasks, *self._spawned]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:  # bounded: a task that ignored its cancellation must not block shutdown
+            await asyncio.wait(tasks, timeout=2 * self.op_timeout)
         self._tasks = []
         redis, self._redis = self._redis, None
         if redis is None:
@@ -156,9 +158,10 @@ class RedisBackend:
     async def publish(self, quotes: dict[Key, Quote]) -> None:
         if self.is_leader() and self._redis is not None:
             try:
-                await self._redis.publish(
-                    self.ticks_channel, wire.encode_ticks(self.worker_id, quotes.values())
-                )
+                async with asyncio.timeout(self.op_timeout):
+                    await self._redis.publish(
+                        self.ticks_channel, wire.encode_ticks(self.worker_id, quotes.values())
+                    )
             except _FAILURES as exc:
                 self._commands_ok = False
                 log.warning("publishing a tick to Redis failed: %s", exc)
@@ -328,7 +331,8 @@ class RedisBackend:
                 if now - last_seen > quiet_limit + 2 * self.op_timeout:
                     raise ConnectionError("no answer to PING on the pub/sub connection")
                 if now - last_seen > quiet_limit and not pinged:
-                    await pubsub.ping()
+                    async with asyncio.timeout(self.op_timeout):
+                        await pubsub.ping()
                     pinged = True
                 continue
             last_seen, pinged = now, False
