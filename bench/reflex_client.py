@@ -110,5 +110,5 @@ def _price_of(text: str, key: str) -> str:
     for substate in payload.get("delta", {}).values():
         row = substate.get(QUOTES_VAR, {}).get(key)
         if row:
-            return str(row.get("p", ""))
+            return str(row).split("|", 1)[0]  # a row is "price|change|...", see state/views.py
     return ""

@@ -8,7 +8,7 @@ from reflex_components_core.core.banner import (
     has_too_many_connection_errors,
 )
 
-from stockapp.components.price import change_color, flash_price
+from stockapp.components.price import change_color, field, flash_price
 from stockapp.components.search import symbol_picker
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
@@ -87,9 +87,9 @@ def ticker_strip() -> rx.Component:
                     rx.hstack(
                         flash_price(ShellState.quotes[t["k"]], size="1", rupee=False),
                         rx.text(
-                            ShellState.quotes[t["k"]]["cp"],
+                            field(ShellState.quotes[t["k"]], "cp"),
                             size="1",
-                            color=change_color(ShellState.quotes[t["k"]]["c"]),
+                            color=change_color(field(ShellState.quotes[t["k"]], "c")),
                             class_name="num",
                         ),
                         spacing="1",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.state.views import FIELDS, SEP
+
 UP = "var(--green-11)"
 DOWN = "var(--red-11)"
 
@@ -28,6 +30,11 @@ def arrow(direction: rx.Var) -> rx.Component:
     )
 
 
+def field(view: rx.Var, name: str) -> rx.Var:
+    """One field of a compact quote row (see state/views.py), split in the browser."""
+    return view.to(str).split(SEP)[FIELDS.index(name)].to(str)
+
+
 def flash_price(
     view: rx.Var, *, size: str = "2", weight: str = "medium", rupee: bool | rx.Var = True
 ) -> rx.Component:
@@ -35,15 +42,15 @@ def flash_price(
     return rx.hstack(
         rx.text(
             rx.cond(rupee, "₹", ""),
-            view["p"],
-            key=view["p"],
+            field(view, "p"),
+            key=field(view, "p"),
             class_name=rx.match(
-                view["d"], ("up", "num flash-up"), ("down", "num flash-down"), "num"
+                field(view, "d"), ("up", "num flash-up"), ("down", "num flash-down"), "num"
             ),
             size=size,
             weight=weight,
         ),
-        arrow(view["d"]),
+        arrow(field(view, "d")),
         stale_badge(view),
         spacing="1",
         align="center",
@@ -54,7 +61,7 @@ def flash_price(
 def stale_badge(view: rx.Var) -> rx.Component:
     """Shown while the feed is failing and the price is the last one known ("x" in the row)."""
     return rx.cond(
-        view["x"] == "1",
+        field(view, "x") == "1",
         rx.badge(
             "stale",
             color_scheme="gray",
@@ -68,7 +75,13 @@ def stale_badge(view: rx.Var) -> rx.Component:
 
 def change_text(view: rx.Var, size: str = "2") -> rx.Component:
     return rx.text(
-        view["c"], " (", view["cp"], ")", size=size, color=change_color(view["c"]), class_name="num"
+        field(view, "c"),
+        " (",
+        field(view, "cp"),
+        ")",
+        size=size,
+        color=change_color(field(view, "c")),
+        class_name="num",
     )
 
 

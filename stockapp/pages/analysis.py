@@ -17,7 +17,7 @@ from stockapp import formatting as fmt
 from stockapp.components.alert_dialog import alert_button
 from stockapp.components.candles import DOWN_VOLUME, UP_VOLUME, candle_chart
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_text, flash_price, live_dot
+from stockapp.components.price import change_text, field, flash_price, live_dot
 from stockapp.market.chart_series import (
     TIMEFRAME_BY_LABEL,
     TIMEFRAMES,
@@ -304,8 +304,8 @@ def price_header() -> rx.Component:
             rx.cond(
                 S.quotes.contains(S.key),
                 rx.hstack(
-                    stat("Day range", view["l"] + " – " + view["h"], "day-range"),
-                    stat("Volume", rx.cond(S.is_index, "—", view["v"]), "day-volume"),
+                    stat("Day range", field(view, "l") + " – " + field(view, "h"), "day-range"),
+                    stat("Volume", rx.cond(S.is_index, "—", field(view, "v")), "day-volume"),
                     stat("52-week range", S.facts["lo52"] + " – " + S.facts["hi52"], "range-52w"),
                     stat("Open", S.facts["open"], "day-open"),
                     stat("Prev. close", S.facts["pc"], "prev-close"),

@@ -7,7 +7,7 @@ import reflex as rx
 
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.db import trades as tr
 from stockapp.db import watchlists as wl
 from stockapp.db.session import run_db
@@ -101,9 +101,7 @@ class DashboardState(LiveMixin, rx.State):
                 self._watch_keys = first.items[:WATCH_N]
                 self.watch_rows = [{"k": key_str(k), "symbol": k[0]} for k in self._watch_keys]
         keys = {i.key for i in runtime.universe.equities("india_nse")}
-        live.track(
-            self, keys | set(_index_keys()) | set(self._watch_keys) | set(self._positions)
-        )
+        live.track(self, keys | set(_index_keys()) | set(self._watch_keys) | set(self._positions))
         self._recompute()
 
     def _apply_live(self, views):
@@ -120,12 +118,12 @@ def index_card(card) -> rx.Component:
                 rx.vstack(
                     flash_price(view, size="5", weight="bold", rupee=False),
                     rx.text(
-                        view["c"],
+                        field(view, "c"),
                         " (",
-                        view["cp"],
+                        field(view, "cp"),
                         ")",
                         size="2",
-                        color=change_color(view["c"]),
+                        color=change_color(field(view, "c")),
                         class_name="num",
                     ),
                     spacing="0",
@@ -150,9 +148,9 @@ def mini_list(title: str, rows, quotes=DashboardState.quotes, list_id: str = "")
                     rx.spacer(),
                     flash_price(quotes[r["k"]], size="2"),
                     rx.text(
-                        quotes[r["k"]]["cp"],
+                        field(quotes[r["k"]], "cp"),
                         size="2",
-                        color=change_color(quotes[r["k"]]["c"]),
+                        color=change_color(field(quotes[r["k"]], "c")),
                         class_name="num",
                         min_width="64px",
                         text_align="right",
@@ -211,12 +209,32 @@ def portfolio_card() -> rx.Component:
         rx.cond(
             DashboardState.pf_value != "",
             rx.vstack(
-                rx.text(DashboardState.pf_value, size="5", weight="bold", class_name="num",
-                        id="dash-pf-value"),
-                rx.text("Day P&L ", rx.text.span(DashboardState.pf_day, class_name="num",
-                        color=change_color(DashboardState.pf_day)), size="2", id="dash-pf-day"),
-                rx.text("Unrealized ", rx.text.span(DashboardState.pf_pnl, class_name="num",
-                        color=change_color(DashboardState.pf_pnl)), size="2"),
+                rx.text(
+                    DashboardState.pf_value,
+                    size="5",
+                    weight="bold",
+                    class_name="num",
+                    id="dash-pf-value",
+                ),
+                rx.text(
+                    "Day P&L ",
+                    rx.text.span(
+                        DashboardState.pf_day,
+                        class_name="num",
+                        color=change_color(DashboardState.pf_day),
+                    ),
+                    size="2",
+                    id="dash-pf-day",
+                ),
+                rx.text(
+                    "Unrealized ",
+                    rx.text.span(
+                        DashboardState.pf_pnl,
+                        class_name="num",
+                        color=change_color(DashboardState.pf_pnl),
+                    ),
+                    size="2",
+                ),
                 spacing="1",
             ),
             rx.text("No holdings yet. ", rx.link("Add a trade", href="/portfolio"), size="2"),

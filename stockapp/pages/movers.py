@@ -10,7 +10,7 @@ import reflex as rx
 
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.market.analytics import pct_from, rank_movers
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
@@ -100,7 +100,7 @@ def movers_table(
                 text_align="right",
             ),
             rx.table.cell(
-                rx.text(view["cp"], color=change_color(view["c"])),
+                rx.text(field(view, "cp"), color=change_color(field(view, "c"))),
                 text_align="right",
                 class_name="num",
             ),

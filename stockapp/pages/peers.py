@@ -15,7 +15,7 @@ import reflex as rx
 
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import symbol_picker
 from stockapp.market.calendar import IST
 from stockapp.market.instruments import Instrument
@@ -302,7 +302,7 @@ def row(r) -> rx.Component:
             ),
             text_align="right",
         ),
-        rx.table.cell(rx.text(view["cp"], color=change_color(view["c"])), **num),
+        rx.table.cell(rx.text(field(view, "cp"), color=change_color(field(view, "c"))), **num),
         rx.table.cell(r["mcap"], **num),
         rx.table.cell(r["pe"], **num),
         ret(r["r1m"]),

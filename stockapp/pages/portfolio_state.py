@@ -47,6 +47,7 @@ from stockapp.runtime import runtime
 from stockapp.settings import get_settings
 from stockapp.state.auth import current_user_id
 from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.views import field as view_field
 from stockapp.state.views import key_str
 
 ALLOCATION_REFRESH_SECONDS = 5.0
@@ -55,7 +56,7 @@ HISTORY_TABLE_ROWS = 200
 
 def value_at_hub(
     positions: dict[Key, Position],
-) -> tuple[PortfolioValuation, dict[str, dict[str, str]]]:
+) -> tuple[PortfolioValuation, dict[str, str]]:
     """The book at the hub's latest prices, and those quotes' display rows."""
     hub = runtime.hub
     held = [k for k, p in positions.items() if p.quantity > 0]
@@ -116,20 +117,20 @@ class PortfolioState(LiveMixin, rx.State):
         self._alloc_at = 0.0
         self._revalue()
 
-    def _valuation(self) -> tuple[PortfolioValuation, dict[str, dict[str, str]]]:
+    def _valuation(self) -> tuple[PortfolioValuation, dict[str, str]]:
         return value_at_hub(self._positions)
 
     def _revalue(self) -> None:
         valued, views = self._valuation()
         self.rows = [
-            holding_row(h, views.get(key_str(h.key), {}).get("d", "")) for h in valued.holdings
+            holding_row(h, view_field(views.get(key_str(h.key), ""), "d")) for h in valued.holdings
         ]
         self.totals = totals_view(valued)
         if time.monotonic() - self._alloc_at >= ALLOCATION_REFRESH_SECONDS:
             self._alloc_at = time.monotonic()
             self.sector_alloc, self.holding_alloc = allocations(valued)
 
-    def _apply_live(self, views: dict[str, dict[str, str]]) -> None:
+    def _apply_live(self, views: dict[str, str]) -> None:
         self._revalue()
 
     @rx.event

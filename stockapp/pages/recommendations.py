@@ -12,13 +12,14 @@ import math
 import reflex as rx
 
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, flash_price
+from stockapp.components.price import change_color, field, flash_price
 from stockapp.market.recommend import Rated, recommendation_service
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
 from stockapp.state.views import QuoteView, key_str
+from stockapp.state.views import field as view_field
 
 MARKET = "india_nse"
 VERDICTS = ("All", "Buy", "Hold", "Sell")
@@ -82,7 +83,9 @@ class RecommendationsState(LiveMixin, rx.State):
     async def load(self):
         equities = runtime.universe.equities(MARKET)
         self.quotes = live.track(self, [i.key for i in equities])
-        self.tile_colors = {k: heat_color(parse_pct(v["cp"])) for k, v in self.quotes.items()}
+        self.tile_colors = {
+            k: heat_color(parse_pct(view_field(v, "cp"))) for k, v in self.quotes.items()
+        }
         provider = runtime.provider
         if provider is None:
             return
@@ -133,7 +136,7 @@ class RecommendationsState(LiveMixin, rx.State):
 
     def _apply_live(self, views: dict[str, QuoteView]) -> None:
         self.quotes = {**self.quotes, **views}
-        colors = {k: heat_color(parse_pct(v["cp"])) for k, v in views.items()}
+        colors = {k: heat_color(parse_pct(view_field(v, "cp"))) for k, v in views.items()}
         self.tile_colors = {**self.tile_colors, **colors}
         if not self.loading:
             self._refresh()
@@ -186,7 +189,7 @@ def table() -> rx.Component:
             ),
             rx.table.cell(flash_price(view), text_align="right", class_name="price"),
             rx.table.cell(
-                rx.text(view["cp"], color=change_color(view["c"])),
+                rx.text(field(view, "cp"), color=change_color(field(view, "c"))),
                 text_align="right",
                 class_name="num change",
             ),
@@ -225,7 +228,7 @@ def heat_map() -> rx.Component:
         return rx.link(
             rx.box(
                 rx.text(t["symbol"], size="1", weight="bold"),
-                rx.text(view["cp"], size="1", class_name="num tile-pct"),
+                rx.text(field(view, "cp"), size="1", class_name="num tile-pct"),
                 id="tile-" + t["symbol"],
                 background_color=S.tile_colors[t["k"]],
                 flex=rx.Var.create("1 1 ") + t["basis"],

@@ -14,7 +14,7 @@ import reflex as rx
 
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.db import screens as saved
 from stockapp.db.session import run_db
 from stockapp.market.screen_data import shared_screen_data
@@ -482,7 +482,7 @@ def result(r) -> rx.Component:
             ),
             text_align="right",
         ),
-        rx.table.cell(rx.text(view["cp"], color=change_color(view["c"])), **num),
+        rx.table.cell(rx.text(field(view, "cp"), color=change_color(field(view, "c"))), **num),
         rx.table.cell(r["mcap"], **num),
         rx.table.cell(r["pe"], **wide),
         rx.table.cell(r["rsi"], **num),

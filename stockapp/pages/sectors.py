@@ -14,7 +14,7 @@ import reflex as rx
 
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.market.analytics import SectorView, market_cap, sector_views
 from stockapp.market.models import Quote
 from stockapp.runtime import runtime
@@ -305,7 +305,7 @@ def member_row(m) -> rx.Component:
             text_align="right",
         ),
         rx.table.cell(
-            rx.text(view["cp"], color=change_color(view["c"])),
+            rx.text(field(view, "cp"), color=change_color(field(view, "c"))),
             text_align="right",
             class_name="num",
         ),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from stockapp.components.alert_dialog import alert_button
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, flash_price, live_dot
+from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import symbol_picker
 from stockapp.db import watchlists as wl
 from stockapp.db.session import run_db
@@ -251,11 +251,11 @@ def row(key: rx.Var[str]) -> rx.Component:
             ),
             text_align="right",
         ),
-        rx.table.cell(rx.text(view["c"], color=change_color(view["c"])), **num),
-        rx.table.cell(rx.text(view["cp"], color=change_color(view["c"])), **num),
-        rx.table.cell(view["h"], **num),
-        rx.table.cell(view["l"], **num),
-        rx.table.cell(view["v"], **num),
+        rx.table.cell(rx.text(field(view, "c"), color=change_color(field(view, "c"))), **num),
+        rx.table.cell(rx.text(field(view, "cp"), color=change_color(field(view, "c"))), **num),
+        rx.table.cell(field(view, "h"), **num),
+        rx.table.cell(field(view, "l"), **num),
+        rx.table.cell(field(view, "v"), **num),
         rx.table.cell(
             rx.text(fact["lo52"], " – ", fact["hi52"], size="1"),
             **num,

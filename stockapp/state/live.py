@@ -40,7 +40,7 @@ UI_PUSH_ERRORS = Counter("stockapp_ui_push_errors_total", "Live pushes that fail
 class LiveMixin(rx.State, mixin=True):
     """Vars and hooks a live page state gets: `quotes` maps key strings to display rows."""
 
-    quotes: dict[str, dict[str, str]] = {}
+    quotes: dict[str, str] = {}
 
     def _apply_live(self, views: dict[str, QuoteView]) -> None:
         """Called by the registry with this tick's changed rows; pages may override.

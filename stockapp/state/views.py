@@ -1,4 +1,9 @@
-"""Quote -> the small dict of display strings a price row shows.
+"""Quote -> the compact row of display strings a price cell shows.
+
+A row is one string, "price|change|change%|direction|high|low|volume|stale", about 55 bytes:
+Reflex re-sends a whole var when any of it changes, so a tick of 20 rows plus the index
+ticker stays under 2 KB. Components read fields with `components.price.field`, Python with
+`field` below.
 
 Computed once per quote per tick and shared by every session (quotes are new objects each
 tick, so identity tells a fresh quote from a cached one). Direction compares with the
@@ -10,7 +15,25 @@ from __future__ import annotations
 from stockapp import formatting as fmt
 from stockapp.market.models import Key, Quote
 
-QuoteView = dict[str, str]
+QuoteView = str
+FIELDS = (
+    "p",
+    "c",
+    "cp",
+    "d",
+    "h",
+    "l",
+    "v",
+    "x",
+)  # price, change, %, up/down, high, low, vol, stale
+SEP = "|"
+
+
+def field(view: QuoteView, name: str) -> str:
+    """One field of a row ("" for a missing row)."""
+    if not view:
+        return ""
+    return view.split(SEP)[FIELDS.index(name)]
 
 
 def key_str(key: Key) -> str:
@@ -25,20 +48,20 @@ def parse_key_str(text: str) -> Key:
 
 
 def _render(q: Quote, direction: str, is_index: bool) -> QuoteView:
-    """Only what moves tick to tick, kept short: about 85 bytes of JSON per row. The rupee
-    sign and slow-moving facts (52-week range, previous close) are rendered separately."""
-    view = {
-        "p": fmt.number(q.current_price),
-        "c": fmt.signed(q.change),
-        "cp": fmt.pct(q.change_percent),
-        "d": direction,  # up | down | "" (unchanged since the last tick)
-        "h": fmt.number(q.high),
-        "l": fmt.number(q.low),
-        "v": fmt.compact(q.volume) if not is_index else "",
-    }
-    if q.stale:
-        view["x"] = "1"
-    return view
+    """Only what moves tick to tick. The rupee sign and slow-moving facts (52-week range,
+    previous close) are rendered separately."""
+    return SEP.join(
+        (
+            fmt.number(q.current_price),
+            fmt.signed(q.change),
+            fmt.pct(q.change_percent),
+            direction,  # up | down | "" (unchanged since the last tick)
+            fmt.number(q.high),
+            fmt.number(q.low),
+            fmt.compact(q.volume) if not is_index else "",
+            "1" if q.stale else "",
+        )
+    )
 
 
 def facts_view(q: Quote) -> dict[str, str]:

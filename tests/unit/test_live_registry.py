@@ -14,6 +14,7 @@ from stockapp.market.instruments import load_universe
 from stockapp.market.providers.simulated import SimulatedExchange
 from stockapp.runtime import runtime
 from stockapp.state.live import LiveRegistry
+from stockapp.state.views import field
 
 
 class FakeState:
@@ -135,6 +136,24 @@ async def test_reconnect_retracks_and_gets_current_prices_at_once(hub, monkeypat
     await asyncio.sleep(0.2)
     reg.release("t9")  # the socket went away
     again = reg.track(s, [RELIANCE])  # on_load runs again after the reconnect
-    assert "RELIANCE" in again and again["RELIANCE"]["p"]
+    assert "RELIANCE" in again and field(again["RELIANCE"], "p")
     reg.detach()
     assert hub.subscriber_count == 0
+
+
+def test_rows_are_compact_and_round_trip():
+    from datetime import UTC, datetime
+
+    from stockapp.market.models import Quote
+    from stockapp.state.views import ViewCache
+
+    cache = ViewCache()
+    t = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+    q1 = Quote("RELIANCE", "india_nse", 1234.5, 1230, 1240, 1220.1, 1222.2, 1_234_567, t)
+    q2 = Quote("RELIANCE", "india_nse", 1235.0, 1230, 1240, 1220.1, 1222.2, 1_240_000, t)
+    cache.view(q1)
+    row = cache.view(q2)
+    assert field(row, "p") == "1,235.00" and field(row, "d") == "up"
+    assert field(row, "c") == "+12.80" and field(row, "cp") == "+1.05%"
+    assert field(row, "v") == "12.40 L" and field(row, "x") == ""
+    assert len(row.encode()) <= 60, "a row must stay small: 20 rows + ticker under 2 KB"
