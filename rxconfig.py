@@ -9,6 +9,7 @@ from stockapp.settings import get_settings
 
 _settings = get_settings()
 _redis = os.environ.get("REFLEX_REDIS_URL") or _settings.redis_url
+_port = os.environ.get("PORT")
 
 config = rx.Config(
     app_name="stockapp",
@@ -19,8 +20,9 @@ config = rx.Config(
     cors_allowed_origins=_settings.allowed_origins,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    frontend_port=int(os.environ.get("PORT", "3000")),
-    backend_port=int(os.environ.get("PORT", "3000")),
+    # one port for pages, Reflex's socket and the API (`reflex run --env prod`); set only
+    # when PORT is given, so `reflex run --backend-only` keeps working
+    **({"frontend_port": int(_port), "backend_port": int(_port)} if _port else {}),
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

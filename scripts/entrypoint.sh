@@ -14,6 +14,6 @@ case "${STOCKAPP_DATABASE_URL:-}" in
 esac
 python -m stockapp.db.migrate
 [ -d .web ] || reflex init >/dev/null
-PORT="${PORT:-3000}"
+export PORT="${PORT:-3000}"
 echo "stockapp: http://localhost:${PORT}  (API docs: http://localhost:${PORT}/api/docs)"
 exec reflex run --env prod --frontend-port "$PORT" --backend-port "$PORT" "$@"
