@@ -53,7 +53,8 @@ async def _client_main(cfg: dict[str, Any], ctl: Any, out: Any) -> None:
     raise_nofile()
     rng = random.Random(cfg["seed"])
     parts = urlsplit(cfg["ws_url"])
-    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, f"/ws?token={cfg['token']}"
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    path = f"/ws?token={cfg['token']}" + ("&batch=1" if cfg.get("batch") else "")
     n = cfg["connections"]
     subscribe_now, opened, failed = asyncio.Event(), [0], [0]
     window: list[float] = [0.0, 0.0]
@@ -70,14 +71,14 @@ async def _client_main(cfg: dict[str, Any], ctl: Any, out: Any) -> None:
         if now < window[0] or now > window[1]:
             return
         at = payload.find(ts_key)
-        if at < 0:
-            return
-        counts[0] += 1
-        raw = payload[at + 13 : at + 37]
-        ts = ts_cache.get(raw)
-        if ts is None:
-            ts = ts_cache[raw] = parse_ts(raw.decode())
-        lats.append(latency_since_tick(now, ts, phase, tick))
+        while at >= 0:  # one price per message, or several with ?batch=1
+            counts[0] += 1
+            raw = payload[at + 13 : at + 37]
+            ts = ts_cache.get(raw)
+            if ts is None:
+                ts = ts_cache[raw] = parse_ts(raw.decode())
+            lats.append(latency_since_tick(now, ts, phase, tick))
+            at = payload.find(ts_key, at + 37)
 
     async def one(i: int) -> None:
         symbols = rng.sample(cfg["pool"], cfg["symbols_per_conn"])
@@ -173,7 +174,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "index": i, "connections": n, "ws_url": server.ws_url, "token": token,
                 "pool": pool, "symbols_per_conn": args.symbols_per_conn, "seed": args.seed + i,
                 "phase": phase, "tick": args.tick, "max_seconds": budget,
-                "connect_concurrency": args.connect_concurrency,
+                "connect_concurrency": args.connect_concurrency, "batch": args.batch,
             }  # fmt: skip
             p = ctx.Process(target=client_process, args=(cfg, ctl, out), daemon=True)
             p.start()
@@ -262,6 +263,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--connect-concurrency", type=int, default=100, help="handshakes in flight per process"
     )
     p.add_argument("--seed", type=int, default=11)
+    p.add_argument(
+        "--batch", action="store_true", help="use the /ws?batch=1 extension (one message per tick)"
+    )
     p.add_argument(
         "--out", type=Path, default=None, help="JSON file (default bench/results/ws_fanout.json)"
     )

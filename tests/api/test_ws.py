@@ -190,3 +190,28 @@ async def test_reconnect_and_resubscribe_gets_snapshot(ws_url, token):
             await recv_until(ws, lambda m: m["type"] == "subscription_confirmed")
             snap = await recv(ws, seconds=2)
             assert snap["type"] == "price_update" and snap["symbol"] == "SBIN"
+
+
+async def test_batch_extension_groups_a_ticks_updates(ws_url, token):
+    async with websockets.connect(f"{ws_url}?token={token}&batch=1") as ws:
+        await ws.send(json.dumps({"action": "subscribe", "symbols": ["TCS", "INFY", "SBIN"]}))
+        batched = await recv_until(ws, lambda m: m["type"] == "price_updates", seconds=8)
+        assert len(batched["updates"]) >= 2
+        for u in batched["updates"]:
+            assert u["type"] == "price_update" and u["symbol"] in {"TCS", "INFY", "SBIN"}
+            assert u["timestamp"].endswith("Z")
+
+
+async def test_no_repeated_price_after_the_snapshot(ws_url, token):
+    async with websockets.connect(f"{ws_url}?token={token}") as ws:
+        await ws.send(json.dumps({"action": "subscribe", "symbol": "ADANIPORTS"}))
+        seen = []
+        try:
+            async with asyncio.timeout(2.5):
+                while True:
+                    m = await recv(ws)
+                    if m["type"] == "price_update":
+                        seen.append((m["timestamp"], m["current_price"], m["volume"]))
+        except TimeoutError:
+            pass
+        assert seen and len(seen) == len(set(seen)), seen

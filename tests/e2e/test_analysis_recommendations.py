@@ -115,6 +115,7 @@ def test_alert_created_from_the_analysis_page(page, app_server):
     page.get_by_label("Create an alert").click()
     page.get_by_role("button", name="Create alert").click()
     page.get_by_role("button", name="Create alert").wait_for(state="detached")
-    alerts = httpx.get(f"{app_server.url}/api/v1/alerts",
-                       headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+    alerts = httpx.get(
+        f"{app_server.url}/api/v1/alerts", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    ).json()
     assert [(a["symbol"], a["condition"]) for a in alerts] == [("INFY", "price_above")]
