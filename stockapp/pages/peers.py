@@ -1,8 +1,9 @@
 """Peer Comparison: a stock beside its same-industry peers, live, with returns and a
 relative-performance chart (each line rebased to 100 six months ago).
 
-Peers can be added and removed for the session; added ones are kept in the address
-(`?with=TCS,INFY`) so a comparison can be shared or reloaded.
+Peers can be added and removed for the session. A link can name extra and dropped peers
+(`/peers/TCS?with=RELIANCE&without=WIPRO`); adding and removing does not rewrite the address,
+because each redirect re-ran the page load and raced with the next change.
 """
 
 from __future__ import annotations
@@ -161,17 +162,6 @@ class PeersState(LiveMixin, rx.State):
         keys = [inst.key for s in self._members if (inst := _equity(s)) is not None]
         self.quotes = live.track(self, keys)
 
-    def _address(self):
-        """Keep the comparison in the address: added peers in `with`, dropped in `without`."""
-        added = [s for s in self._members if s != self.subject and s not in self._defaults]
-        dropped = [s for s in self._defaults if s not in self._members]
-        query = "&".join(
-            f"{name}={','.join(symbols)}"
-            for name, symbols in (("with", added), ("without", dropped))
-            if symbols
-        )
-        return rx.redirect(f"/peers/{self.subject}" + (f"?{query}" if query else ""), replace=True)
-
     @rx.event
     async def load(self):
         params = self.router.page.params
@@ -238,7 +228,6 @@ class PeersState(LiveMixin, rx.State):
         self._track()
         self._rebuild_rows()
         self._rebuild_chart()
-        return self._address()
 
     @rx.event
     def add_first(self, form: dict):
@@ -256,7 +245,6 @@ class PeersState(LiveMixin, rx.State):
         self._track()
         self._rebuild_rows()
         self._rebuild_chart()
-        return self._address()
 
 
 def _symbols(raw: object) -> list[str]:
