@@ -3,8 +3,8 @@
 The library is imperative (create a chart, add series, push data), so a small React wrapper
 is emitted as page-level code: one chart per mount, `setData` when the bar list changes (a
 new timeframe), `series.update` when only `last_bar` changes (a live tick moves the forming
-candle without redrawing anything else). Indicator overlays and lower panes are rebuilt only
-when their lists change.
+candle, and the indicator values it carries move the overlays and panes, without redrawing
+anything else). Indicator series are rebuilt only when their lists change.
 
 The wrapper's container exposes what it drew as data attributes (`data-bars`,
 `data-last-close`, `data-last-time`), which keeps the canvas testable from a browser.
@@ -93,6 +93,7 @@ function StockCandles(props) {
     if (!api) return;
     for (const series of api.extra) api.chart.removeSeries(series);
     api.extra = [];
+    api.named = {};
     for (let i = api.chart.panes().length - 1; i > 0; i--) api.chart.removePane(i);
     for (const line of overlays || []) {
       const series = api.chart.addSeries(LineSeries, {
@@ -101,6 +102,7 @@ function StockCandles(props) {
       });
       series.setData(line.data);
       api.extra.push(series);
+      api.named[line.key] = series;
     }
     (panes || []).forEach((pane, index) => {
       for (const line of pane.series) {
@@ -111,6 +113,7 @@ function StockCandles(props) {
         }, index + 1);
         series.setData(line.data);
         api.extra.push(series);
+        api.named[line.key] = series;
       }
     });
     const all = api.chart.panes();
@@ -131,6 +134,21 @@ function StockCandles(props) {
       api.count += 1;
       api.lastTime = time;
     }
+    // indicator values at the forming bar: overlays and panes move with the candle
+    let moved = 0;
+    for (const [key, value] of Object.entries(lastBar.ind || {})) {
+      const series = (api.named || {})[key];
+      if (!series || value === null || value === undefined) continue;
+      const point = key === "macd_hist"
+        ? { time, value, color: value >= 0 ? props.upVolume : props.downVolume }
+        : { time, value };
+      series.update(point);
+      moved += 1;
+    }
+    boxRef.current.dataset.liveIndicators = String(moved);
+    if (lastBar.ind && lastBar.ind.rsi_14 !== undefined) {
+      boxRef.current.dataset.lastRsi = String(lastBar.ind.rsi_14);
+    }
     stockCandlesMark(boxRef.current, api, close);
   }, [lastBar]);
 
@@ -148,7 +166,8 @@ class CandleChart(rx.Component):
     """`bars`: [{time, open, high, low, close}] ascending by unique time; `volume`:
     [{time, value, color}]; `overlays`: [{name, color, data: [{time, value}]}] drawn over the
     candles; `panes`: [{name, series: [{name, kind: line|histogram, color, data}]}], one
-    lower pane each; `last_bar`: {time, open, high, low, close, volume}, the forming bar."""
+    lower pane each; `last_bar`: {time, open, high, low, close, volume, ind: {series key: value}},
+    the forming bar and the indicator values at it."""
 
     tag = "StockCandles"
 

@@ -31,8 +31,13 @@ def arrow(direction: rx.Var) -> rx.Component:
 
 
 def field(view: rx.Var, name: str) -> rx.Var:
-    """One field of a compact quote row (see state/views.py), split in the browser."""
-    return view.to(str).split(SEP)[FIELDS.index(name)].to(str)
+    """One field of a compact quote row (see state/views.py), split in the browser; "" while
+    the row has not arrived yet."""
+    return rx.Var(
+        _js_expr=f'((({view!s}) ?? "").split("{SEP}")[{FIELDS.index(name)}] ?? "")',
+        _var_type=str,
+        _var_data=view._get_all_var_data(),
+    ).to(str)
 
 
 def flash_price(

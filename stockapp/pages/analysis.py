@@ -51,6 +51,8 @@ PANES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "rsi": ("RSI 14", [("rsi_14", "#a855f7")]),
     "macd": ("MACD (12, 26, 9)", [("macd", "#0ea5e9"), ("macd_signal", "#f97316")]),
 }
+INDICATOR_TAIL = 400  # bars the live indicator values are computed over (warm-up included)
+HIST_KEEP = 2000
 SERIES_NAMES = {
     "bb_upper": "BB upper",
     "bb_middle": "BB middle",
@@ -128,6 +130,7 @@ class AnalysisState(LiveMixin, rx.State):
     chart_error: str = ""
     _series: dict[str, list[dict[str, Any]]] = {}
     _forming: FormingBar | None = None
+    _hist: list[Bar] = []  # warm-up + visible bars, the last one forming
     _interval: str = "1m"
 
     def _instrument(self) -> Instrument | None:
@@ -181,6 +184,7 @@ class AnalysisState(LiveMixin, rx.State):
         points = [bar_point(b, tf.interval) for b in visible]
         self.bars = [{k: p[k] for k in ("time", "open", "high", "low", "close")} for p in points]
         self.volume = [_volume_point(b, p["time"]) for b, p in zip(visible, points, strict=True)]
+        self._hist = [*lead, *visible][-HIST_KEEP:]
         values = compute_indicators([*lead, *visible], SPECS, warmup=len(lead))
         self._series = {
             key: line_points(visible, values[key], tf.interval)
@@ -201,6 +205,7 @@ class AnalysisState(LiveMixin, rx.State):
         series = self._series
         self.overlays = [
             {
+                "key": key,
                 "name": SERIES_NAMES.get(key, OVERLAYS[t][0]),
                 "color": color,
                 "data": series.get(key, []),
@@ -215,6 +220,7 @@ class AnalysisState(LiveMixin, rx.State):
                 continue
             pane = [
                 {
+                    "key": k,
                     "name": SERIES_NAMES.get(k, label),
                     "kind": "line",
                     "color": c,
@@ -224,7 +230,15 @@ class AnalysisState(LiveMixin, rx.State):
             ]
             if toggle == "macd":
                 hist = series.get("macd_hist", [])
-                pane.append({"name": "Histogram", "kind": "histogram", "color": "", "data": hist})
+                pane.append(
+                    {
+                        "key": "macd_hist",
+                        "name": "Histogram",
+                        "kind": "histogram",
+                        "color": "",
+                        "data": hist,
+                    }
+                )
             self.panes.append({"name": label, "series": pane})
 
     @rx.event
@@ -258,7 +272,18 @@ class AnalysisState(LiveMixin, rx.State):
         if self._forming is not None:
             bar = self._forming.fold(q)
             if bar is not None:
-                self.last_bar = bar_point(bar, self._interval)
+                self.last_bar = {**bar_point(bar, self._interval), "ind": self._live_values(bar)}
+
+    def _live_values(self, bar: Bar) -> dict[str, float]:
+        """The indicators' values at the forming bar, so overlays and panes move with it."""
+        hist = self._hist
+        if hist and hist[-1].t == bar.t:
+            hist = [*hist[:-1], bar]
+        else:
+            hist = [*hist[-(HIST_KEEP - 1) :], bar]
+        self._hist = hist
+        values = compute_indicators(hist[-INDICATOR_TAIL:], SPECS)
+        return {k: v[-1] for k, v in values.items() if v and v[-1] is not None}
 
 
 def _volume_point(bar: Bar, time: Any) -> dict[str, Any]:

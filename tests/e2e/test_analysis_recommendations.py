@@ -33,6 +33,8 @@ def test_analysis_chart_moves_live_and_switches_timeframe(page):
     assert page.locator(f"{CHART} canvas").count() > 0
     assert float(_chart_attr(page, "last-close")) > 0
     assert _attr_changes(page, "last-close", 10), "the forming candle did not move"
+    assert _attr_changes(page, "last-rsi", 10), "the RSI pane did not move with the candle"
+    assert int(_chart_attr(page, "live-indicators")) >= 3  # SMA 20, SMA 50 and RSI by default
     assert texts_change(page, "#ltp", 10), "header price did not change"
     assert page.locator("#peers-link").get_attribute("href") == "/peers/RELIANCE"
     assert page.locator("#options-link").get_attribute("href") == "/options/RELIANCE"
