@@ -58,7 +58,7 @@ async def run_session(
 
     The tab counts as live once a frame carries the row of `key` (a watchlist symbol); with
     `sample`, each later frame's price of `key` is recorded with its arrival time."""
-    marker = f'"{key}":{{"p":'
+    marker = f'"{key}":"'  # the row of `key` in a quotes delta (rows are strings)
 
     import websockets
 
