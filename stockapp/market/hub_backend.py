@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 from stockapp.market.models import Key, Quote
 
 QuoteConsumer = Callable[[dict[Key, Quote]], Awaitable[None]]
+BroadcastHandler = Callable[[bytes], Awaitable[None]]
 
 
 @runtime_checkable
@@ -49,6 +50,15 @@ class HubBackend(Protocol):
         """Whether this process runs the upstream poll."""
         ...
 
+    async def broadcast(self, payload: bytes) -> None:
+        """Deliver `payload` once to the broadcast handlers of every process (this one
+        included), e.g. an alert that fired on the leader reaching tabs held by any worker."""
+        ...
+
+    def on_broadcast(self, handler: BroadcastHandler) -> None:
+        """Register a handler for broadcasts (one list per process)."""
+        ...
+
 
 class MemoryBackend:
     """Single-process backend: publishing is a direct call, interest a local refcount.
@@ -60,6 +70,7 @@ class MemoryBackend:
     def __init__(self) -> None:
         self._consumers: list[QuoteConsumer] = []
         self._interest: Counter[Key] = Counter()
+        self._handlers: list[BroadcastHandler] = []
 
     async def attach(self, consumer: QuoteConsumer) -> None:
         if consumer not in self._consumers:
@@ -89,3 +100,11 @@ class MemoryBackend:
 
     def is_leader(self) -> bool:
         return True
+
+    async def broadcast(self, payload: bytes) -> None:
+        for handler in tuple(self._handlers):
+            await handler(payload)
+
+    def on_broadcast(self, handler: BroadcastHandler) -> None:
+        if handler not in self._handlers:
+            self._handlers.append(handler)

@@ -47,7 +47,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from stockapp.market import hub_redis_wire as wire
-from stockapp.market.hub_backend import QuoteConsumer
+from stockapp.market.hub_backend import BroadcastHandler, QuoteConsumer
 from stockapp.market.models import Key, Quote
 
 log = logging.getLogger("stockapp.hub.redis")
@@ -90,6 +90,8 @@ class RedisBackend:
         self.interest_prefix = f"{base}:interest:"
         self.ticks_channel = f"{base}:ticks"
         self.interest_channel = f"{base}:interest-added"
+        self.broadcast_channel = f"{base}:broadcast"
+        self._handlers: list[BroadcastHandler] = []
         self._redis: Redis | None = None
         self._scripts: dict[str, Any] = {}
         self._consumer: QuoteConsumer | None = None
@@ -167,6 +169,32 @@ class RedisBackend:
                 log.warning("publishing a tick to Redis failed: %s", exc)
         if self._consumer is not None:
             await self._consumer(quotes)
+
+    async def broadcast(self, payload: bytes) -> None:
+        """Handled here at once, and by the other workers through the pub/sub channel (a
+        message's first line names its sender, who skips it)."""
+        await self._run_handlers(payload)
+        if self._redis is None:
+            return
+        try:
+            async with asyncio.timeout(self.op_timeout):
+                await self._redis.publish(
+                    self.broadcast_channel, self.worker_id.encode() + b"\n" + payload
+                )
+        except _FAILURES as exc:
+            self._commands_ok = False
+            log.warning("broadcasting to the other workers failed: %s", exc)
+
+    def on_broadcast(self, handler: BroadcastHandler) -> None:
+        if handler not in self._handlers:
+            self._handlers.append(handler)
+
+    async def _run_handlers(self, payload: bytes) -> None:
+        for handler in tuple(self._handlers):
+            try:
+                await handler(payload)
+            except Exception:
+                log.exception("a broadcast handler failed")
 
     def add_interest(self, keys: Iterable[Key]) -> None:
         self._interest.update(keys)
@@ -304,7 +332,9 @@ class RedisBackend:
                 assert self._redis is not None
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 async with asyncio.timeout(2 * self.op_timeout):
-                    await pubsub.subscribe(self.ticks_channel, self.interest_channel)
+                    await pubsub.subscribe(
+                        self.ticks_channel, self.interest_channel, self.broadcast_channel
+                    )
                 self._pubsub_ok = True
                 attempt = 0
                 await self._receive(pubsub)
@@ -346,6 +376,10 @@ class RedisBackend:
                 sender, quotes = wire.decode_ticks(data)
                 if sender != self.worker_id and quotes and self._consumer is not None:
                     await self._consumer(quotes)
+            elif name == self.broadcast_channel:
+                sender, _, payload = data.partition(b"\n")
+                if sender.decode() != self.worker_id:
+                    await self._run_handlers(payload)
             elif name == self.interest_channel:
                 sender, keys = wire.decode_interest(data)
                 if sender != self.worker_id and keys and self.is_leader() and self._prefetch:

@@ -13,10 +13,9 @@ that has since logged out, or logged in as someone else, never sees another user
 Pages may register a hook that updates their state in the same push (the Alerts page
 reloads its tables).
 
-Limit: the map of tabs is per process. With several workers the engine runs on the hub
-leader only, so a tab whose socket lives on another worker is reached only when Reflex's
-Redis token manager forwards the update ("lost and found"); the hub backend offers no
-pub/sub channel for this.
+With several workers the engine runs on the hub leader only, while a user's tabs may be held
+by any worker: each firing is broadcast through the hub backend (Redis pub/sub), and every
+worker pushes it to the tabs it holds.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 from reflex_base.utils.imports import ImportVar
@@ -35,6 +35,7 @@ from reflex_components_sonner.toast import toast_ref
 
 from stockapp.alerts.engine import alert_engine
 from stockapp.alerts.store import EventData
+from stockapp.runtime import on_start, runtime
 from stockapp.state.auth import AuthState, current_user_id
 
 log = logging.getLogger("stockapp.toasts")
@@ -155,8 +156,39 @@ def _the_app() -> Any:
     return _app
 
 
+BROADCAST_TOPIC = "alert-event"
+
+
 async def notify(event: EventData) -> None:
-    """Engine observer: show the event in every open tab of its owner."""
+    """Engine observer (on the leader): show the event in every open tab of its owner, on
+    every worker."""
+    hub = runtime.hub
+    if hub is None:
+        await notify_local(event)
+        return
+    payload = {"topic": BROADCAST_TOPIC, "event": event.as_dict()}
+    await hub.backend.broadcast(orjson.dumps(payload))
+
+
+async def _on_broadcast(payload: bytes) -> None:
+    try:
+        message = orjson.loads(payload)
+        if message.get("topic") != BROADCAST_TOPIC:
+            return
+        event = EventData(**message["event"])
+    except (orjson.JSONDecodeError, TypeError, KeyError, AttributeError):
+        log.warning("ignoring a malformed alert broadcast")
+        return
+    await notify_local(event)
+
+
+@on_start
+async def _listen_for_broadcasts(rt) -> None:
+    rt.require_hub().backend.on_broadcast(_on_broadcast)
+
+
+async def notify_local(event: EventData) -> None:
+    """Push the event to the tabs of its owner that this process holds."""
     tabs = tabs_of(event.user_id)
     if not tabs:
         return

@@ -272,3 +272,21 @@ async def test_a_real_redis_restart_heals_without_restarting_workers(private_red
     finally:
         for hub in hubs:
             await hub.stop()
+
+
+async def test_a_broadcast_reaches_every_worker_once(cluster) -> None:
+    """Alert toasts use this: the leader's firing reaches tabs held by any worker."""
+    hubs = [await cluster() for _ in range(3)]
+    for hub in hubs:
+        await until(lambda hub=hub: hub.backend.connected, 2)
+    got: list[list[bytes]] = [[] for _ in hubs]
+    for hub, inbox in zip(hubs, got, strict=True):
+
+        async def handle(payload: bytes, inbox: list[bytes] = inbox) -> None:
+            inbox.append(payload)
+
+        hub.backend.on_broadcast(handle)
+    await hubs[1].backend.broadcast(b'{"topic": "alert-event", "n": 1}')
+    await until(lambda: all(got), 2)
+    await asyncio.sleep(0.2)  # nothing arrives twice
+    assert got == [[b'{"topic": "alert-event", "n": 1}']] * 3

@@ -613,3 +613,17 @@ def test_store_ignores_overtaken_responses_and_marks_failures_stale() -> None:
     assert store.is_fresh(key, 0.5, ttl=1.0) and not store.is_fresh(key, 1.5, ttl=1.0)
     assert store.ingest([key], FetchResult(missing=[key]), 2.0) == {}
     assert store.is_unknown(key, 5.0) and not store.is_unknown(key, 12.5)
+
+
+async def test_memory_backend_broadcast_calls_every_handler_once():
+    from stockapp.market.hub_backend import MemoryBackend
+
+    backend, seen = MemoryBackend(), []
+
+    async def handle(payload: bytes) -> None:
+        seen.append(payload)
+
+    backend.on_broadcast(handle)
+    backend.on_broadcast(handle)  # registering twice does not double deliveries
+    await backend.broadcast(b"x")
+    assert seen == [b"x"]
