@@ -200,17 +200,23 @@ ROOT_STATE = "reflex___state____state"
 SHELL_STATE = f"{ROOT_STATE}.stockapp___state___shell____shell_state"
 
 
-async def ui_session(port: int, seconds: float, path: str = "/") -> int:
+TOKEN_VAR = f"{ROOT_STATE}.stockapp___state___auth____auth_state.token_rx_state_"
+
+
+async def ui_session(
+    port: int, seconds: float, path: str = "/", jwt: str = "", toasts: list[str] | None = None
+) -> int:
     """One browser tab on Reflex's event socket, without a browser: hydrate `path` (which runs
     its on_load, tracking the index ticker) and count the state updates carrying ticker
-    quotes in the next `seconds`."""
+    quotes in the next `seconds`. With `jwt` the tab is logged in (as the browser sends its
+    stored token on hydrate); alert toasts it receives are appended to `toasts`."""
     import orjson
     import websockets
 
     url = f"ws://127.0.0.1:{port}/_event/?token={uuid.uuid4()}&EIO=4&transport=websocket"
     event = {
         "name": f"{ROOT_STATE}.hydrate_and_load",
-        "payload": {"vars": {}},
+        "payload": {"vars": {TOKEN_VAR: jwt} if jwt else {}},
         "router_data": {"pathname": path, "asPath": path, "query": {}},
     }
     updates = 0
@@ -227,4 +233,6 @@ async def ui_session(port: int, seconds: float, path: str = "/") -> int:
                 await ws.send("3")  # engine.io ping
             elif isinstance(text, str) and text.startswith("42/_event") and SHELL_STATE in text:
                 updates += "quotes_rx_state_" in text
+            if toasts is not None and isinstance(text, str) and "alert-event-" in text:
+                toasts.append(text)
     return updates

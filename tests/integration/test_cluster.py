@@ -205,6 +205,43 @@ def test_entrypoint_serves_two_reflex_workers_on_redis_and_postgres(
                 if len(holding) == 2:
                     break
             assert len(holding) == 2, "all tabs landed on one worker five times"
+
+            # an alert fires once, on the leader; its toast reaches the user's tabs on both
+            with httpx.Client(base_url=base, timeout=10) as c:
+                name = f"tt_{uuid.uuid4().hex[:8]}"
+                c.post("/api/v1/auth/register", json={"username": name, "password": "password-1"})
+                jwt = c.post(
+                    "/api/v1/auth/token", data={"username": name, "password": "password-1"}
+                ).json()["access_token"]
+                auth = {"Authorization": f"Bearer {jwt}"}
+
+                async def toast_tabs(n: int) -> tuple[list[list[str]], set[str]]:
+                    inboxes: list[list[str]] = [[] for _ in range(n)]
+                    sessions = asyncio.gather(
+                        *(ui_session(port, 16.0, "/", jwt, box) for box in inboxes)
+                    )
+                    await asyncio.sleep(2.5)
+                    holders = {w for w in workers if r.exists(f"{keys}:interest:{w}")}
+                    created = await asyncio.to_thread(
+                        c.post, "/api/v1/alerts", headers=auth, json={
+                            "symbol": "TCS", "market": "india_nse",
+                            "condition": "change_pct_above", "value": -100, "repeat": False,
+                        },
+                    )  # fmt: skip
+                    assert created.status_code == 201, created.text
+                    await sessions
+                    return inboxes, holders
+
+                rounds = 0
+                while rounds < 3:  # until the user's tabs sit on both workers
+                    rounds += 1
+                    inboxes, holders = asyncio.run(toast_tabs(12))
+                    assert all(inboxes), f"tabs without the toast: {sum(not b for b in inboxes)}"
+                    if len(holders) == 2:
+                        break
+                events = c.get("/api/v1/alerts/events", headers=auth).json()
+            assert len(events) == rounds, events  # each alert once, on the leader only
+            assert len(holders) == 2, "the user's tabs never spread over both workers"
     finally:
         proc.stop()
 
