@@ -259,8 +259,8 @@ def token(cluster: Cluster) -> str:
 def test_every_worker_reports_redis_and_postgres(cluster: Cluster) -> None:
     for w in cluster.workers:
         assert w.health() == {"status": "ok", "db": "ok", "hub": "ok", "redis": "ok"}
-    listening = {c["name"] for c in cluster.hub_clients() if int(c["sub"]) == 2}
-    assert len(listening) == 2  # one pub/sub connection per worker, on the two channels
+    listening = {c["name"] for c in cluster.hub_clients() if int(c["sub"]) == 3}
+    assert len(listening) == 2  # one pub/sub connection per worker: ticks, interest, broadcast
 
 
 async def test_polling_follows_the_union_of_subscriptions(cluster: Cluster, token: str) -> None:
