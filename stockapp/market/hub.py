@@ -85,6 +85,12 @@ class PriceHub:
     def backend(self) -> HubBackend:
         return self._backend
 
+    @property
+    def version(self) -> int:
+        """Grows with every delivered batch: market-wide views computed from `latest` stay
+        valid until it changes (see stockapp.state.tick_memo)."""
+        return self._seq
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:

@@ -11,7 +11,7 @@ from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.db import trades as tr
 from stockapp.db import watchlists as wl
 from stockapp.db.session import run_db
-from stockapp.market.analytics import breadth
+from stockapp.market.analytics import Breadth, breadth
 from stockapp.market.models import Key
 from stockapp.pages.movers import ranked
 from stockapp.pages.portfolio_state import value_at_hub
@@ -21,6 +21,7 @@ from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState, current_user_id
 from stockapp.state.live import LiveMixin, live, views_for
 from stockapp.state.shell import ShellState
+from stockapp.state.tick_memo import per_tick
 from stockapp.state.views import key_str
 
 CARD_INDICES = [
@@ -44,6 +45,15 @@ WATCH_N = 10
 def _index_keys() -> list[Key]:
     by_symbol = {i.symbol: i.key for i in runtime.universe.indices()}
     return [by_symbol[s] for s in CARD_INDICES if s in by_symbol]
+
+
+@per_tick
+def nse_breadth() -> Breadth:
+    hub = runtime.hub
+    if hub is None:
+        return Breadth()
+    equities = runtime.universe.equities("india_nse")
+    return breadth(q for i in equities if (q := hub.latest(i.key)) is not None)
 
 
 def _brief(pairs) -> list[dict[str, str]]:
@@ -70,9 +80,7 @@ class DashboardState(LiveMixin, rx.State):
         hub = runtime.hub
         if hub is None:
             return
-        equities = runtime.universe.equities("india_nse")
-        quotes = [q for i in equities if (q := hub.latest(i.key)) is not None]
-        b = breadth(quotes)
+        b = nse_breadth()
         self.advances, self.declines, self.unchanged = b.advances, b.declines, b.unchanged
         g, lo, a = ranked("gainers", TOP_N), ranked("losers", TOP_N), ranked("active", TOP_N)
         self.gainers, self.losers, self.active = _brief(g), _brief(lo), _brief(a)

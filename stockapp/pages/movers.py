@@ -16,6 +16,7 @@ from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live, views_for
 from stockapp.state.shell import ShellState
+from stockapp.state.tick_memo import per_tick
 from stockapp.state.views import key_str
 
 TABS = [
@@ -30,6 +31,7 @@ LIMIT = 20
 MARKET = "india_nse"
 
 
+@per_tick
 def ranked(tab: str, limit: int = LIMIT):
     hub = runtime.hub
     if hub is None:
@@ -40,6 +42,17 @@ def ranked(tab: str, limit: int = LIMIT):
         if q is not None:
             pairs.append((inst, q))
     return rank_movers(pairs, tab, limit)
+
+
+@per_tick
+def mover_rows(tab: str) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """A tab's rows and their quote rows, shared by every session showing that tab."""
+    top = ranked(tab)
+    rows = [
+        {"k": key_str(i.key), "symbol": i.symbol, "name": i.name, "m": metric(tab, q)}
+        for i, q in top
+    ]
+    return rows, views_for({i.key: q for i, q in top})
 
 
 def metric(tab: str, q) -> str:
@@ -57,12 +70,10 @@ class MoversState(LiveMixin, rx.State):
     rows: list[dict[str, str]] = []
 
     def _rerank(self) -> None:
-        top = ranked(self.tab)
-        self.rows = [
-            {"k": key_str(i.key), "symbol": i.symbol, "name": i.name, "m": metric(self.tab, q)}
-            for i, q in top
-        ]
-        self.quotes = views_for({i.key: q for i, q in top})
+        rows, quotes = mover_rows(self.tab)
+        if rows != self.get_value("rows"):
+            self.rows = rows
+        self.quotes = quotes
 
     @rx.event
     def load(self):

@@ -16,11 +16,11 @@ from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.market.analytics import SectorView, market_cap, sector_views
-from stockapp.market.models import Quote
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live, views_for
 from stockapp.state.shell import ShellState
+from stockapp.state.tick_memo import hub_version
 from stockapp.state.views import key_str
 
 MARKET = "india_nse"
@@ -75,7 +75,7 @@ class _TickCache:
     """Sector views and tiles for the hub's current quotes, shared by every session."""
 
     def __init__(self) -> None:
-        self.quotes: list[Quote | None] = []
+        self.version: tuple[int, int] = (0, -2)
         self.views: list[SectorView] = []
         self.tiles: list[dict[str, str]] = []
 
@@ -83,18 +83,17 @@ class _TickCache:
         hub = runtime.hub
         if hub is None:
             return
+        if hub_version() == self.version:  # nothing delivered since the last refresh
+            return
+        self.version = hub_version()
         equities = runtime.universe.equities(MARKET)
         quotes = [hub.latest(i.key) for i in equities]
-        if len(quotes) == len(self.quotes) and all(
-            a is b for a, b in zip(quotes, self.quotes, strict=True)
-        ):
-            return
         views = sector_views(
             equities, {i.key: q for i, q in zip(equities, quotes, strict=True) if q is not None}
         )
         views.sort(key=lambda v: -v.market_cap)
         total = sum(v.market_cap for v in views) or 1.0
-        self.quotes, self.views = quotes, views
+        self.views = views
         self.tiles = [_tile(v, v.market_cap / total) for v in views]
 
     def members(self, sector: str) -> list[dict[str, str]]:
