@@ -66,13 +66,27 @@ class LiveSession:
         return out
 
 
+def _is_index(key: Key) -> bool:
+    inst = runtime.universe.get(*key)
+    return bool(inst and inst.is_index)
+
+
 def views_for(quotes: dict[Key, Quote]) -> dict[str, QuoteView]:
-    universe = runtime.universe
+    """Display rows by key string. Runs per session per tick, so it is only dict look-ups:
+    rows are rendered once per quote (view_cache), key strings and kinds once per key."""
+    names, kinds, view = _key_names, _key_is_index, view_cache.view
     out = {}
     for key, q in quotes.items():
-        inst = universe.get(*key)
-        out[key_str(key)] = view_cache.view(q, bool(inst and inst.is_index))
+        name = names.get(key)
+        if name is None:
+            name = names[key] = key_str(key)
+            kinds[key] = _is_index(key)
+        out[name] = view(q, kinds[key])
     return out
+
+
+_key_names: dict[Key, str] = {}
+_key_is_index: dict[Key, bool] = {}
 
 
 class LiveRegistry:
@@ -175,10 +189,11 @@ class LiveRegistry:
                 return
             async with self._sem:
                 views = views_for(batch)
+                names = _key_names  # filled by views_for for every key of the batch
                 token = BaseStateToken(ident=session.token, cls=next(iter(session.entries)))
                 async with self._app.modify_state(token) as root:
                     for cls, keys in list(session.entries.items()):
-                        mine = {key_str(k): views[key_str(k)] for k in batch if k in keys}
+                        mine = {names[k]: views[names[k]] for k in batch if k in keys}
                         if mine:
                             state = await root.get_state(cls)
                             state._apply_live(mine)
