@@ -81,6 +81,11 @@ class WorkingOrder:
         """Works at market: a market order, or a triggered sl_m."""
         return self.stage == WORKING and self.limit is None
 
+    @property
+    def due_now(self) -> bool:
+        """Evaluated at the next tick whatever the price: market orders and arrivals."""
+        return self.stage == WORKING and (self.fresh or self.limit is None)
+
 
 @dataclass(frozen=True, slots=True)
 class Tick:
@@ -218,7 +223,7 @@ class OrderBook:
         self.remove(order.id)
         self.orders[order.id] = order
         self._place(order)
-        if order.fresh or order.is_market:
+        if order.due_now:
             self._fresh_keys.add(order.key)
 
     def remove(self, order_id: int) -> WorkingOrder | None:
@@ -240,7 +245,7 @@ class OrderBook:
         if idx is None:
             idx = self._index[o.key] = _KeyIndex()
         seq = next(self._seq)
-        if o.fresh or o.is_market:
+        if o.due_now:
             idx.now[o.id] = o.epoch
             return
         for level, rising in self._levels(o):

@@ -152,6 +152,19 @@ class OrderRequest:
     stop_trigger_price: Decimal | None = None  # OCO stop leg
     stop_price: Decimal | None = None  # OCO stop leg's limit
 
+    def __post_init__(self) -> None:
+        for name, enum in (
+            ("order_type", OrderType),
+            ("product", Product),
+            ("validity", Validity),
+        ):
+            value = getattr(self, name)
+            try:
+                object.__setattr__(self, name, enum(value))
+            except ValueError:
+                allowed = ", ".join(e.value for e in enum)
+                raise OrderRejected(f"{name} must be one of {allowed}, not {value!r}") from None
+
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
