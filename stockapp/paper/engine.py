@@ -231,7 +231,8 @@ class PaperEngine:
 
     # -- the tick path -------------------------------------------------------------------
     def _sync_subscription(self) -> None:
-        if self._sub is not None and not self._sub.closed:
+        if self.book.keys_changed and self._sub is not None and not self._sub.closed:
+            self.book.keys_changed = False
             self._sub.set_keys(self.book.keys())
 
     def _on_tick(self, _changed: dict[Key, Quote]) -> None:

@@ -208,12 +208,14 @@ class OrderBook:
         self._seq = itertools.count()
         self._last_day: dict[Key, date] = {}
         self._fresh_keys: set[Key] = set()
+        self._per_key: dict[Key, int] = {}  # open orders per instrument
+        self.keys_changed = False  # an instrument gained its first or lost its last order
 
     def __len__(self) -> int:
         return len(self.orders)
 
     def keys(self) -> set[Key]:
-        return {o.key for o in self.orders.values()}
+        return set(self._per_key)
 
     def fresh_keys(self) -> set[Key]:
         """Instruments with orders that have not met a tick yet (evaluate on the latest quote)."""
@@ -222,6 +224,9 @@ class OrderBook:
     def add(self, order: WorkingOrder) -> None:
         self.remove(order.id)
         self.orders[order.id] = order
+        count = self._per_key.get(order.key, 0)
+        self._per_key[order.key] = count + 1
+        self.keys_changed |= count == 0
         self._place(order)
         if order.due_now:
             self._fresh_keys.add(order.key)
@@ -230,12 +235,20 @@ class OrderBook:
         order = self.orders.pop(order_id, None)
         if order is not None:
             order.epoch += 1  # its index entries go stale
+            count = self._per_key[order.key] - 1
+            if count:
+                self._per_key[order.key] = count
+            else:
+                del self._per_key[order.key]
+                self.keys_changed = True
         return order
 
     def replace(self, orders: Iterable[WorkingOrder]) -> None:
         self.orders.clear()
         self._index.clear()
         self._fresh_keys.clear()
+        self._per_key.clear()
+        self.keys_changed = True
         for order in orders:
             self.add(order)
 
