@@ -26,7 +26,7 @@ from decimal import Decimal
 from stockapp.alerts.engine import is_leader
 from stockapp.db.paper_models import PaperOrder
 from stockapp.db.session import run_db
-from stockapp.market.calendar import CLOSE, IST, OPEN, is_trading_day
+from stockapp.market.calendar import CLOSE, IST, OPEN, is_trading_day, next_trading_day
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.instruments import Universe
 from stockapp.market.models import Key, Quote, utcnow
@@ -91,6 +91,7 @@ class SessionClock:
     def __init__(self, hours: str) -> None:
         self.hours = hours
         self._trading: dict[date, bool] = {}
+        self._next_session: dict[date, date] = {}
 
     def _is_trading(self, day: date) -> bool:
         known = self._trading.get(day)
@@ -106,9 +107,9 @@ class SessionClock:
         if trading and t < CLOSE:
             session = day
         else:
-            from stockapp.market.paper import session_day
-
-            session = session_day(at)
+            session = self._next_session.get(day)
+            if session is None:
+                session = self._next_session[day] = next_trading_day(day)
         if self.hours != "exchange":
             return True, session
         return trading and OPEN <= t < CLOSE, session
@@ -322,16 +323,24 @@ class PaperEngine:
                     log.exception("paper fill observer failed")
 
     async def _reload(self) -> None:
+        """Replace the book with the database's open orders. An order this process already
+        holds at the same version keeps its in-memory state (resting or arriving)."""
         rows = await self.run(store.open_orders)
-        keep = {oid: self.book.orders[oid] for oid in self._inflight if oid in self.book.orders}
-        fresh = [
-            keep.get(row.id)
-            or working_order(row, self._band((row.symbol, row.market)), self.clock())
-            for row in rows
-            if row.id not in self._inflight or row.id in keep
-        ]
+        held = self.book.orders
+        now = self.clock()
+        orders = []
+        for row in rows:
+            mine = held.get(row.id)
+            if row.id in self._inflight:
+                if mine is not None:  # a trigger is being written: memory is ahead
+                    orders.append(mine)
+                continue  # a fill is being written
+            if mine is not None and mine.version == row.version:
+                orders.append(mine)
+            else:
+                orders.append(working_order(row, self._band((row.symbol, row.market)), now))
         self._stale.clear()
-        self.book.replace(fresh)
+        self.book.replace(orders)
         self._sync_subscription()
 
     async def _sweep(self) -> None:

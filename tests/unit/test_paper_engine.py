@@ -256,3 +256,19 @@ async def test_no_fill_outside_market_hours_with_exchange_hours(lite):
         assert len(fills(lite)) == 1
     finally:
         await engine.stop()
+
+
+async def test_a_reload_keeps_a_resting_order_resting(lite):
+    """A limit that already met a tick rests through the periodic reload: when the price
+    later falls through it, it fills at its limit, not at the market as a new arrival."""
+    order = place(lite, price=D(99))
+    engine = PaperEngine(run=runner(lite), opening=OPENING, clock=lambda: T0 + timedelta(seconds=5))
+    await engine.open()
+    try:
+        engine.evaluate({KEY: quote(100.0)}, T0)  # arrives; not marketable: rests
+        await engine.reload_now()
+        engine.evaluate({KEY: quote(97.0)}, T0 + timedelta(seconds=6))
+        await engine.drain()
+    finally:
+        await engine.stop()
+    assert [(f.order_id, f.price) for f in fills(lite)] == [(order.id, D(99))]
