@@ -2,7 +2,7 @@
 
 Revision ID: 0002_paper
 Revises: 0001
-Create Date: 2026-12-02 07:44:55.071367
+Create Date: 2026-12-02 08:03:34.445521
 """
 from collections.abc import Sequence
 
@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('symbol', sa.String(length=32), nullable=False),
     sa.Column('market', sa.String(length=16), nullable=False),
     sa.Column('side', sa.String(length=4), nullable=False),
+    sa.Column('segment', sa.String(length=8), nullable=False),
     sa.Column('order_type', sa.String(length=8), nullable=False),
     sa.Column('product', sa.String(length=4), nullable=False),
     sa.Column('validity', sa.String(length=4), nullable=False),
@@ -72,6 +73,7 @@ def upgrade() -> None:
     sa.Column('symbol', sa.String(length=32), nullable=False),
     sa.Column('market', sa.String(length=16), nullable=False),
     sa.Column('side', sa.String(length=4), nullable=False),
+    sa.Column('segment', sa.String(length=8), nullable=False),
     sa.Column('product', sa.String(length=4), nullable=False),
     sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.Column('price', sa.Numeric(precision=18, scale=4), nullable=False),

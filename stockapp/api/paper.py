@@ -16,22 +16,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from stockapp.api.deps import CurrentUser, HubDep, UniverseDep, db_call
-from stockapp.api.portfolio import HoldingOut, TotalsOut, holding_out, valuation
+from stockapp.api.portfolio import HoldingOut, TotalsOut, holding_out
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
-from stockapp.market.models import DEFAULT_MARKET, Key, iso_ms
-from stockapp.market.paper import (
-    Contract,
-    MarketView,
-    OrderRejected,
-    OrderRequest,
-    equity_contract,
-    to_paise,
-)
+from stockapp.market.models import DEFAULT_MARKET, Key, Quote, iso_ms
+from stockapp.market.paper import Contract, MarketView, OrderRejected, OrderRequest, to_paise
+from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
 from stockapp.paper import store
 from stockapp.paper.engine import paper_engine
 from stockapp.paper.portfolio import paper_positions
-from stockapp.portfolio import money
+from stockapp.portfolio import IST, PriceInfo, money, value_portfolio
 from stockapp.settings import get_settings
 
 router = APIRouter(prefix="/paper", tags=["paper trading"])
@@ -46,7 +40,12 @@ class ErrorOut(BaseModel):
 
 
 class OrderIn(BaseModel):
-    symbol: str = Field(min_length=1, max_length=32, examples=["RELIANCE"])
+    symbol: str = Field(
+        min_length=1,
+        max_length=32,
+        examples=["RELIANCE", "NIFTY26DEC2926000CE"],
+        description="an equity, or an NSE option as <underlying><YY><MON><DD><strike><CE|PE>",
+    )
     market: str = Field(DEFAULT_MARKET, max_length=16, description="india_nse or india_bse")
     side: Literal["buy", "sell"]
     quantity: int = Field(
@@ -152,16 +151,43 @@ def _funds_out(f: store.FundsData) -> FundsOut:
 async def _market(
     hub: PriceHub, universe: Universe, symbol: str, market: str
 ) -> tuple[Contract | None, MarketView | None]:
-    inst = universe.get(symbol, market)
-    if inst is None or inst.is_index:
-        return None, None
+    """The contract and its current price (options: priced off the underlying's quote)."""
     now = datetime.now(UTC)
-    key: Key = (inst.symbol, inst.market)
-    quote = (await hub.quotes([key])).get(key)
-    view = None
-    if quote is not None and quote.current_price > 0:
-        view = MarketView(to_paise(quote.current_price), to_paise(quote.prev_close))
-    return equity_contract(inst, now.date()), view
+    contract = resolve_contract(universe, symbol, market, now)
+    if contract is None:
+        return None, None
+    quote = (await _prices(hub, universe, [(contract.symbol, contract.market)])).get(
+        (contract.symbol, contract.market)
+    )
+    if quote is None or quote.current_price <= 0:
+        return contract, None
+    ask = getattr(quote, "ask", None)
+    view = MarketView(
+        to_paise(quote.current_price),
+        to_paise(quote.prev_close),
+        to_paise(ask) if ask else None,
+    )
+    return contract, view
+
+
+async def _prices(hub: PriceHub, universe: Universe, keys: list[Key]) -> dict[Key, Quote]:
+    """Hub quotes for instruments; option contracts priced off their underlying's quote."""
+    now = datetime.now(UTC)
+    options: dict[Key, list[OptionContract]] = {}
+    plain: list[Key] = []
+    for key in keys:
+        contract = resolve_contract(universe, key[0], key[1], now)
+        if isinstance(contract, OptionContract):
+            options.setdefault(contract.underlying_key, []).append(contract)
+        elif contract is not None:
+            plain.append(key)
+    quotes = await hub.quotes([*plain, *options]) if plain or options else {}
+    out: dict[Key, Quote] = {k: quotes[k] for k in plain if k in quotes}
+    for ukey, contracts in options.items():
+        under, q = universe.get(*ukey), quotes.get(ukey)
+        if under is not None and q is not None and q.current_price > 0:
+            out.update(option_quotes(under, q.current_price, contracts, now, q.prev_close))
+    return out
 
 
 async def _to_engine(order_id: int) -> None:
@@ -191,6 +217,9 @@ async def place_order(
     body: OrderIn, user: CurrentUser, hub: HubDep, universe: UniverseDep
 ) -> OrderOut | JSONResponse:
     symbol, market = body.symbol.strip().upper(), body.market
+    contract, view = await _market(hub, universe, symbol, market)
+    if contract is not None:
+        symbol = contract.symbol  # the canonical spelling
     gtt = body.order_type in ("gtt", "gtt_oco")
     validity = body.validity or ("gtt" if gtt else "day")
     try:
@@ -209,7 +238,6 @@ async def place_order(
         )
     except OrderRejected as exc:  # cannot happen past the Literal fields; kept for safety
         return JSONResponse({"detail": str(exc)}, status_code=422)
-    contract, view = await _market(hub, universe, symbol, market)
     opening = get_settings().paper_opening_balance
     now = datetime.now(UTC)
     order = await db_call(
@@ -322,7 +350,12 @@ async def paper_portfolio(
         return store.list_fills(s, user.id), store.funds(s, user.id, opening)
 
     fills, funds = await db_call(read)
-    valued, now = await valuation(hub, paper_positions(fills))
+    positions = paper_positions(fills)
+    held = [k for k, p in positions.items() if p.quantity > 0]
+    quotes = await _prices(hub, universe, held)
+    prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
+    now = datetime.now(UTC)
+    valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
     t = valued.totals
 
     def opt(v: Decimal | None) -> float | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,10 +29,11 @@ from stockapp.db.paper_models import PaperOrder
 from stockapp.db.session import run_db
 from stockapp.market.calendar import CLOSE, IST, OPEN, is_trading_day, next_trading_day
 from stockapp.market.hub import PriceHub, Subscription
-from stockapp.market.instruments import Universe
+from stockapp.market.instruments import Universe, load_universe
 from stockapp.market.models import Key, Quote, utcnow
 from stockapp.market.paper import PENDING, WORKING, Evaluation, OrderBook, OrderType, WorkingOrder
-from stockapp.market.paper.orders import to_paise
+from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
+from stockapp.market.paper.orders import Contract, to_paise
 from stockapp.paper import store
 from stockapp.runtime import Runtime, on_start, on_stop
 
@@ -43,7 +45,7 @@ Observer = Callable[[store.OrderData, store.FillData], Awaitable[None]]
 
 
 def working_order(
-    row: PaperOrder, band_pct: float | None, now: datetime | None = None
+    row: PaperOrder, contract: Contract | None, now: datetime | None = None
 ) -> WorkingOrder:
     """The book's view of a stored open order.
 
@@ -79,7 +81,9 @@ def working_order(
         stage=PENDING if row.stage == PENDING else WORKING,
         leg=row.leg,
         version=row.version,
-        band_pct=band_pct,
+        band_pct=contract.band_pct if contract else 20.0,
+        banded=contract.banded if contract else True,
+        grid=contract.tick if contract else None,
         fresh=now is None or now - row.updated_at < ARRIVAL_WINDOW,
     )
 
@@ -141,6 +145,8 @@ class PaperEngine:
         self._queue: asyncio.Queue[tuple[str, object]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._inflight: set[int] = set()  # orders with a queued trigger or fill
+        self._contracts: dict[Key, Contract | None] = {}
+        self._derived: dict[Key, list[OptionContract]] = {}  # underlying -> ordered options
         self._stale: set[int] = set()  # orders whose trigger the database refused
 
     @property
@@ -193,15 +199,17 @@ class PaperEngine:
         return lambda: self._observers.remove(fn) if fn in self._observers else None
 
     # -- changes from this process -------------------------------------------------------
-    def _band(self, key: Key) -> float | None:
-        inst = self._universe.get(*key) if self._universe else None
-        return inst.band_pct if inst else 20.0
+    def _contract(self, key: Key) -> Contract | None:
+        if key not in self._contracts:
+            universe = self._universe or load_universe()
+            self._contracts[key] = resolve_contract(universe, key[0], key[1], self.clock())
+        return self._contracts[key]
 
     def order_opened(self, row: PaperOrder) -> None:
         """Evaluate a new or modified order from the next tick (no wait for a reload)."""
         if self._queue is None or row.status != "open" or row.id is None:
             return
-        self.book.add(working_order(row, self._band((row.symbol, row.market))))
+        self.book.add(working_order(row, self._contract((row.symbol, row.market))))
         self._sync_subscription()
 
     def order_closed(self, order_id: int) -> None:
@@ -232,9 +240,33 @@ class PaperEngine:
 
     # -- the tick path -------------------------------------------------------------------
     def _sync_subscription(self) -> None:
-        if self.book.keys_changed and self._sub is not None and not self._sub.closed:
-            self.book.keys_changed = False
-            self._sub.set_keys(self.book.keys())
+        """When the set of ordered instruments changed: which option contracts are priced
+        off which underlying, and what the hub must keep fresh for us."""
+        if not self.book.keys_changed:
+            return
+        self.book.keys_changed = False
+        derived: dict[Key, list[OptionContract]] = defaultdict(list)
+        wanted: set[Key] = set()
+        for key in self.book.instruments():
+            contract = self._contract(key)
+            if isinstance(contract, OptionContract):
+                derived[contract.underlying_key].append(contract)
+                wanted.add(contract.underlying_key)
+            else:
+                wanted.add(key)
+        self._derived = dict(derived)
+        if self._sub is not None and not self._sub.closed:
+            self._sub.set_keys(wanted)
+
+    def _price_options(self, batch: dict[Key, Quote], at: datetime) -> None:
+        """Add quotes for the ordered option contracts of each underlying in `batch`."""
+        universe = self._universe or load_universe()
+        for ukey, contracts in self._derived.items():
+            quote = batch.get(ukey)
+            under = universe.get(*ukey)
+            if quote is None or under is None or quote.current_price <= 0:
+                continue
+            batch.update(option_quotes(under, quote.current_price, contracts, at))
 
     def _on_tick(self, _changed: dict[Key, Quote]) -> None:
         hub, sub = self._hub, self._sub
@@ -244,6 +276,9 @@ class PaperEngine:
         if not is_leader(hub):
             return
         for key in self.book.fresh_keys():
+            contract = self._contract(key)
+            if isinstance(contract, OptionContract):
+                key = contract.underlying_key
             if key not in batch and (quote := hub.latest(key)) is not None:
                 batch[key] = quote
         if batch:
@@ -254,6 +289,10 @@ class PaperEngine:
         is_open, day = self.session_clock.read(at)
         if not is_open or self._queue is None:
             return None
+        self._sync_subscription()
+        if self._derived:
+            batch = dict(batch)  # the hub's batch is shared between listeners
+            self._price_options(batch, at)
         result = self.book.evaluate(batch, day, at)
         if not result.fills and not result.triggers:
             return result
@@ -338,7 +377,7 @@ class PaperEngine:
             if mine is not None and mine.version == row.version:
                 orders.append(mine)
             else:
-                orders.append(working_order(row, self._band((row.symbol, row.market)), now))
+                orders.append(working_order(row, self._contract((row.symbol, row.market)), now))
         self._stale.clear()
         self.book.replace(orders)
         self._sync_subscription()

@@ -39,11 +39,13 @@ from stockapp.market.paper import (
     to_paise,
     validate_order,
 )
+from stockapp.market.paper.contracts import parse_option_symbol
 from stockapp.market.paper.orders import GTT_LIFETIME, TRIGGERED_TYPES
 
 ORDERS_LIMIT = 500
 MAX_OPEN_ORDERS_PER_USER = 200
 SQUARE_OFF_LOOKBACK = timedelta(days=10)
+OPTION_LOOKBACK = timedelta(days=400)  # the farthest listed expiry is months away
 ZERO = Decimal(0)
 
 
@@ -284,6 +286,7 @@ def place_order(
         ).one()
         if opened >= MAX_OPEN_ORDERS_PER_USER:
             raise OrderRejected(f"at most {MAX_OPEN_ORDERS_PER_USER} open orders per user")
+        values["segment"] = contract.segment
         accepted = validate_order(req, contract, view, now=now)
         reserved = _reserve(req, contract, accepted.reserve_price, day)
         _check_account(session, user_id, req, reserved, opening)
@@ -505,7 +508,7 @@ def record_fill(
     session.refresh(row)
     day = session_day(at)
     charges = compute_charges(
-        segment="equity",
+        segment=row.segment,  # type: ignore[arg-type]
         intraday=row.product == Product.MIS,
         side=row.side,
         market=row.market,
@@ -520,6 +523,7 @@ def record_fill(
         symbol=row.symbol,
         market=row.market,
         side=row.side,
+        segment=row.segment,
         product=row.product,
         quantity=row.quantity,
         price=price,
@@ -599,8 +603,110 @@ def sweep(session: Session, now: datetime) -> tuple[list[int], list[PaperOrder]]
         [PaperOrder.validity == Validity.GTT, PaperOrder.placed_at < now - GTT_LIFETIME],
         "GTT expired after one year",
     )
+    expired = [
+        o.id
+        for o in session.exec(
+            select(PaperOrder).where(
+                PaperOrder.status == Status.OPEN,
+                PaperOrder.segment == "options",
+                PaperOrder.source == "user",
+            )
+        ).all()
+        if _expiry_passed(o.symbol, now)
+    ]
+    if expired:
+        cancel([PaperOrder.id.in_(expired)], "the contract expires: orders closed at 15:20 IST")
     created = _square_off(session, now, squared_days)
+    created += _settle_expiring(session, now)
     return cancelled, created
+
+
+def _expiry_passed(symbol: str, now: datetime) -> bool:
+    spec = parse_option_symbol(symbol)
+    return spec is not None and square_off_at(spec.expiry) <= now
+
+
+def _settle_expiring(session: Session, now: datetime) -> list[PaperOrder]:
+    """Close option positions at 15:20 IST on their expiry day with a market order (the
+    paper book does not model exercise and settlement)."""
+    rows = session.exec(
+        select(PaperFill).where(
+            PaperFill.segment == "options", PaperFill.filled_at >= now - OPTION_LOOKBACK
+        )
+    ).all()
+    net: dict[tuple[int, str, str], int] = defaultdict(int)
+    for f in rows:
+        net[(f.user_id, f.symbol, f.market)] += (
+            int(f.quantity) if f.side == "buy" else -int(f.quantity)
+        )
+    closing = session.exec(
+        select(PaperOrder).where(
+            PaperOrder.status == Status.OPEN,
+            PaperOrder.segment == "options",
+            PaperOrder.source != "user",
+        )
+    ).all()
+    for o in closing:  # already being closed (an intraday square-off on expiry day)
+        net[(o.user_id, o.symbol, o.market)] += (
+            int(o.quantity) if o.side == "buy" else -int(o.quantity)
+        )
+    created: list[PaperOrder] = []
+    for (user_id, symbol, market), qty in sorted(net.items()):
+        if qty == 0 or not _expiry_passed(symbol, now):
+            continue
+        key = f"expiry:{user_id}:{symbol}:{market}"
+        row = _closing_order(session, user_id, symbol, market, qty, now, key, "expiry")
+        if row is not None:
+            created.append(row)
+    return created
+
+
+def _closing_order(
+    session: Session,
+    user_id: int,
+    symbol: str,
+    market: str,
+    net: int,
+    now: datetime,
+    key: str,
+    source: str,
+    *,
+    product: str = Product.CNC.value,
+    day: date | None = None,
+    segment: str = "options",
+) -> PaperOrder | None:
+    """A market order that closes `net` shares, once per `key` across every process."""
+    if session.exec(select(PaperOrder.id).where(PaperOrder.square_off_key == key)).first():
+        return None
+    reason = (
+        "intraday square-off at 15:20 IST"
+        if source == "square_off"
+        else "expiring contract closed at 15:20 IST on its expiry day"
+    )
+    row = PaperOrder(
+        user_id=user_id,
+        symbol=symbol,
+        market=market,
+        side="sell" if net > 0 else "buy",
+        segment=segment,
+        order_type=OrderType.MARKET.value,
+        product=product,
+        validity=Validity.DAY.value,
+        quantity=abs(net),
+        status=Status.OPEN.value,
+        reason=reason,
+        session_day=day or session_day(now),
+        source=source,
+        square_off_key=key,
+        placed_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None  # another process closed it first
+    return row
 
 
 def _recent_days(now: datetime) -> list[date]:
@@ -614,42 +720,31 @@ def _square_off(session: Session, now: datetime, days: list[date]) -> list[Paper
     rows = session.exec(
         select(PaperFill).where(PaperFill.product == Product.MIS, PaperFill.session_day.in_(days))
     ).all()
-    net: dict[tuple[int, str, str, date], int] = defaultdict(int)
+    net: dict[tuple[int, str, str, date, str], int] = defaultdict(int)
     for f in rows:
-        net[(f.user_id, f.symbol, f.market, f.session_day)] += (
+        net[(f.user_id, f.symbol, f.market, f.session_day, f.segment)] += (
             int(f.quantity) if f.side == "buy" else -int(f.quantity)
         )
     created: list[PaperOrder] = []
-    for (user_id, symbol, market, day), qty in sorted(net.items()):
+    for (user_id, symbol, market, day, segment), qty in sorted(net.items()):
         if qty == 0:
             continue
         key = f"{user_id}:{symbol}:{market}:{day.isoformat()}"
-        exists = session.exec(select(PaperOrder.id).where(PaperOrder.square_off_key == key)).first()
-        if exists is not None:
-            continue
-        row = PaperOrder(
-            user_id=user_id,
-            symbol=symbol,
-            market=market,
-            side="sell" if qty > 0 else "buy",
-            order_type=OrderType.MARKET.value,
+        row = _closing_order(
+            session,
+            user_id,
+            symbol,
+            market,
+            qty,
+            now,
+            key,
+            "square_off",
             product=Product.MIS.value,
-            validity=Validity.DAY.value,
-            quantity=abs(qty),
-            status=Status.OPEN.value,
-            reason="intraday square-off at 15:20 IST",
-            session_day=day,
-            source="square_off",
-            square_off_key=key,
-            placed_at=now,
-            updated_at=now,
+            day=day,
+            segment=segment,
         )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
-            continue  # another process squared it off first
-        created.append(row)
+        if row is not None:
+            created.append(row)
     return created
 
 

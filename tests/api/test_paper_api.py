@@ -5,6 +5,7 @@ their charges, and bad input is answered 422 and recorded as a rejected order.""
 from __future__ import annotations
 
 import time
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -179,3 +180,25 @@ def test_openapi_declares_the_paper_routes_errors(client):
     assert {"404", "409", "422"} <= set(item["patch"]["responses"])
     assert {"404", "409"} <= set(item["delete"]["responses"])
     assert "404" in item["get"]["responses"]
+
+
+def test_an_nse_option_trades_in_lots_priced_off_its_underlying(client, trader):
+    expiry = client.get("/api/v1/options/NIFTY/expiries").json()["expiries"][0]
+    chain = client.get("/api/v1/options/NIFTY/chain", params={"expiry": expiry}).json()
+    d = date.fromisoformat(expiry)
+    strike = int(chain["atm_strike"])
+    symbol = f"NIFTY{d:%y}{d:%b}{d:%d}{strike}CE".upper()
+    body = {"symbol": symbol.lower(), "side": "buy", "quantity": 10}
+    r = client.post(ORDERS, json=body, headers=trader)
+    assert r.status_code == 422 and "multiple of the lot size 75" in r.json()["detail"]
+    assert r.json()["order"]["symbol"] == symbol
+    r = client.post(ORDERS, json={**body, "quantity": 75}, headers=trader)
+    assert r.status_code == 201, r.text
+    order = _wait_status(client, trader, r.json()["id"], "executed")
+    assert order["status"] == "executed", order
+    assert (Decimal(str(order["fill_price"])) * 100) % 5 == 0  # the options tick, 0.05
+    (trade,) = client.get("/api/v1/paper/trades", headers=trader).json()
+    assert trade["charges"] > 20  # a flat ₹20 brokerage plus the statutory charges
+    (holding,) = client.get("/api/v1/paper/portfolio", headers=trader).json()["holdings"]
+    assert (holding["symbol"], holding["quantity"]) == (symbol, 75)
+    assert holding["current_price"] > 0

@@ -154,7 +154,7 @@ def _stale_copy(order_id: int, engine: sa.Engine):
         row.status = "open"
         row.version = 0
         row.stage = "working"
-        return working_order(row, 20.0)
+        return working_order(row, CONTRACT)
 
 
 @pytest.mark.postgres

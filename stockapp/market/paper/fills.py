@@ -73,6 +73,8 @@ class WorkingOrder:
     leg: str = ""
     version: int = 0
     band_pct: float | None = 20.0
+    banded: bool = True  # options have no price band
+    grid: int | None = None  # a fixed tick in paise (options: 5), else price-linked
     fresh: bool = True  # not yet evaluated since placed or triggered
     epoch: int = 0  # index entries from an older epoch are stale
 
@@ -108,13 +110,19 @@ class Tick:
         )
 
 
-def market_price(buy: bool, tick: Tick, band_pct: float | None) -> int:
-    low, high = band_paise(tick.prev_close, band_pct) if tick.prev_close > 0 else (1, 1 << 62)
+def market_price(
+    buy: bool, tick: Tick, band_pct: float | None, grid: int | None = None, banded: bool = True
+) -> int:
+    if banded and tick.prev_close > 0:
+        low, high = band_paise(tick.prev_close, band_pct)
+    else:
+        low, high = 1, 1 << 62
+    step = grid or tick_paise(tick.ltp)
     if buy:
-        price = tick.ask if tick.ask else tick.ltp + tick_paise(tick.ltp)
+        price = tick.ask if tick.ask else tick.ltp + step
         return min(max(price, low), high)
-    price = tick.bid if tick.bid else tick.ltp - tick_paise(tick.ltp)
-    return max(min(price, high), low, 1)
+    price = tick.bid if tick.bid else tick.ltp - step
+    return max(min(price, high), low, step if grid else 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +179,10 @@ def step(o: WorkingOrder, tick: Tick) -> tuple[str | None, int | None]:
             return None, None
         apply_trigger(o, triggered)
     if o.limit is None:
-        return triggered, market_price(o.buy, tick, o.band_pct)
+        return triggered, market_price(o.buy, tick, o.band_pct, o.grid, o.banded)
     if o.fresh:
         o.fresh = False
-        price = market_price(o.buy, tick, o.band_pct)
+        price = market_price(o.buy, tick, o.band_pct, o.grid, o.banded)
         marketable = price <= o.limit if o.buy else price >= o.limit
         return triggered, (price if marketable else None)
     crossed = tick.ltp <= o.limit if o.buy else tick.ltp >= o.limit
@@ -214,7 +222,8 @@ class OrderBook:
     def __len__(self) -> int:
         return len(self.orders)
 
-    def keys(self) -> set[Key]:
+    def instruments(self) -> set[Key]:
+        """Every instrument with an open order."""
         return set(self._per_key)
 
     def fresh_keys(self) -> set[Key]:

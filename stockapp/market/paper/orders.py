@@ -93,6 +93,9 @@ class Contract:
     segment: Segment
     lot_size: int
     band_pct: float | None
+    tick: int | None = None  # fixed tick in paise; None: NSE's price-linked equity ticks
+    banded: bool = True  # options have no daily price band
+    expiry: date | None = None  # derivatives: orders close at 15:20 IST on this day
 
 
 def lot_size(inst: Instrument, segment: Segment, on: date) -> int:
@@ -182,13 +185,16 @@ class Accepted:
 class MarketView:
     ltp: int  # paise
     prev_close: int  # paise
+    ask: int | None = None  # paise, when the instrument has a book
 
 
 def _inr(paise: int) -> str:
     return f"₹{from_paise(paise):,}"
 
 
-def _check_price(name: str, value: Decimal | None, band: tuple[int, int]) -> int:
+def _check_price(
+    name: str, value: Decimal | None, band: tuple[int, int] | None, grid: int | None = None
+) -> int:
     if value is None:
         raise OrderRejected(f"{name} is required for this order type")
     if not value.is_finite() or value <= 0:
@@ -196,12 +202,14 @@ def _check_price(name: str, value: Decimal | None, band: tuple[int, int]) -> int
     if value != value.quantize(Decimal("0.01")):
         raise OrderRejected(f"{name} {value} has more than two decimals")
     paise = to_paise(value)
-    tick = tick_paise(paise)
+    tick = grid or tick_paise(paise)
     if paise % tick:
         raise OrderRejected(
             f"{name} {from_paise(paise)} is not on the tick grid: use a multiple of "
             f"{from_paise(tick)}"
         )
+    if band is None:
+        return paise
     low, high = band
     if not low <= paise <= high:
         raise OrderRejected(
@@ -237,16 +245,25 @@ def validate_order(
         local = now.astimezone(IST)
         if session_day(now) == local.date() and local.time() >= SQUARE_OFF:
             raise OrderRejected("intraday (mis) orders are closed after 15:20 IST; use cnc")
-    band = band_paise(view.prev_close, contract.band_pct)
+    if contract.expiry is not None and now >= square_off_at(contract.expiry):
+        raise OrderRejected(
+            f"{contract.symbol} expires today: orders close at 15:20 IST on its expiry day"
+        )
+    band = band_paise(view.prev_close, contract.band_pct) if contract.banded else None
+    grid = contract.tick
+
+    def check(name: str, value: Decimal | None) -> int:
+        return _check_price(name, value, band, grid)
+
     limit = trigger = stop_trigger = stop_limit = None
     above: bool | None = None
     kind = req.order_type
     if kind in LIMIT_PRICED:
-        limit = _check_price("price", req.price, band)
+        limit = check("price", req.price)
     elif req.price is not None:
         raise OrderRejected(f"a {kind.value} order takes no price")
     if kind in TRIGGERED_TYPES:
-        trigger = _check_price("trigger_price", req.trigger_price, band)
+        trigger = check("trigger_price", req.trigger_price)
     elif req.trigger_price is not None:
         raise OrderRejected(f"a {kind.value} order takes no trigger_price")
     buy = req.side == "buy"
@@ -271,8 +288,8 @@ def validate_order(
         above = trigger > ltp
     if kind == OrderType.GTT_OCO:
         assert trigger is not None
-        stop_trigger = _check_price("stop_trigger_price", req.stop_trigger_price, band)
-        stop_limit = _check_price("stop_price", req.stop_price, band)
+        stop_trigger = check("stop_trigger_price", req.stop_trigger_price)
+        stop_limit = check("stop_price", req.stop_price)
         # a sell OCO: target above the price, stop below; a buy OCO the other way round
         ok = (stop_trigger < ltp < trigger) if not buy else (trigger < ltp < stop_trigger)
         if not ok:
@@ -286,7 +303,10 @@ def validate_order(
         candidates = [p for p in (limit, stop_limit) if p is not None]
         if kind in (OrderType.MARKET, OrderType.SL_M):
             base = trigger if kind == OrderType.SL_M and trigger else ltp
-            candidates.append(min(base + tick_paise(base), band[1]))
+            worst = base + (grid or tick_paise(base))
+            if kind == OrderType.MARKET and view.ask:
+                worst = max(worst, view.ask)
+            candidates.append(min(worst, band[1]) if band else worst)
         reserve = max(candidates)
     else:
         reserve = 0
