@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -32,7 +31,7 @@ from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.instruments import Universe, load_universe
 from stockapp.market.models import Key, Quote, utcnow
 from stockapp.market.paper import PENDING, WORKING, Evaluation, OrderBook, OrderType, WorkingOrder
-from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
+from stockapp.market.paper.contracts import OptionContract, OptionPricer, resolve_contract
 from stockapp.market.paper.orders import Contract, to_paise
 from stockapp.paper import store
 from stockapp.runtime import Runtime, on_start, on_stop
@@ -147,6 +146,10 @@ class PaperEngine:
         self._inflight: set[int] = set()  # orders with a queued trigger or fill
         self._contracts: dict[Key, Contract | None] = {}
         self._derived: dict[Key, list[OptionContract]] = {}  # underlying -> ordered options
+        self._pricer: OptionPricer | None = None
+        self._known: set[Key] = set()  # the instruments the structures below reflect
+        self._option_keys: set[Key] = set()
+        self._pricing_inputs: dict[Key, tuple] = {}
         self._stale: set[int] = set()  # orders whose trigger the database refused
 
     @property
@@ -173,6 +176,7 @@ class PaperEngine:
         self.book = OrderBook()
         self._inflight.clear()
         self._stale.clear()
+        self._known, self._option_keys, self._derived, self._pricer = set(), set(), {}, None
         self._queue = asyncio.Queue()
         self._tasks = [asyncio.create_task(self._worker(), name="paper-orders-worker")]
         await self.reload_now()
@@ -241,32 +245,45 @@ class PaperEngine:
     # -- the tick path -------------------------------------------------------------------
     def _sync_subscription(self) -> None:
         """When the set of ordered instruments changed: which option contracts are priced
-        off which underlying, and what the hub must keep fresh for us."""
+        off which underlying, and what the hub must keep fresh for us (incremental: only the
+        instruments that gained their first or lost their last order are looked at)."""
         if not self.book.keys_changed:
             return
         self.book.keys_changed = False
-        derived: dict[Key, list[OptionContract]] = defaultdict(list)
-        wanted: set[Key] = set()
-        for key in self.book.instruments():
+        current = self.book.instruments()
+        added, removed = current - self._known, self._known - current
+        self._known = current
+        options_changed = False
+        for key in removed:
+            contract = self._contracts.get(key)
+            if isinstance(contract, OptionContract):
+                self._option_keys.discard(key)
+                siblings = self._derived.get(contract.underlying_key, [])
+                if contract in siblings:
+                    siblings.remove(contract)
+                if not siblings:
+                    self._derived.pop(contract.underlying_key, None)
+                options_changed = True
+        for key in added:
             contract = self._contract(key)
             if isinstance(contract, OptionContract):
-                derived[contract.underlying_key].append(contract)
-                wanted.add(contract.underlying_key)
-            else:
-                wanted.add(key)
-        self._derived = dict(derived)
+                self._option_keys.add(key)
+                self._derived.setdefault(contract.underlying_key, []).append(contract)
+                options_changed = True
+        if options_changed:
+            self._pricer = OptionPricer(
+                self._universe or load_universe(),
+                [c for cs in self._derived.values() for c in cs],
+                self._pricing_inputs,
+            )
         if self._sub is not None and not self._sub.closed:
-            self._sub.set_keys(wanted)
+            self._sub.set_keys((current - self._option_keys) | self._derived.keys())
 
     def _price_options(self, batch: dict[Key, Quote], at: datetime) -> None:
         """Add quotes for the ordered option contracts of each underlying in `batch`."""
-        universe = self._universe or load_universe()
-        for ukey, contracts in self._derived.items():
-            quote = batch.get(ukey)
-            under = universe.get(*ukey)
-            if quote is None or under is None or quote.current_price <= 0:
-                continue
-            batch.update(option_quotes(under, quote.current_price, contracts, at))
+        spots = {k: batch[k].current_price for k in self._derived if k in batch}
+        if spots and self._pricer is not None:
+            batch.update(self._pricer.quotes(spots, at))
 
     def _on_tick(self, _changed: dict[Key, Quote]) -> None:
         hub, sub = self._hub, self._sub
