@@ -22,7 +22,7 @@ from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Key, Quote, iso_ms
 from stockapp.market.paper import Contract, MarketView, OrderRejected, OrderRequest, to_paise
 from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
-from stockapp.paper import store
+from stockapp.paper import executions, store
 from stockapp.paper.engine import paper_engine
 from stockapp.paper.portfolio import paper_positions
 from stockapp.portfolio import IST, PriceInfo, money, value_portfolio
@@ -191,7 +191,7 @@ async def _prices(hub: PriceHub, universe: Universe, keys: list[Key]) -> dict[Ke
 
 
 async def _to_engine(order_id: int) -> None:
-    row = await db_call(lambda s: store.open_order(s, order_id))
+    row = await db_call(lambda s: executions.open_order(s, order_id))
     if row is not None:
         paper_engine.order_opened(row)
     else:

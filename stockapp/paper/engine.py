@@ -5,7 +5,7 @@ by instrument and trigger level (loaded at start, updated at once when this proc
 modifies or cancels one, and reloaded every few seconds to pick up other workers' orders),
 keeps the hub subscribed to each ordered instrument, and evaluates on the hub's tick
 listener, so each order is evaluated once per tick for the whole cluster, on the leader.
-The database fences every write (see `store.record_fill`), so an order can never fill twice
+The database fences every write (see `executions.record_fill`), so an order can never fill twice
 even if two processes briefly both think they lead, and orders survive restarts and leader
 changes because the database, not memory, is the book of record.
 
@@ -33,7 +33,7 @@ from stockapp.market.models import Key, Quote, utcnow
 from stockapp.market.paper import PENDING, WORKING, Evaluation, OrderBook, OrderType, WorkingOrder
 from stockapp.market.paper.contracts import OptionContract, OptionPricer, resolve_contract
 from stockapp.market.paper.orders import Contract, to_paise
-from stockapp.paper import store
+from stockapp.paper import executions, store, sweep
 from stockapp.runtime import Runtime, on_start, on_stop
 
 log = logging.getLogger("stockapp.paper")
@@ -353,7 +353,7 @@ class PaperEngine:
             await self._sweep()
         elif kind == "trigger":
             order_id, version, leg, at = item  # type: ignore[misc]
-            ok = await self.run(store.record_trigger, order_id, version, leg, at)
+            ok = await self.run(executions.record_trigger, order_id, version, leg, at)
             self._inflight.discard(order_id)
             if not ok:
                 self._stale.add(order_id)
@@ -364,7 +364,7 @@ class PaperEngine:
                 self._inflight.discard(order_id)
                 return
             recorded = await self.run(
-                store.record_fill, order_id, version, price, at, leg=leg, opening=self.opening
+                executions.record_fill, order_id, version, price, at, leg=leg, opening=self.opening
             )
             self._inflight.discard(order_id)
             if recorded is None:
@@ -381,7 +381,7 @@ class PaperEngine:
     async def _reload(self) -> None:
         """Replace the book with the database's open orders. An order this process already
         holds at the same version keeps its in-memory state (resting or arriving)."""
-        rows = await self.run(store.open_orders)
+        rows = await self.run(executions.open_orders)
         held = self.book.orders
         now = self.clock()
         orders = []
@@ -400,7 +400,7 @@ class PaperEngine:
         self._sync_subscription()
 
     async def _sweep(self) -> None:
-        cancelled, created = await self.run(store.sweep, self.clock())
+        cancelled, created = await self.run(sweep.sweep, self.clock())
         for order_id in cancelled:
             self.book.remove(order_id)
         for row in created:

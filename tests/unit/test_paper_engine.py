@@ -20,7 +20,7 @@ from stockapp.db.paper_models import PaperAccount, PaperFill, PaperOrder
 from stockapp.db.session import make_engine
 from stockapp.market.models import Instrument, Quote
 from stockapp.market.paper import MarketView, OrderRequest, OrderType, Product, equity_contract
-from stockapp.paper import store
+from stockapp.paper import executions, store
 from stockapp.paper.engine import PaperEngine
 
 KEY = ("ACME", "india_nse")
@@ -38,7 +38,7 @@ def runner(engine: sa.Engine, *, die_before_commit: bool = False):
             with Session(engine, expire_on_commit=False) as session:
                 try:
                     result = fn(session, *args, **kwargs)
-                    if die_before_commit and fn is store.record_fill:
+                    if die_before_commit and fn is executions.record_fill:
                         raise ConnectionResetError("the leader died mid-write")
                     session.commit()
                     return result
