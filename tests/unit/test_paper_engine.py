@@ -272,3 +272,22 @@ async def test_a_reload_keeps_a_resting_order_resting(lite):
     finally:
         await engine.stop()
     assert [(f.order_id, f.price) for f in fills(lite)] == [(order.id, D(99))]
+
+
+async def test_observers_hear_of_each_recorded_fill(lite):
+    order = place(lite, order_type=OrderType.MARKET)
+    engine = PaperEngine(run=runner(lite), opening=OPENING)
+    heard: list[tuple[int, int]] = []
+
+    async def observe(o, f) -> None:
+        heard.append((o.id, f.order_id))
+
+    remove = engine.add_observer(observe)
+    await engine.open()
+    try:
+        engine.evaluate({KEY: quote(100.0)}, T0)
+        await engine.drain()
+        remove()
+        assert heard == [(order.id, order.id)]
+    finally:
+        await engine.stop()
