@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
@@ -37,6 +37,12 @@ Price = Decimal | None
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class UnprocessableOut(BaseModel):
+    detail: str | list[dict[str, Any]] = Field(
+        description="why, in a string; FastAPI's list of errors for a body that does not parse"
+    )
 
 
 class OrderIn(BaseModel):
@@ -98,8 +104,13 @@ class OrderOut(BaseModel):
 
 
 class RejectedOut(BaseModel):
-    detail: str = Field(description="why the order was rejected")
-    order: OrderOut = Field(description="the rejected order, as recorded in the order book")
+    detail: str | list[dict[str, Any]] = Field(
+        description="why the order was rejected (FastAPI's list of errors for a body that "
+        "does not parse: no order is recorded then)"
+    )
+    order: OrderOut | None = Field(
+        None, description="the rejected order, as recorded in the order book"
+    )
 
 
 class FundsOut(BaseModel):
@@ -132,7 +143,7 @@ class FillOut(BaseModel):
 AUTH = {401: {"model": ErrorOut, "description": "Not authenticated"}}
 NOT_FOUND = {404: {"model": ErrorOut, "description": "No such order of yours"}}
 CONFLICT = {409: {"model": ErrorOut, "description": "The order is no longer open"}}
-UNPROCESSABLE = {422: {"model": ErrorOut, "description": "The change is not allowed"}}
+UNPROCESSABLE = {422: {"model": UnprocessableOut, "description": "The change is refused"}}
 
 
 def _out(o: store.OrderData) -> OrderOut:
