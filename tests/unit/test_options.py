@@ -169,7 +169,7 @@ def test_november_2026_monthly_expiry_moves_before_guru_nanak_jayanti() -> None:
         assert expiries(symbol, date(2026, 11, 2)) == [
             date(2026, 11, 23),
             date(2026, 12, 29),
-            date(2027, 1, 26),
+            date(2027, 1, 25),  # 26 Jan 2027 is Republic Day
         ]
 
 
