@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     tick_interval: float = Field(1.0, gt=0.05, le=60)
     sim_seed: int = 42
     market_hours: Literal["always", "exchange"] = "always"
+    # the simulated clock's starting instant (ISO 8601); unset = the machine's clock
+    sim_start: datetime | None = None
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: _own_origins())
     jwt_secret: str | None = None
     jwt_secret_file: Path = PROJECT_DIR / ".secrets" / "jwt_secret"
