@@ -29,7 +29,9 @@ from stockapp.api.schemas import (
 from stockapp.market import analytics
 from stockapp.market.calendar import market_clock
 from stockapp.market.chart_series import history_with_warmup
+from stockapp.market.clock import app_now
 from stockapp.market.indicators import compute_indicators, parse_indicator_spec
+from stockapp.market.lot_sizes import current_lot_size
 from stockapp.market.models import Bar, Instrument, iso_ms, utcnow
 from stockapp.market.providers.base import INTERVALS, RANGES
 from stockapp.market.ticksize import tick_size
@@ -105,7 +107,7 @@ async def instrument(
         industry=inst.industry,
         isin=inst.isin,
         fno=inst.fno,
-        lot_size=inst.lot_size if inst.fno else None,
+        lot_size=current_lot_size(inst, app_now()) if inst.fno else None,
         tick_size=0.01 if inst.is_index else tick_size(q.current_price),
         market_cap=cap,
         pe=pe,

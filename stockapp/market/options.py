@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from stockapp.market.calendar import CLOSE, IST, OPEN, is_trading_day
+from stockapp.market.lot_sizes import lot_size_for
 from stockapp.market.models import Instrument
 from stockapp.market.option_expiries import (
     BANKNIFTY,
@@ -429,7 +430,7 @@ def build_chain(
         expiry=expiry,
         underlying_price=round(float(spot), 2),
         risk_free_rate=r,
-        lot_size=underlying.lot_size,
+        lot_size=lot_size_for(underlying, expiry),
         time_to_expiry_years=round(t, 8),
         pcr=put_call_ratio(oi[:n], oi[n:]),
         max_pain=max_pain(strikes, oi[:n], oi[n:]),

@@ -26,7 +26,9 @@ from stockapp.market.chart_series import (
     history_with_warmup,
     line_points,
 )
+from stockapp.market.clock import app_now
 from stockapp.market.indicators import compute_indicators, output_keys, parse_indicator_spec
+from stockapp.market.lot_sizes import current_lot_size
 from stockapp.market.models import Bar, Instrument, Quote
 from stockapp.market.option_expiries import resolve_underlying
 from stockapp.runtime import runtime
@@ -157,7 +159,9 @@ class AnalysisState(LiveMixin, rx.State):
             + (["F&O"] if inst.fno else [])
             + (["BSE"] if inst.market == "india_bse" else ["NSE"])
         )
-        self.lot_size = str(inst.lot_size) if inst.fno and not inst.is_index else ""
+        self.lot_size = (
+            str(current_lot_size(inst, app_now())) if inst.fno and not inst.is_index else ""
+        )
         self.peers_href = "" if inst.is_index else f"/peers/{inst.symbol}"
         self.options_href = option_href(inst)
         self.quotes = live.track(self, [inst.key])

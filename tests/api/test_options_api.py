@@ -126,3 +126,11 @@ def test_bad_underlying_and_expiry_list_the_valid_values(client):
     r = client.get("/api/v1/options/BANKNIFTY/chain", params={"expiry": "2020-01-28"})
     assert r.status_code == 422
     assert all(d in r.json()["detail"] for d in listed)
+
+
+def test_chain_lot_size_comes_from_the_dated_table(client):
+    # NSE/FAOP/70616: NIFTY 65 and BANKNIFTY 30 for contracts expiring after 30 Dec 2025
+    for symbol, lot in (("NIFTY", 65), ("BANKNIFTY", 30), ("FINNIFTY", 60)):
+        expiry = _expiries(client, symbol)[0]
+        chain = client.get(f"/api/v1/options/{symbol}/chain", params={"expiry": expiry}).json()
+        assert chain["lot_size"] == lot, symbol

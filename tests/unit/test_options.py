@@ -9,6 +9,7 @@ import pytest
 
 from stockapp.market.calendar import IST, is_trading_day, previous_trading_day
 from stockapp.market.instruments import load_universe
+from stockapp.market.lot_sizes import LOT_SIZE_REVISIONS, lot_size_for
 from stockapp.market.models import Instrument
 from stockapp.market.option_expiries import (
     contracts,
@@ -288,7 +289,7 @@ def test_chain_json_contract_and_quotes() -> None:
         top |= {"time_to_expiry_years", "pcr", "max_pain", "rows"}
         assert top <= set(d)
         assert d["symbol"] == inst.symbol and d["expiry"] == expiry.isoformat()
-        assert d["lot_size"] == inst.lot_size and d["risk_free_rate"] == R
+        assert d["lot_size"] == lot_size_for(inst, expiry) and d["risk_free_rate"] == R
         assert d["time_to_expiry_years"] > 0
         assert len(d["rows"]) == 31
         assert abs(d["atm_strike"] - spot) <= strike_step(inst.symbol, spot) / 2
@@ -440,3 +441,21 @@ def test_every_2026_expiry_is_a_tuesday_or_the_exchange_day_before_it() -> None:
         day += timedelta(days=6)
     assert seen == expected  # every 2026 Tuesday is some NIFTY contract's expiry
     assert monthly_expiry(2026, 12) == date(2026, 12, 29)
+
+
+def test_lot_sizes_follow_the_contract_expiry() -> None:
+    universe = load_universe()
+    nifty = universe.get("NIFTY 50", "india_nse")
+    bank = universe.get("NIFTY BANK", "india_nse")
+    tcs = universe.get("TCS", "india_nse")
+    assert nifty is not None and bank is not None and tcs is not None
+    # NSE/FAOP/70616: the old lot up to the 30 Dec 2025 expiry, the new one after it
+    assert lot_size_for(nifty, date(2025, 12, 30)) == 75
+    assert lot_size_for(nifty, date(2026, 1, 6)) == 65
+    assert lot_size_for(bank, date(2025, 6, 26)) == 30
+    assert lot_size_for(bank, date(2025, 7, 31)) == 35
+    assert lot_size_for(bank, date(2027, 1, 25)) == 30
+    assert lot_size_for(tcs, date(2027, 1, 25)) == tcs.lot_size  # stocks: reference data
+    assert all(r.source for r in LOT_SIZE_REVISIONS)
+    chain = build_chain(nifty, 24_000.0, date(2025, 12, 30), datetime(2025, 12, 1, 11, tzinfo=IST))
+    assert chain.lot_size == 75
