@@ -27,12 +27,12 @@ from stockapp.api.schemas import (
     quote_out,
 )
 from stockapp.market import analytics
-from stockapp.market.calendar import market_clock
+from stockapp.market.calendar import clock_calendar_status, market_clock
 from stockapp.market.chart_series import history_with_warmup
 from stockapp.market.clock import app_now
 from stockapp.market.indicators import compute_indicators, parse_indicator_spec
 from stockapp.market.lot_sizes import current_lot_size
-from stockapp.market.models import Bar, Instrument, iso_ms, utcnow
+from stockapp.market.models import Bar, Instrument, iso_ms
 from stockapp.market.providers.base import INTERVALS, RANGES
 from stockapp.market.ticksize import tick_size
 from stockapp.runtime import runtime
@@ -219,16 +219,20 @@ def market_status(market: MarketDep) -> MarketStatusOut:
     simulated = bool(runtime.provider and runtime.provider.simulated) or (
         runtime.provider is None and settings.provider == "simulated"
     )
-    clock = market_clock(utcnow())
+    now = app_now()
+    clock = market_clock(now)
     status = clock.status
     if simulated and settings.market_hours == "always":
         status = "open"
+    calendar = clock_calendar_status(now)
     return MarketStatusOut(
         market=market,
         status=status,
         simulated=simulated,
         next_open=iso_ms(clock.next_open),
         next_close=iso_ms(clock.next_close),
+        calendar_verified=calendar.verified,
+        calendar_note=calendar.note,
     )
 
 

@@ -221,3 +221,10 @@ def market_clock(now: datetime) -> ClockReading:
 def session_bounds(day: date) -> tuple[datetime, datetime]:
     """Normal-market open and close of `day` in UTC."""
     return _at(day, OPEN), _at(day, CLOSE)
+
+
+def clock_calendar_status(now: datetime) -> CalendarStatus:
+    """Calendar status of what the market clock says at `now`: today and the next session."""
+    reading = market_clock(now)
+    today = now.astimezone(IST).date()
+    return calendar_status(today, reading.next_open.astimezone(IST).date())

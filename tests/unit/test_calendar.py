@@ -8,7 +8,9 @@ import exchange_calendars as xcals
 import pandas as pd
 
 from stockapp.market.calendar import (
+    IST,
     calendar_status,
+    clock_calendar_status,
     holiday_source,
     is_trading_day,
     is_verified_day,
@@ -54,3 +56,29 @@ def test_dates_outside_every_calendar_answer_as_estimates() -> None:
         assert not status.verified and status.note is not None
         assert is_trading_day(day) == (day.weekday() < 5)
     assert market_clock(pd.Timestamp("2150-06-01T05:00:00Z").to_pydatetime()).status == "open"
+
+
+def test_market_clock_status_turns_estimated_when_the_next_session_is_in_2027() -> None:
+    from datetime import datetime
+
+    assert clock_calendar_status(datetime(2026, 12, 2, 11, 0, tzinfo=IST)).verified
+    # after the last session of 2026 the next open is in an estimated year
+    late = clock_calendar_status(datetime(2026, 12, 31, 16, 0, tzinfo=IST))
+    assert late.note == "holiday calendar estimated for 2027"
+    assert not clock_calendar_status(datetime(2027, 1, 20, 10, 0, tzinfo=IST)).verified
+
+
+def test_app_clock_moves_and_restores() -> None:
+    from datetime import UTC, datetime
+
+    from stockapp.market import clock
+
+    start = datetime(2027, 1, 20, 4, 30, tzinfo=UTC)
+    clock.set_sim_start(start)
+    try:
+        assert clock.is_shifted()
+        assert abs((clock.app_now() - start).total_seconds()) < 5
+    finally:
+        clock.set_sim_start(None)
+    assert not clock.is_shifted()
+    assert abs((clock.app_now() - datetime.now(UTC)).total_seconds()) < 1
