@@ -145,7 +145,7 @@ class ChainOut(BaseModel):
     risk_free_rate: float
     lot_size: int
     time_to_expiry_years: float
-    pcr: float
+    pcr: float | None  # null when there is no call open interest
     max_pain: float
     atm_strike: float
     rows: list[RowOut]

@@ -253,7 +253,7 @@ class OptionChain:
     risk_free_rate: float
     lot_size: int
     time_to_expiry_years: float
-    pcr: float
+    pcr: float | None  # None when there is no call OI
     max_pain: float
     atm_strike: float
     rows: tuple[OptionRow, ...]
@@ -274,9 +274,10 @@ def time_to_expiry(expiry: date, now: datetime) -> float:
     return max(seconds / (365.0 * 86_400.0), MIN_T)
 
 
-def put_call_ratio(call_oi: ArrayLike, put_oi: ArrayLike) -> float:
+def put_call_ratio(call_oi: ArrayLike, put_oi: ArrayLike) -> float | None:
+    """Put OI over call OI; None without call OI (a ratio to nothing is undefined, not 0)."""
     calls = float(np.sum(call_oi))
-    return round(float(np.sum(put_oi)) / calls, 2) if calls > 0 else 0.0
+    return round(float(np.sum(put_oi)) / calls, 2) if calls > 0 else None
 
 
 def max_pain(strikes: ArrayLike, call_oi: ArrayLike, put_oi: ArrayLike) -> float:

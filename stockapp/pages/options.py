@@ -42,7 +42,7 @@ def url_name(inst: Instrument) -> str:
 def _num(value: float, decimals: int = 2) -> str:
     """fmt.number, fast where Indian and Western grouping agree (below one lakh)."""
     if abs(value) < fmt.LAKH:
-        return f"{value:,.{decimals}f}"
+        return fmt.fixed(value, decimals)
     return fmt.number(value, decimals)
 
 
@@ -59,7 +59,7 @@ def _compact(value: int) -> str:
     if size >= fmt.CRORE:
         return f"{sign}{_num(size / fmt.CRORE)} Cr"
     if size >= fmt.LAKH:
-        return f"{sign}{size / fmt.LAKH:.2f} L"
+        return f"{sign}{fmt.fixed(size / fmt.LAKH, 2)} L"
     return f"{sign}{size:,}"
 
 
@@ -76,10 +76,10 @@ def _leg_cells(prefix: str, leg: OptionLeg, max_oi: int, greeks: bool) -> dict[s
     if greeks:
         cells |= {
             prefix + "iv": f"{leg.iv * 100:.1f}",
-            prefix + "d": f"{leg.delta:.2f}",
+            prefix + "d": fmt.fixed(leg.delta, 2),
             prefix + "g": f"{leg.gamma:.4f}",
-            prefix + "t": f"{leg.theta:.2f}",
-            prefix + "n": f"{leg.vega:.2f}",
+            prefix + "t": fmt.fixed(leg.theta, 2),
+            prefix + "n": fmt.fixed(leg.vega, 2),
         }
     return cells
 
@@ -103,7 +103,7 @@ def format_rows(chain: OptionChain, greeks: bool) -> list[dict[str, str]]:
 
 def chain_summary(chain: OptionChain) -> dict[str, str]:
     return {
-        "pcr": f"{chain.pcr:.2f}",
+        "pcr": "–" if chain.pcr is None else fmt.fixed(chain.pcr, 2),
         "max_pain": fmt.number(chain.max_pain),
         "atm": fmt.number(chain.atm_strike),
         "lot": str(chain.lot_size),

@@ -253,7 +253,7 @@ def test_pcr_and_max_pain_hand_computed() -> None:
     #          120 -> 10*20 + 20*10 = 400
     assert max_pain(strikes, call_oi, put_oi) == 110.0
     assert put_call_ratio(call_oi, put_oi) == pytest.approx(1.29)
-    assert put_call_ratio([0, 0], [1, 2]) == 0.0
+    assert put_call_ratio([0, 0], [1, 2]) is None  # no call OI: undefined, not 0
 
 
 # -- chain --------------------------------------------------------------------------------------
@@ -459,3 +459,15 @@ def test_lot_sizes_follow_the_contract_expiry() -> None:
     assert all(r.source for r in LOT_SIZE_REVISIONS)
     chain = build_chain(nifty, 24_000.0, date(2025, 12, 30), datetime(2025, 12, 1, 11, tzinfo=IST))
     assert chain.lot_size == 75
+
+
+def test_chain_without_call_oi_has_no_pcr_and_the_page_shows_a_dash() -> None:
+    from stockapp.pages.options import chain_summary
+
+    inst = _index("NIFTY 50", 24_000, 65, 0.14)
+    chain = build_chain(inst, 24_000.0, date(2026, 12, 29), datetime(2026, 12, 2, 11, tzinfo=IST))
+    calls_gone = replace(chain, pcr=put_call_ratio([0] * len(chain.rows), [1] * len(chain.rows)))
+    assert calls_gone.pcr is None
+    assert json.loads(json.dumps(calls_gone.to_dict()))["pcr"] is None
+    assert chain_summary(calls_gone)["pcr"] == "–"
+    assert chain_summary(chain)["pcr"] == f"{chain.pcr:.2f}"
