@@ -34,6 +34,7 @@ from stockapp.market.indicators import compute_indicators, parse_indicator_spec
 from stockapp.market.lot_sizes import current_lot_size
 from stockapp.market.models import Bar, Instrument, iso_ms
 from stockapp.market.providers.base import INTERVALS, RANGES
+from stockapp.market.sim_session import time_note
 from stockapp.market.ticksize import tick_size
 from stockapp.runtime import runtime
 
@@ -233,6 +234,8 @@ def market_status(market: MarketDep) -> MarketStatusOut:
         next_close=iso_ms(clock.next_close),
         calendar_verified=calendar.verified,
         calendar_note=calendar.note,
+        hours=settings.market_hours if simulated else "exchange",
+        time_note=time_note(simulated, settings.market_hours),
     )
 
 

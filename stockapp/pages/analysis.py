@@ -31,6 +31,7 @@ from stockapp.market.indicators import compute_indicators, output_keys, parse_in
 from stockapp.market.lot_sizes import current_lot_size
 from stockapp.market.models import Bar, Instrument, Quote
 from stockapp.market.option_expiries import resolve_underlying
+from stockapp.market.sim_session import time_note
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live
@@ -130,6 +131,7 @@ class AnalysisState(LiveMixin, rx.State):
     panes: list[dict[str, Any]] = []
     last_bar: dict[str, Any] = {}
     chart_error: str = ""
+    time_note: str = ""  # set when chart times are simulated (the always-open market)
     _series: dict[str, list[dict[str, Any]]] = {}
     _forming: FormingBar | None = None
     _hist: list[Bar] = []  # warm-up + visible bars, the last one forming
@@ -172,6 +174,8 @@ class AnalysisState(LiveMixin, rx.State):
     async def _load_chart(self, inst: Instrument) -> None:
         tf = TIMEFRAME_BY_LABEL[self.timeframe]
         provider = runtime.provider
+        simulated = bool(provider.simulated) if provider else False
+        self.time_note = time_note(simulated, runtime.settings.market_hours) or ""
         if provider is None:
             self.chart_error = "Market data is not available right now."
             return
@@ -439,8 +443,13 @@ def chart_card() -> rx.Component:
                 last_bar=S.last_bar,
                 id="candle-chart",
             ),
+            rx.cond(
+                S.time_note != "",
+                rx.text(S.time_note, size="1", color="var(--amber-11)", id="chart-time-note"),
+            ),
             rx.text(
-                "Times are IST. Indicators are computed on the server with extra history "
+                rx.cond(S.time_note != "", "", "Times are IST. "),
+                "Indicators are computed on the server with extra history "
                 "before the first candle. Charting by TradingView Lightweight Charts.",
                 size="1",
                 color="var(--gray-11)",

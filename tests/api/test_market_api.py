@@ -135,6 +135,8 @@ def test_market_status(client):
     expected = clock_calendar_status(app_now())
     assert body["calendar_verified"] is expected.verified
     assert body["calendar_note"] == expected.note
+    # the test server runs the default always-open simulation: its times are simulated
+    assert body["hours"] == "always" and "simulated" in body["time_note"]
 
 
 def test_indices_movers_sectors(client):
