@@ -59,6 +59,7 @@ def market_pill() -> rx.Component:
             rx.badge(ShellState.calendar_note, color_scheme="amber", id="calendar-note"),
         ),
         spacing="1",
+        wrap="wrap",
     )
 
 

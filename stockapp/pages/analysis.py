@@ -435,6 +435,10 @@ def chart_card() -> rx.Component:
         rx.vstack(
             chart_controls(),
             rx.cond(S.chart_error != "", rx.callout(S.chart_error, icon="info", color="amber")),
+            rx.cond(
+                S.time_note != "",
+                rx.text(S.time_note, size="1", color="var(--amber-11)", id="chart-time-note"),
+            ),
             candle_chart(
                 bars=S.bars,
                 volume=S.volume,
@@ -442,10 +446,6 @@ def chart_card() -> rx.Component:
                 panes=S.panes,
                 last_bar=S.last_bar,
                 id="candle-chart",
-            ),
-            rx.cond(
-                S.time_note != "",
-                rx.text(S.time_note, size="1", color="var(--amber-11)", id="chart-time-note"),
             ),
             rx.text(
                 rx.cond(S.time_note != "", "", "Times are IST. "),
