@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_seconds: int = 60
     import_max_bytes: int = 5 * 1024 * 1024
+    # paper trading: the virtual cash each user starts with (INR)
+    paper_opening_balance: Decimal = Field(Decimal(1_000_000), gt=0, le=Decimal(10**12))
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

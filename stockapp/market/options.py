@@ -441,3 +441,28 @@ def build_chain(
             for strike, call, put in zip(strikes.tolist(), legs[:n], legs[n:], strict=True)
         ),
     )
+
+
+def quote_contracts(
+    underlying: Instrument,
+    spot: float,
+    expiry: date,
+    strikes: ArrayLike,
+    is_call: ArrayLike,
+    now: datetime,
+    r: float = DEFAULT_RATE,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(ltp, bid, ask) of any listed contracts of one expiry, priced exactly as `build_chain`
+    prices its rows (same surface, spread and tick), for strikes outside a chain's window."""
+    kind = "index" if underlying.is_index else "equity"
+    k = np.asarray(strikes, float)
+    calls = np.asarray(is_call, bool)
+    step = strike_step(underlying.symbol, underlying.ref_price or spot)
+    t = time_to_expiry(expiry, now)
+    surface = surface_vol(spot, k, t, underlying.volatility, kind)
+    k_disc = k * np.exp(-r * t)
+    lower = np.maximum(np.where(calls, spot - k_disc, k_disc - spot), 0.0)
+    theo = bs_price(spot, k, t, r, surface, calls)
+    return _quote_legs(
+        np.atleast_1d(theo), np.atleast_1d(lower), (k - spot) / step, HALF_SPREAD[kind]
+    )
