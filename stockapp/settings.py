@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_seconds: int = 60
     import_max_bytes: int = 5 * 1024 * 1024
+    # alert webhooks: private/loopback/link-local receivers refused unless this is set
+    webhook_allow_private: bool = False
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
