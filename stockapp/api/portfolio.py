@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 
-from stockapp.api.deps import CurrentUser, HubDep, UniverseDep, db_call
+from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.db import trades as tr
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
@@ -272,13 +272,13 @@ async def add_trade(body: TradeBody, user: CurrentUser, universe: UniverseDep) -
 
 
 @router.get("/trades/{trade_id}", response_model=TradeOut)
-async def get_trade(trade_id: int, user: CurrentUser) -> TradeOut:
+async def get_trade(trade_id: ObjectId, user: CurrentUser) -> TradeOut:
     return trade_out(await db_call(lambda s: tr.get_trade(s, user.id, trade_id)))
 
 
 @router.patch("/trades/{trade_id}", response_model=TradeOut)
 async def edit_trade(
-    trade_id: int, body: TradeBody, user: CurrentUser, universe: UniverseDep
+    trade_id: ObjectId, body: TradeBody, user: CurrentUser, universe: UniverseDep
 ) -> TradeOut:
     # ownership first, so another user's id answers 404 whatever the body says
     await db_call(lambda s: tr.get_trade(s, user.id, trade_id))
@@ -287,7 +287,7 @@ async def edit_trade(
 
 
 @router.delete("/trades/{trade_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_trade(trade_id: int, user: CurrentUser) -> Response:
+async def delete_trade(trade_id: ObjectId, user: CurrentUser) -> Response:
     await db_call(lambda s: tr.delete_trade(s, user.id, trade_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
