@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from stockapp.api.deps import CurrentUser, HubDep, UniverseDep, db_call
+from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.api.portfolio import HoldingOut, TotalsOut, holding_out
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
@@ -64,10 +64,10 @@ class OrderIn(BaseModel):
     validity: Literal["day", "gtt"] | None = Field(
         None, description="default: gtt for gtt/gtt_oco orders, day otherwise"
     )
-    price: Price = Field(None, le=MAX_PRICE, description="limit price (OCO: target leg's)")
-    trigger_price: Price = Field(None, le=MAX_PRICE, description="sl/sl_m/gtt trigger")
-    stop_trigger_price: Price = Field(None, le=MAX_PRICE, description="gtt_oco stop trigger")
-    stop_price: Price = Field(None, le=MAX_PRICE, description="gtt_oco stop leg's limit")
+    price: Price = Field(None, ge=0, le=MAX_PRICE, description="limit price (OCO: target leg's)")
+    trigger_price: Price = Field(None, ge=0, le=MAX_PRICE, description="sl/sl_m/gtt trigger")
+    stop_trigger_price: Price = Field(None, ge=0, le=MAX_PRICE, description="gtt_oco stop trigger")
+    stop_price: Price = Field(None, ge=0, le=MAX_PRICE, description="gtt_oco stop leg's limit")
 
 
 class OrderPatch(BaseModel):
@@ -278,7 +278,7 @@ async def list_orders(
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses={**AUTH, **NOT_FOUND})
-async def get_order(order_id: int, user: CurrentUser) -> OrderOut:
+async def get_order(order_id: ObjectId, user: CurrentUser) -> OrderOut:
     return _out(await db_call(lambda s: store.get_order(s, user.id, order_id)))
 
 
@@ -288,7 +288,11 @@ async def get_order(order_id: int, user: CurrentUser) -> OrderOut:
     responses={**AUTH, **NOT_FOUND, **CONFLICT, **UNPROCESSABLE},
 )
 async def modify_order(
-    order_id: int, body: OrderPatch, user: CurrentUser, hub: HubDep, universe: UniverseDep
+    order_id: ObjectId,
+    body: OrderPatch,
+    user: CurrentUser,
+    hub: HubDep,
+    universe: UniverseDep,
 ) -> OrderOut:
     """Change the quantity or prices of an open order; it is checked again as if new."""
     current = await db_call(lambda s: store.get_order(s, user.id, order_id))
@@ -315,7 +319,7 @@ async def modify_order(
 @router.delete(
     "/orders/{order_id}", response_model=OrderOut, responses={**AUTH, **NOT_FOUND, **CONFLICT}
 )
-async def cancel_order(order_id: int, user: CurrentUser) -> OrderOut:
+async def cancel_order(order_id: ObjectId, user: CurrentUser) -> OrderOut:
     """Cancel an open order; answers the cancelled order."""
     now = datetime.now(UTC)
     order = await db_call(lambda s: store.cancel_order(s, user.id, order_id, now))
