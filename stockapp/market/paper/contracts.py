@@ -6,7 +6,7 @@ monthly contracts read alike: `<underlying><YY><MON><DD><strike><CE|PE>`, for ex
 `RELIANCE26DEC291400PE`. The underlying is its trading name (NIFTY, BANKNIFTY, FINNIFTY, or
 the stock symbol). A contract is tradable while it is listed (see option_expiries) and its
 strike is on the underlying's strike grid; it has no price band, a fixed 0.05 tick, and
-trades in lots of the underlying's F&O lot size.
+trades in whole lots (the lot NSE set for its expiry, see `lot_size`).
 """
 
 from __future__ import annotations
