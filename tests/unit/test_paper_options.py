@@ -49,7 +49,8 @@ def test_names_round_trip_and_resolve_only_listed_contracts():
     )
     c = resolve_contract(UNIVERSE, SYMBOL, "india_nse", NOW)
     assert isinstance(c, OptionContract)
-    assert (c.segment, c.lot_size, c.tick, c.banded) == ("options", 65, 5, False)  # NSE/FAOP/70616
+    # NIFTY's lot for contracts expiring after 30 Dec 2025 is 65 (NSE/FAOP/70616)
+    assert (c.segment, c.lot_size, c.tick, c.banded) == ("options", 65, 5, False)
     assert resolve_contract(UNIVERSE, "NIFTY26DEC0126025CE", "india_nse", NOW) is None  # strike
     assert resolve_contract(UNIVERSE, "NIFTY26DEC0226000CE", "india_nse", NOW) is None  # date
     assert resolve_contract(UNIVERSE, SYMBOL, "india_bse", NOW) is None

@@ -99,13 +99,15 @@ class Contract:
     expiry: date | None = None  # derivatives: orders close at 15:20 IST on this day
 
 
-def lot_size(inst: Instrument, segment: Segment, on: date) -> int:
-    """Shares per lot of `inst` in `segment`: the one place lot sizes come from.
+def lot_size(inst: Instrument, segment: Segment, expiry: date) -> int:
+    """Shares per lot of `inst` in `segment`: the one place paper orders take lot sizes from.
 
-    Cash-market equities trade in single shares; derivatives in the F&O lot of the contract
-    expiring on `on`, from the dated table of NSE's revisions (`market.lot_sizes`).
+    Cash-market equities trade in single shares; a derivative in the lot NSE set for the
+    contract's expiry (the dated table in `stockapp.market.lot_sizes`).
     """
-    return 1 if segment == "equity" else max(lot_size_for(inst, on), 1)
+    if segment == "equity":
+        return 1
+    return max(lot_size_for(inst, expiry), 1)
 
 
 def equity_contract(inst: Instrument, on: date) -> Contract:
