@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -40,6 +42,8 @@ class Settings(BaseSettings):
     tick_interval: float = Field(1.0, gt=0.05, le=60)
     sim_seed: int = 42
     market_hours: Literal["always", "exchange"] = "always"
+    # the simulated clock's starting instant (ISO 8601); unset = the machine's clock
+    sim_start: datetime | None = None
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: _own_origins())
     jwt_secret: str | None = None
     jwt_secret_file: Path = PROJECT_DIR / ".secrets" / "jwt_secret"
@@ -59,6 +63,8 @@ class Settings(BaseSettings):
     login_ip_limit: str = "20/minute;200/hour"
     register_ip_limit: str = "5/minute;30/hour"
     import_max_bytes: int = 5 * 1024 * 1024
+    # paper trading: the virtual cash each user starts with (INR)
+    paper_opening_balance: Decimal = Field(Decimal(1_000_000), gt=0, le=Decimal(10**12))
     # alert webhooks: private/loopback/link-local receivers refused unless this is set
     webhook_allow_private: bool = False
 

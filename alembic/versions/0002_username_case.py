@@ -1,7 +1,7 @@
 """usernames unique without regard to case
 
 Revision ID: 0002_username_case
-Revises: 0001
+Revises: 0002_paper
 
 `Ravi` and `ravi` are one account from now on: a unique index on lower(username). Existing
 accounts whose names differ only in case keep the oldest one's name; each later one is
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_username_case"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_paper"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 log = logging.getLogger("alembic.runtime.migration")

@@ -124,6 +124,7 @@ class HoldingOut(BaseModel):
     day_pnl: float | None
     realized_pnl: float
     xirr: float | None = Field(description="annual fraction (0.12 = 12%), null if undefined")
+    xirr_reason: str | None = Field(None, description="why xirr is null (undefined, ambiguous)")
 
 
 class TotalsOut(BaseModel):
@@ -134,6 +135,7 @@ class TotalsOut(BaseModel):
     realized_pnl: float
     day_pnl: float
     xirr: float | None = Field(description="annual fraction (0.12 = 12%), null if undefined")
+    xirr_reason: str | None = Field(None, description="why xirr is null (undefined, ambiguous)")
 
 
 class PortfolioOut(BaseModel):
@@ -229,6 +231,7 @@ def holding_out(h: HoldingValuation, universe: Universe) -> HoldingOut:
         day_pnl=_opt(h.day_pnl),
         realized_pnl=float(money(h.realized_pnl)),
         xirr=h.xirr,
+        xirr_reason=h.xirr_reason,
     )
 
 
@@ -252,6 +255,7 @@ async def portfolio(user: CurrentUser, hub: HubDep, universe: UniverseDep) -> Po
             realized_pnl=float(money(t.realized_pnl)),
             day_pnl=float(money(t.day_pnl)),
             xirr=t.xirr,
+            xirr_reason=t.xirr_reason,
         ),
         as_of=iso_ms(now),
     )

@@ -188,9 +188,14 @@ def test_migration_merges_nothing_and_renames_case_duplicates(tmp_path):
     from stockapp.db.session import make_engine
 
     url = f"sqlite:///{tmp_path / 'case.db'}"
+    from alembic.script import ScriptDirectory
+
     from alembic import command
 
-    command.upgrade(alembic_config(url), "0001")
+    config = alembic_config(url)
+    # the schema just before the case-insensitive index, whatever revision that is
+    before = ScriptDirectory.from_config(config).get_revision("0002_username_case").down_revision
+    command.upgrade(config, before)
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
