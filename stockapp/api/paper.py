@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
@@ -116,6 +116,12 @@ class RejectedOut(BaseModel):
     order: OrderOut = Field(description="the rejected order, as recorded in the order book")
 
 
+class InvalidBodyOut(BaseModel):
+    """FastAPI's answer to a body or parameter that does not parse (detail is a list)."""
+
+    detail: list[dict[str, Any]] | str
+
+
 class FundsOut(BaseModel):
     opening_balance: float
     cash: float = Field(description="opening balance plus sell proceeds less buys and charges")
@@ -146,7 +152,9 @@ class FillOut(BaseModel):
 AUTH = {401: {"model": ErrorOut, "description": "Not authenticated"}}
 NOT_FOUND = {404: {"model": ErrorOut, "description": "No such order of yours"}}
 CONFLICT = {409: {"model": ErrorOut, "description": "The order is no longer open"}}
-UNPROCESSABLE = {422: {"model": ErrorOut, "description": "The change is not allowed"}}
+UNPROCESSABLE = {
+    422: {"model": ErrorOut | InvalidBodyOut, "description": "The change is not allowed"}
+}
 
 
 def _out(o: store.OrderData) -> OrderOut:
@@ -219,7 +227,7 @@ async def _to_engine(order_id: int) -> None:
     responses={
         **AUTH,
         422: {
-            "model": RejectedOut,
+            "model": RejectedOut | InvalidBodyOut,
             "description": "Rejected (recorded in the order book with its reason): unknown "
             "symbol, quantity not a multiple of the lot size, price off the tick grid or "
             "outside the band, insufficient virtual funds, ... A body that does not parse "
