@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from stockapp.portfolio.csv_safe import FORMULA_START
-from stockapp.portfolio.trades import IST, TradeError, check_trade_date
+from stockapp.portfolio.trades import EARLIEST_TRADE_DATE, IST, TradeError, check_trade_date
 
 # A trade given only a date is placed at the market open, so it sorts inside the session.
 DATE_ONLY_TIME = time(9, 15)
@@ -118,6 +118,9 @@ def parse_date(text: str) -> date:
     return day
 
 
+EARLIEST_INSTANT = datetime.combine(EARLIEST_TRADE_DATE, time(0), tzinfo=IST).astimezone(UTC)
+
+
 def _not_too_old(day: date) -> None:
     try:
         check_trade_date(day)
@@ -144,8 +147,10 @@ def parse_when(text: str) -> datetime:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=IST)
-    _not_too_old(when.astimezone(IST).date())
-    return when.astimezone(UTC)
+    when = when.astimezone(UTC)
+    if when < EARLIEST_INSTANT:  # one comparison per row: imports run to 10,000s of rows
+        _not_too_old(when.astimezone(IST).date())
+    return when
 
 
 def parse_note(text: str) -> str:
