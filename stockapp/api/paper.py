@@ -7,7 +7,6 @@ with the reason in `detail` and the recorded order in `order`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.api.portfolio import HoldingOut, TotalsOut, holding_out
+from stockapp.market.clock import app_now
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Key, Quote, iso_ms
@@ -174,7 +174,7 @@ async def _market(
     hub: PriceHub, universe: Universe, symbol: str, market: str
 ) -> tuple[Contract | None, MarketView | None]:
     """The contract and its current price (options: priced off the underlying's quote)."""
-    now = datetime.now(UTC)
+    now = app_now()
     contract = resolve_contract(universe, symbol, market, now)
     if contract is None:
         return None, None
@@ -194,7 +194,7 @@ async def _market(
 
 async def _prices(hub: PriceHub, universe: Universe, keys: list[Key]) -> dict[Key, Quote]:
     """Hub quotes for instruments; option contracts priced off their underlying's quote."""
-    now = datetime.now(UTC)
+    now = app_now()
     options: dict[Key, list[OptionContract]] = {}
     plain: list[Key] = []
     for key in keys:
@@ -261,7 +261,7 @@ async def place_order(
     except OrderRejected as exc:  # cannot happen past the Literal fields; kept for safety
         return JSONResponse({"detail": str(exc)}, status_code=422)
     opening = get_settings().paper_opening_balance
-    now = datetime.now(UTC)
+    now = app_now()
     order = await db_call(
         lambda s: store.place_order(
             s, user.id, req, contract=contract, view=view, now=now, opening=opening
@@ -306,7 +306,7 @@ async def modify_order(
     contract, view = await _market(hub, universe, current.symbol, current.market)
     changes = body.model_dump(exclude_none=True)
     opening = get_settings().paper_opening_balance
-    now = datetime.now(UTC)
+    now = app_now()
     order = await db_call(
         lambda s: store.modify_order(
             s,
@@ -328,7 +328,7 @@ async def modify_order(
 )
 async def cancel_order(order_id: ObjectId, user: CurrentUser) -> OrderOut:
     """Cancel an open order; answers the cancelled order."""
-    now = datetime.now(UTC)
+    now = app_now()
     order = await db_call(lambda s: store.cancel_order(s, user.id, order_id, now))
     paper_engine.order_closed(order_id)
     return _out(order)
@@ -376,7 +376,7 @@ async def paper_portfolio(
     held = [k for k, p in positions.items() if p.quantity > 0]
     quotes = await _prices(hub, universe, held)
     prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
-    now = datetime.now(UTC)
+    now = app_now()
     valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
     t = valued.totals
 

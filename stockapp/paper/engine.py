@@ -28,9 +28,10 @@ from stockapp.alerts.engine import is_leader
 from stockapp.db.paper_models import PaperOrder
 from stockapp.db.session import run_db
 from stockapp.market.calendar import CLOSE, IST, OPEN, is_trading_day, next_trading_day
+from stockapp.market.clock import app_now
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.instruments import Universe, load_universe
-from stockapp.market.models import Key, Quote, utcnow
+from stockapp.market.models import Key, Quote
 from stockapp.market.paper import PENDING, WORKING, Evaluation, OrderBook, OrderType, WorkingOrder
 from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
 from stockapp.market.paper.orders import Contract, to_paise
@@ -126,7 +127,7 @@ class PaperEngine:
         hours: str = "always",
         opening: Decimal = Decimal(1_000_000),
         reload_seconds: float = RELOAD_SECONDS,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = app_now,
         run: Callable[..., Awaitable] = run_db,
     ) -> None:
         self.run = run  # runs fn(session, *args) in one transaction off the event loop

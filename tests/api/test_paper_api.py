@@ -80,7 +80,7 @@ def test_market_order_fills_on_a_tick_and_lands_in_the_paper_portfolio(client, t
     assert set(holding) == {
         "symbol", "market", "name", "sector", "quantity", "avg_cost", "invested",
         "current_price", "prev_close", "market_value", "unrealized_pnl", "unrealized_pct",
-        "day_pnl", "realized_pnl", "xirr",
+        "day_pnl", "realized_pnl", "xirr", "xirr_reason",
     }  # fmt: skip
     assert (holding["symbol"], holding["quantity"]) == ("INFY", 5)
     assert Decimal(str(holding["invested"])) == price * 5 + charges  # charges are cost
@@ -190,9 +190,9 @@ def test_an_nse_option_trades_in_lots_priced_off_its_underlying(client, trader):
     symbol = f"NIFTY{d:%y}{d:%b}{d:%d}{strike}CE".upper()
     body = {"symbol": symbol.lower(), "side": "buy", "quantity": 10}
     r = client.post(ORDERS, json=body, headers=trader)
-    assert r.status_code == 422 and "multiple of the lot size 75" in r.json()["detail"]
+    assert r.status_code == 422 and "multiple of the lot size 65" in r.json()["detail"]
     assert r.json()["order"]["symbol"] == symbol
-    r = client.post(ORDERS, json={**body, "quantity": 75}, headers=trader)
+    r = client.post(ORDERS, json={**body, "quantity": 65}, headers=trader)
     assert r.status_code == 201, r.text
     order = _wait_status(client, trader, r.json()["id"], "executed")
     assert order["status"] == "executed", order
@@ -200,5 +200,5 @@ def test_an_nse_option_trades_in_lots_priced_off_its_underlying(client, trader):
     (trade,) = client.get("/api/v1/paper/trades", headers=trader).json()
     assert trade["charges"] > 20  # a flat ₹20 brokerage plus the statutory charges
     (holding,) = client.get("/api/v1/paper/portfolio", headers=trader).json()["holdings"]
-    assert (holding["symbol"], holding["quantity"]) == (symbol, 75)
+    assert (holding["symbol"], holding["quantity"]) == (symbol, 65)
     assert holding["current_price"] > 0

@@ -49,7 +49,8 @@ def test_names_round_trip_and_resolve_only_listed_contracts():
     )
     c = resolve_contract(UNIVERSE, SYMBOL, "india_nse", NOW)
     assert isinstance(c, OptionContract)
-    assert (c.segment, c.lot_size, c.tick, c.banded) == ("options", 75, 5, False)
+    # NIFTY's lot for contracts expiring after 30 Dec 2025 is 65 (NSE/FAOP/70616)
+    assert (c.segment, c.lot_size, c.tick, c.banded) == ("options", 65, 5, False)
     assert resolve_contract(UNIVERSE, "NIFTY26DEC0126025CE", "india_nse", NOW) is None  # strike
     assert resolve_contract(UNIVERSE, "NIFTY26DEC0226000CE", "india_nse", NOW) is None  # date
     assert resolve_contract(UNIVERSE, SYMBOL, "india_bse", NOW) is None
@@ -62,20 +63,20 @@ def test_option_orders_need_whole_lots_and_the_005_grid():
     view = MarketView(ltp=12000, prev_close=11000)
 
     def check(**kw):
-        base = dict(symbol=SYMBOL, market="india_nse", side="buy", quantity=75)
+        base = dict(symbol=SYMBOL, market="india_nse", side="buy", quantity=65)
         base.update(kw)
         base.setdefault("order_type", OrderType.LIMIT)
         return validate_order(OrderRequest(**base), c, view, now=NOW)
 
-    with pytest.raises(OrderRejected, match="multiple of the lot size 75"):
+    with pytest.raises(OrderRejected, match="multiple of the lot size 65"):
         check(quantity=50, price=D(120))
     with pytest.raises(OrderRejected, match=r"multiple of 0\.05"):
         check(price=D("120.02"))
-    assert check(quantity=150, price=D("450.05")).limit == 45005  # no band on options
+    assert check(quantity=130, price=D("450.05")).limit == 45005  # no band on options
     late = datetime(2026, 12, 1, 9, 50, tzinfo=UTC)  # 15:20 IST on the expiry day
     with pytest.raises(OrderRejected, match="expires today"):
         validate_order(
-            OrderRequest(symbol=SYMBOL, market="india_nse", side="buy", quantity=75,
+            OrderRequest(symbol=SYMBOL, market="india_nse", side="buy", quantity=65,
                          order_type=OrderType.MARKET),
             c, view, now=late,
         )  # fmt: skip
@@ -125,7 +126,7 @@ async def test_an_option_fills_off_its_underlying_and_is_closed_out_on_expiry_da
         placed = store.place_order(
             s,
             1,
-            OrderRequest(symbol=SYMBOL, market="india_nse", side="buy", quantity=75,
+            OrderRequest(symbol=SYMBOL, market="india_nse", side="buy", quantity=65,
                          order_type=OrderType.MARKET),
             contract=contract,
             view=MarketView(12000, 12000, 12050),
@@ -142,7 +143,7 @@ async def test_an_option_fills_off_its_underlying_and_is_closed_out_on_expiry_da
         await engine.drain()
         with Session(lite) as s:
             (fill,) = s.exec(select(PaperFill)).all()
-        assert (fill.segment, fill.quantity, fill.price) == ("options", 75, D(str(ask.ask)))
+        assert (fill.segment, fill.quantity, fill.price) == ("options", 65, D(str(ask.ask)))
         assert fill.brokerage == D(20)  # a flat ₹20 per executed option order
         now["t"] = datetime(2026, 12, 1, 9, 50, tzinfo=UTC)  # 15:20 IST
         await engine.sweep_now()
@@ -154,5 +155,5 @@ async def test_an_option_fills_off_its_underlying_and_is_closed_out_on_expiry_da
     with Session(lite) as s:
         closing = s.exec(select(PaperOrder).where(PaperOrder.source == "expiry")).all()
         fills = s.exec(select(PaperFill)).all()
-    assert [(o.side, o.quantity, o.status) for o in closing] == [("sell", 75, "executed")]
+    assert [(o.side, o.quantity, o.status) for o in closing] == [("sell", 65, "executed")]
     assert sum(f.quantity if f.side == "buy" else -f.quantity for f in fills) == 0

@@ -101,7 +101,7 @@ def resolve_contract(
         symbol=spec.symbol,
         market=DEFAULT_MARKET,
         segment="options",
-        lot_size=lot_size(under, "options", day),
+        lot_size=lot_size(under, "options", spec.expiry),
         band_pct=None,
         tick=OPTION_TICK_PAISE,
         banded=False,

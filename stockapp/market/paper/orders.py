@@ -28,6 +28,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from stockapp.market.calendar import CLOSE, IST, is_trading_day, next_trading_day
+from stockapp.market.lot_sizes import lot_size_for
 from stockapp.market.models import Instrument
 from stockapp.market.paper.charges import Segment
 from stockapp.market.ticksize import price_band, tick_size
@@ -98,14 +99,15 @@ class Contract:
     expiry: date | None = None  # derivatives: orders close at 15:20 IST on this day
 
 
-def lot_size(inst: Instrument, segment: Segment, on: date) -> int:
-    """Shares per lot of `inst` in `segment` on `on`: the one place lot sizes come from.
+def lot_size(inst: Instrument, segment: Segment, expiry: date) -> int:
+    """Shares per lot of `inst` in `segment`: the one place paper orders take lot sizes from.
 
-    Cash-market equities trade in single shares; derivatives in the instrument's F&O lot.
-    (`on` is there for a dated lot-size table: NSE revises lots periodically.)
+    Cash-market equities trade in single shares; a derivative in the lot NSE set for the
+    contract's expiry (the dated table in `stockapp.market.lot_sizes`).
     """
-    del on
-    return 1 if segment == "equity" else max(int(inst.lot_size), 1)
+    if segment == "equity":
+        return 1
+    return max(lot_size_for(inst, expiry), 1)
 
 
 def equity_contract(inst: Instrument, on: date) -> Contract:
