@@ -33,6 +33,9 @@ router = APIRouter(prefix="/paper", tags=["paper trading"])
 MAX_QUANTITY = 10**9
 MAX_PRICE = Decimal(10**8)
 Price = Decimal | None
+# documented lower bound; a zero or negative price is still answered by the engine's own
+# recorded rejection (422), so it is not enforced here
+NON_NEGATIVE = {"minimum": 0}
 
 
 class ErrorOut(BaseModel):
@@ -64,10 +67,21 @@ class OrderIn(BaseModel):
     validity: Literal["day", "gtt"] | None = Field(
         None, description="default: gtt for gtt/gtt_oco orders, day otherwise"
     )
-    price: Price = Field(None, ge=0, le=MAX_PRICE, description="limit price (OCO: target leg's)")
-    trigger_price: Price = Field(None, ge=0, le=MAX_PRICE, description="sl/sl_m/gtt trigger")
-    stop_trigger_price: Price = Field(None, ge=0, le=MAX_PRICE, description="gtt_oco stop trigger")
-    stop_price: Price = Field(None, ge=0, le=MAX_PRICE, description="gtt_oco stop leg's limit")
+    price: Price = Field(
+        None,
+        le=MAX_PRICE,
+        json_schema_extra=NON_NEGATIVE,
+        description="limit price (OCO: target leg's)",
+    )
+    trigger_price: Price = Field(
+        None, le=MAX_PRICE, json_schema_extra=NON_NEGATIVE, description="sl/sl_m/gtt trigger"
+    )
+    stop_trigger_price: Price = Field(
+        None, le=MAX_PRICE, json_schema_extra=NON_NEGATIVE, description="gtt_oco stop trigger"
+    )
+    stop_price: Price = Field(
+        None, le=MAX_PRICE, json_schema_extra=NON_NEGATIVE, description="gtt_oco stop leg's limit"
+    )
 
 
 class OrderPatch(BaseModel):
@@ -111,6 +125,12 @@ class RejectedOut(BaseModel):
     order: OrderOut | None = Field(
         None, description="the rejected order, as recorded in the order book"
     )
+
+
+class InvalidBodyOut(BaseModel):
+    """FastAPI's answer to a body or parameter that does not parse (detail is a list)."""
+
+    detail: list[dict[str, Any]] | str
 
 
 class FundsOut(BaseModel):
@@ -216,7 +236,7 @@ async def _to_engine(order_id: int) -> None:
     responses={
         **AUTH,
         422: {
-            "model": RejectedOut,
+            "model": RejectedOut | InvalidBodyOut,
             "description": "Rejected (recorded in the order book with its reason): unknown "
             "symbol, quantity not a multiple of the lot size, price off the tick grid or "
             "outside the band, insufficient virtual funds, ... A body that does not parse "
