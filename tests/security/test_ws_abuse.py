@@ -133,7 +133,7 @@ def is_known_valid(text: str) -> bool:
     """Messages that may succeed: everything else must be answered with an error."""
     try:
         msg = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting: the server answers bad_json
         return False
     action = msg.get("action") if isinstance(msg, dict) else None
     return isinstance(action, str) and action in {"subscribe", "unsubscribe", "ping"}
