@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_seconds: int = 60
     import_max_bytes: int = 5 * 1024 * 1024
+    # production server (stockapp/serve.py)
+    server: Literal["granian", "gunicorn"] = "granian"
+    shutdown_timeout: float = Field(10.0, gt=0, le=300)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
