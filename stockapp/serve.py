@@ -70,7 +70,6 @@ def run_granian(host: str, port: int, loglevel: Any) -> None:
     """`reflex.utils.exec.run_granian_backend_prod` plus worker supervision."""
     import multiprocessing
 
-    import granian._signals
     from granian.constants import Interfaces
     from granian.log import LogLevels
     from granian.server import Server
@@ -81,8 +80,6 @@ def run_granian(host: str, port: int, loglevel: Any) -> None:
         multiprocessing.set_start_method(start_method, force=True)
         if start_method == "fork" and not rx_exec._preload_for_fork(None):
             multiprocessing.set_start_method("spawn", force=True)
-    # workers are forked from here and look this up when they start
-    granian._signals.set_loop_signals = drain_before_stop
     server = Server(
         target=rx_exec.get_app_instance_from_file(),
         factory=True,
@@ -97,6 +94,18 @@ def run_granian(host: str, port: int, loglevel: Any) -> None:
         workers_kill_timeout=kill_timeout(),
     )
     server.serve()
+
+
+def _install_drain() -> None:
+    """Workers look `set_loop_signals` up when they start; forked ones inherit this module's
+    patch, spawned ones re-import this module (their `__mp_main__`) and patch again."""
+    import granian._signals
+
+    granian._signals.set_loop_signals = drain_before_stop
+
+
+if get_settings().server == "granian":
+    _install_drain()
 
 
 def gunicorn_command(host: str, port: int, loglevel: Any) -> list[str]:

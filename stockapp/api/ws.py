@@ -290,10 +290,14 @@ OPEN: set[Connection] = set()  # this worker's live connections, closed on shutd
 @drain.on_drain
 async def close_all_for_shutdown() -> None:
     """Graceful stop: every client gets 1001 with a reason (and reconnects elsewhere). The
-    sockets are closed first; each endpoint then releases its subscription as usual."""
+    sockets are closed first; each endpoint then releases its subscription as usual. Waits
+    (within the drain's budget) until the clients answered the close, so that the server's
+    stop cannot drop a close frame still queued under load."""
     await asyncio.gather(
         *(conn.close(CLOSE_GOING_AWAY, "server shutting down") for conn in list(OPEN))
     )
+    while OPEN:  # noqa: ASYNC110  (each endpoint removes itself when its client answered)
+        await asyncio.sleep(0.05)
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
