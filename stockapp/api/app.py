@@ -16,6 +16,7 @@ from stockapp.api import (
     health,
     market,
     options,
+    paper,
     portfolio,
     recommendations,
     screener,
@@ -45,6 +46,7 @@ def api_router() -> APIRouter:
         options,
         screener,
         recommendations,
+        paper,
     ):
         router.include_router(module.router)
     return router
