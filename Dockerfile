@@ -23,4 +23,8 @@ RUN reflex init >/dev/null && reflex export --frontend-only --no-zip >/dev/null
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK CMD curl -fsS http://127.0.0.1:3000/api/v1/health || exit 1
+# `docker stop` sends this to PID 1, the server's supervisor (the entrypoint execs it): each
+# worker closes /ws with 1001, hands leadership over and stops within STOCKAPP_SHUTDOWN_TIMEOUT
+# (10 s). Give the container more than that: `docker stop -t 15`, compose `stop_grace_period`.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["scripts/entrypoint.sh"]

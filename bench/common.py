@@ -70,25 +70,23 @@ def free_port() -> int:
 
 
 # -- the app under test ---------------------------------------------------------------------
-# `reflex run --env prod --backend-only`, minus the CLI's refusal of the frontend port that
-# rxconfig.py always sets: the same internal entry point the CLI calls.
-BACKEND_ONLY = (
-    "from reflex_base import constants as c; from reflex_base.environment import environment as e; "
-    "from reflex.reflex import _run; e.REFLEX_COMPILE_CONTEXT.set(c.CompileContext.RUN); "
-    "e.REFLEX_BACKEND_ONLY.set(True); _run(env=c.Env.PROD, "
-    "running_mode=c.RunningMode.BACKEND_ONLY, backend_port={port}, backend_host='127.0.0.1')"
-)
-
-
 class BenchServer:
-    """`reflex run --env prod` on 127.0.0.1 with a throwaway SQLite database.
+    """The production server (`stockapp/serve.py`, what scripts/entrypoint.sh runs) on
+    127.0.0.1 with a throwaway SQLite database.
 
     `frontend=False` starts the backend only (API, /ws and Reflex's event socket): no build,
     ready in seconds. Chromium needs the frontend, which builds into the shared .web folder.
+    `server` picks the ASGI server (`STOCKAPP_SERVER`: granian, or gunicorn with uvicorn
+    workers, which must be importable, e.g. through PYTHONPATH).
     """
 
     def __init__(
-        self, *, frontend: bool, tick: float = 1.0, extra_env: dict[str, str] | None = None
+        self,
+        *,
+        frontend: bool,
+        tick: float = 1.0,
+        extra_env: dict[str, str] | None = None,
+        server: str = "granian",
     ):
         self.frontend, self.tick = frontend, tick
         self.port = free_port()
@@ -106,6 +104,7 @@ class BenchServer:
             "STOCKAPP_JWT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
             "PORT": str(self.port),
             "PYTHONUNBUFFERED": "1",
+            "STOCKAPP_SERVER": server,
             # load generators register and log in hundreds of users from 127.0.0.1
             "STOCKAPP_LOGIN_IP_LIMIT": "100000/minute",
             "STOCKAPP_REGISTER_IP_LIMIT": "100000/minute",
@@ -133,11 +132,12 @@ class BenchServer:
             capture_output=True,
         )
         port = str(self.port)
+        cmd = [sys.executable, "-m", "stockapp.serve"]
         if self.frontend:
-            cmd = ["reflex", "run", "--env", "prod", "--backend-host", "127.0.0.1"]
+            cmd += ["--env", "prod", "--backend-host", "127.0.0.1"]
             cmd += ["--frontend-port", port, "--backend-port", port]
         else:
-            cmd = [sys.executable, "-c", BACKEND_ONLY.format(port=self.port)]
+            cmd += ["--backend-only", port]
         self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,

@@ -139,7 +139,7 @@ def _tabs_live(pages: list[Any], seconds: float = 4.0) -> int:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     raise_nofile()
-    with BenchServer(frontend=args.tabs > 0, tick=args.tick) as server:
+    with BenchServer(frontend=args.tabs > 0, tick=args.tick, server=args.server) as server:
         meter = ProcessMeter(server.proc.pid)  # type: ignore[union-attr]
         _, jwt = register_user(server.url)
         symbols = make_watchlist(server.url, jwt, args.symbols)
@@ -291,6 +291,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--sample-every", type=int, default=5, help="sessions sampled for latency: 1 in N"
+    )
+    p.add_argument(
+        "--server", choices=["granian", "gunicorn"], default="granian", help="STOCKAPP_SERVER"
     )
     p.add_argument(
         "--out", type=Path, default=None, help="JSON file (default bench/results/ui_sessions.json)"

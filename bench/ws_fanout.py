@@ -155,7 +155,7 @@ def _collect(out: Any, kind: str, count: int, timeout: float) -> list[tuple[Any,
 def run(args: argparse.Namespace) -> dict[str, Any]:
     raise_nofile()
     pool = nse_symbols(args.pool)
-    with BenchServer(frontend=False, tick=args.tick) as server:
+    with BenchServer(frontend=False, tick=args.tick, server=args.server) as server:
         meter = ProcessMeter(server.proc.pid)  # type: ignore[union-attr]
         _, token = register_user(server.url)
         phase = asyncio.run(calibrate_phase(server.ws_url, token, pool[0], args.tick))
@@ -265,6 +265,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=11)
     p.add_argument(
         "--batch", action="store_true", help="use the /ws?batch=1 extension (one message per tick)"
+    )
+    p.add_argument(
+        "--server", choices=["granian", "gunicorn"], default="granian", help="STOCKAPP_SERVER"
     )
     p.add_argument(
         "--out", type=Path, default=None, help="JSON file (default bench/results/ws_fanout.json)"

@@ -14,6 +14,7 @@ from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe, load_universe
 from stockapp.market.providers.base import QuoteProvider
 from stockapp.settings import Settings, get_settings
+from stockapp.shutdown import drain
 
 log = logging.getLogger("stockapp.runtime")
 
@@ -84,6 +85,12 @@ class Runtime:
         self.hub = None
         self.provider = None
 
+    async def retire(self) -> None:
+        """A graceful stop has begun (stockapp.shutdown): hand leadership over at once."""
+        retire = getattr(getattr(self.hub, "backend", None), "retire", None)
+        if retire is not None:
+            await retire()
+
     def require_hub(self) -> PriceHub:
         if self.hub is None:
             raise RuntimeError("the price hub is not running")
@@ -96,7 +103,9 @@ async def _make_backend(settings: Settings):
 
         # STOCKAPP_REDIS_PREFIX keeps deployments (or test runs) sharing one Redis apart
         prefix = os.environ.get("STOCKAPP_REDIS_PREFIX") or "stockapp"
-        return RedisBackend(settings.redis_url, channel_prefix=prefix)
+        return RedisBackend(
+            settings.redis_url, channel_prefix=prefix, tick_window=3 * settings.tick_interval
+        )
     return None
 
 
@@ -116,6 +125,7 @@ def on_stop(fn):
 
 
 runtime = Runtime()
+drain.on_drain(runtime.retire)
 
 
 @asynccontextmanager

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     paper_opening_balance: Decimal = Field(Decimal(1_000_000), gt=0, le=Decimal(10**12))
     # alert webhooks: private/loopback/link-local receivers refused unless this is set
     webhook_allow_private: bool = False
+    # production server (stockapp/serve.py)
+    server: Literal["granian", "gunicorn"] = "granian"
+    shutdown_timeout: float = Field(10.0, gt=0, le=300)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -6,7 +6,9 @@ the API tests and scripts use it without building the frontend.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 
 from stockapp.api import (
     alerts,
@@ -27,6 +29,7 @@ from stockapp.api.security import (
     install_log_redaction,
 )
 from stockapp.runtime import runtime_lifespan
+from stockapp.shutdown import RequestsInFlight
 
 API_PREFIX = "/api/v1"
 
@@ -71,6 +74,21 @@ def _document_string_details(api: FastAPI) -> None:
     api.openapi = openapi  # type: ignore[method-assign]
 
 
+DB_UNAVAILABLE = "The database is unavailable; nothing was saved. Try again shortly."
+
+
+def add_database_outage_handler(api: FastAPI) -> None:
+    """The database down (stopped, restarting, unreachable) is a temporary condition, not a
+    bug: 503 with a clear message instead of 500. Every write runs in one transaction
+    (`run_db`), so a failed one left nothing behind."""
+
+    async def unavailable(_request: Request, _exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": DB_UNAVAILABLE}, 503, headers={"Retry-After": "5"})
+
+    for error in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+        api.add_exception_handler(error, unavailable)
+
+
 def create_api(*, standalone: bool = False) -> FastAPI:
     install_log_redaction()
     api = FastAPI(
@@ -85,8 +103,10 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     api.include_router(api_router())
     api.include_router(health.metrics_router)
     api.add_api_websocket_route("/ws", ws.websocket_endpoint)
+    api.add_middleware(RequestsInFlight)  # a stopping worker finishes these first
     # outermost: inside Reflex this app wraps the pages and /_event as well
     api.add_middleware(SecurityMiddleware)
     add_out_of_range_handlers(api)
+    add_database_outage_handler(api)
     _document_string_details(api)
     return api

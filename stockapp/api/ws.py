@@ -25,12 +25,14 @@ from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key, Quote
 from stockapp.runtime import runtime
 from stockapp.settings import Settings
+from stockapp.shutdown import drain
 
 log = logging.getLogger("stockapp.ws")
 
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN = 1013
+CLOSE_GOING_AWAY = 1001
 MAX_RATE_STRIKES = 10  # rate-limited messages tolerated before the socket is closed
 # A client that stopped reading gets its 1013 close frame only once its buffers drain, so
 # that frame may wait this long (the subscription is released at once).
@@ -282,6 +284,22 @@ async def _authenticate_first_message(ws: WebSocket, settings: Settings) -> bool
     return True
 
 
+OPEN: set[Connection] = set()  # this worker's live connections, closed on shutdown
+
+
+@drain.on_drain
+async def close_all_for_shutdown() -> None:
+    """Graceful stop: every client gets 1001 with a reason (and reconnects elsewhere). The
+    sockets are closed first; each endpoint then releases its subscription as usual. Waits
+    (within the drain's budget) until the clients answered the close, so that the server's
+    stop cannot drop a close frame still queued under load."""
+    await asyncio.gather(
+        *(conn.close(CLOSE_GOING_AWAY, "server shutting down") for conn in list(OPEN))
+    )
+    while OPEN:  # noqa: ASYNC110  (each endpoint removes itself when its client answered)
+        await asyncio.sleep(0.05)
+
+
 async def websocket_endpoint(ws: WebSocket) -> None:
     settings = runtime.settings
     if not origin_allowed(ws.headers, settings):
@@ -295,7 +313,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             await ws.close(code=CLOSE_POLICY)
             return
     hub = runtime.hub
-    if hub is None:
+    if hub is None or drain.draining:
         await ws.close(code=CLOSE_TRY_AGAIN)
         return
     await ws.accept()
@@ -305,6 +323,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         return
     batch = ws.query_params.get("batch", "") in {"1", "true", "yes"}
     conn = Connection(ws, hub, settings, frame_cache, batch=batch)
+    OPEN.add(conn)
     writer = asyncio.create_task(conn.writer(), name="ws-writer")
     try:
         reader = asyncio.create_task(conn.reader(), name="ws-reader")
@@ -316,5 +335,6 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task
     finally:
+        OPEN.discard(conn)
         conn.sub.close()
         await conn.close(1000)

@@ -70,6 +70,7 @@ class PriceHub:
         self._poll_task: asyncio.Task[None] | None = None
         self._running = False
         self._heartbeat = 0.0
+        self._last_round: float | None = None
         self._seq = 0
         self._counters = metrics.HubCounters()
 
@@ -215,6 +216,7 @@ class PriceHub:
             if self._backend.is_leader():
                 try:
                     await self._tick()
+                    self._last_round = self._clock()
                 except Exception:
                     self._counters.tick_errors += 1
                     log.exception("price hub tick failed")
@@ -271,6 +273,13 @@ class PriceHub:
         self._listeners.submit(quotes)
 
     # -- introspection -----------------------------------------------------------------------
+
+    def last_round_age(self) -> float | None:
+        """Seconds since this process last completed a poll round as leader (None: never).
+        A round counts even when nothing changed (a closed market, nothing subscribed)."""
+        if self._last_round is None:
+            return None
+        return self._clock() - self._last_round
 
     @property
     def healthy(self) -> bool:

@@ -73,6 +73,7 @@ class RedisBackend:
         interest_ttl: float = 5.0,
         op_timeout: float = 1.0,
         worker_id: str | None = None,
+        tick_window: float = 3.0,
     ) -> None:
         if not 0 < renew_every < lock_ttl * 0.85:
             raise ValueError("renew_every must be well below lock_ttl")
@@ -91,6 +92,10 @@ class RedisBackend:
         self.ticks_channel = f"{base}:ticks"
         self.interest_channel = f"{base}:interest-added"
         self.broadcast_channel = f"{base}:broadcast"
+        # set by the leader at every poll round, expiring after `tick_window`: whether any
+        # worker ticks, readable by all without comparing clocks across hosts
+        self.ticking_key = f"{base}:ticking"
+        self.tick_window = tick_window
         self._handlers: list[BroadcastHandler] = []
         self._redis: Redis | None = None
         self._scripts: dict[str, Any] = {}
@@ -107,6 +112,7 @@ class RedisBackend:
         self._tasks: list[asyncio.Task[None]] = []
         self._spawned: set[asyncio.Task[Any]] = set()
         self.takeovers = 0
+        self.retiring = False  # stopping: never lead again
 
     # -- HubBackend ----------------------------------------------------------------------------
 
@@ -156,6 +162,19 @@ class RedisBackend:
         self._pubsub_ok = self._commands_ok = False
         with contextlib.suppress(*_FAILURES):
             await redis.aclose()
+
+    async def retire(self) -> None:
+        """A graceful stop has begun: hand leadership over now (another worker takes the
+        lock at its next round instead of after the TTL) and never take it again. Ticks
+        from the new leader keep arriving until the worker is gone."""
+        self.retiring = True
+        token, self._token, self._lease_until = self._token, None, 0.0
+        if token is None or self._redis is None:
+            return
+        with contextlib.suppress(*_FAILURES):
+            async with asyncio.timeout(self.op_timeout):
+                await self._scripts["RELEASE_LOCK"](keys=[self.lock_key], args=[token])
+        log.info("leadership released for shutdown (%s)", self.worker_id)
 
     async def publish(self, quotes: dict[Key, Quote]) -> None:
         if self.is_leader() and self._redis is not None:
@@ -226,6 +245,11 @@ class RedisBackend:
         if members is None:
             self._lost_lock()
             return set()
+        if self._redis is not None:
+            with contextlib.suppress(*_FAILURES):
+                async with asyncio.timeout(self.op_timeout):
+                    window_ms = int(self.tick_window * 1000)
+                    await self._redis.set(self.ticking_key, token, px=window_ms)
         self._last_union = {k for m in members if (k := wire.member_key(m)) is not None}
         return local | self._last_union
 
@@ -237,6 +261,14 @@ class RedisBackend:
     def set_prefetch(self, fetch: Prefetch) -> None:
         """How the leader fetches keys other workers just subscribed (the hub's `quotes`)."""
         self._prefetch = fetch
+
+    async def last_tick_age(self) -> float | None:
+        """Seconds since any worker's last poll round, if within `tick_window` (else None)."""
+        if self._redis is None:
+            return None
+        async with asyncio.timeout(self.op_timeout):
+            left = await self._redis.pttl(self.ticking_key)
+        return None if left < 0 else max(0.0, self.tick_window - left / 1000)
 
     @property
     def connected(self) -> bool:
@@ -281,7 +313,7 @@ class RedisBackend:
                 self._lease_until = sent + lease
             else:
                 self._lost_lock()
-        if self._token is None:
+        if self._token is None and not self.retiring:
             token = f"{self.worker_id}:{secrets.token_hex(4)}"
             if await self._redis.set(self.lock_key, token, nx=True, px=ttl_ms):
                 self._token, self._lease_until = token, sent + lease

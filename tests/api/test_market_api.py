@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 
 from stockapp.market.calendar import clock_calendar_status
 from stockapp.market.clock import app_now
+from stockapp.settings import get_settings
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -165,14 +167,26 @@ def test_peers_same_industry(client):
 
 
 def test_health_and_metrics(client):
-    assert client.get("/api/v1/health").json() == {
+    body = client.get("/api/v1/health").json()
+    assert {k: body[k] for k in ("status", "db", "hub", "redis")} == {
         "status": "ok",
         "db": "ok",
         "hub": "ok",
         "redis": "disabled",
     }
+    # which worker answered: one process, its own (in-memory) leader
+    assert body["pid"] == os.getpid() and body["leader"] is True and body["draining"] is False
     text = client.get("/metrics").text
     assert "stockapp_hub_ticks_total" in text
+
+
+def test_ready_when_prices_tick(client):
+    r = client.get("/api/v1/health/ready")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["ready"] is True and body["reasons"] == []
+    # the hub's poll loop came round within three tick intervals
+    assert 0 <= body["last_tick_age"] <= 3 * get_settings().tick_interval
 
 
 def test_openapi_lists_routes(client):

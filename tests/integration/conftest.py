@@ -11,9 +11,11 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,7 +28,7 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.conftest import TEST_IP_LIMIT, free_port
+from tests.conftest import TEST_IP_LIMIT, free_port, port_open
 
 ROOT = Path(__file__).resolve().parents[2]
 JWT_SECRET = "cluster-secret-" + "y" * 40
@@ -198,6 +200,30 @@ def start_workers(
             admin_execute(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class PrivateRedis:
+    """A throw-away redis-server of our own, so that it can be killed and started again."""
+
+    def __init__(self, binary: str, directory: str) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        self.args += ["--appendonly", "no", "--dir", directory]
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while not port_open("127.0.0.1", self.port):
+            assert time.monotonic() < deadline, "private redis-server did not start"
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(5)
+            self.proc = None
+
+
 ROOT_STATE = "reflex___state____state"
 SHELL_STATE = f"{ROOT_STATE}.stockapp___state___shell____shell_state"
 
@@ -238,3 +264,63 @@ async def ui_session(
             if toasts is not None and isinstance(text, str) and "alert-event-" in text:
                 toasts.append(text)
     return updates
+
+
+class PrivatePostgres:
+    """A throw-away PostgreSQL cluster of our own (initdb into a temporary folder), so that
+    it can be stopped and started again without touching the shared server. PostgreSQL
+    refuses to run as root: as root, its commands run as the `postgres` user."""
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        self.bin = bins[-1].parent if bins else None
+        # its own folder under /tmp: pytest's are private to the user running the tests
+        self.dir = Path(tempfile.mkdtemp(prefix="stockapp-pg-")) / "pgdata"
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self._as_user: list[str] = []
+        if os.geteuid() == 0:
+            self._as_user = ["runuser", "-u", "postgres", "--"]
+
+    @property
+    def available(self) -> bool:
+        if self.bin is None:
+            return False
+        if self._as_user:
+            import pwd
+
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                return False
+        return True
+
+    def _run(self, *args: str) -> None:
+        assert self.bin is not None
+        cmd = [*self._as_user, str(self.bin / args[0]), *args[1:]]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{args[0]} failed: {done.stdout[-1500:]}{done.stderr[-1500:]}"
+
+    def init(self) -> None:
+        self.dir.mkdir(parents=True)
+        if self._as_user:
+            import pwd
+
+            entry = pwd.getpwnam("postgres")
+            for path in (self.dir.parent, self.dir):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+        self._run("initdb", "-D", str(self.dir), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.start()
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.dir), "-o", options, "-l", str(self.dir / "log"),
+                  "-w", "-t", "60", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir), "-m", "fast", "-w", "stop")
+
+    def destroy(self) -> None:
+        with contextlib.suppress(Exception):
+            self.stop()
+        shutil.rmtree(self.dir.parent, ignore_errors=True)

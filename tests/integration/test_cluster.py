@@ -175,7 +175,8 @@ def test_entrypoint_serves_two_reflex_workers_on_redis_and_postgres(
             assert proc.alive() and time.monotonic() < deadline, proc.tail()
             time.sleep(0.5)
         health = _get(f"{base}/api/v1/health")
-        assert health is not None and health.json() == {
+        assert health is not None and health.status_code == 200, proc.tail()
+        assert {k: health.json()[k] for k in ("status", "db", "hub", "redis")} == {
             "status": "ok", "db": "ok", "hub": "ok", "redis": "ok"
         }, proc.tail()  # fmt: skip
         # the build folder is shared with other runs in this checkout: allow a rebuild to end
@@ -258,7 +259,12 @@ def token(cluster: Cluster) -> str:
 
 def test_every_worker_reports_redis_and_postgres(cluster: Cluster) -> None:
     for w in cluster.workers:
-        assert w.health() == {"status": "ok", "db": "ok", "hub": "ok", "redis": "ok"}
+        body = w.health()
+        assert {k: body[k] for k in ("status", "db", "hub", "redis")} == {
+            "status": "ok", "db": "ok", "hub": "ok", "redis": "ok"
+        }  # fmt: skip
+        assert body["pid"] == w.proc.popen.pid  # each worker names itself
+    assert sum(w.health()["leader"] for w in cluster.workers) == 1
     listening = {c["name"] for c in cluster.hub_clients() if int(c["sub"]) == 3}
     assert len(listening) == 2  # one pub/sub connection per worker: ticks, interest, broadcast
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -22,7 +21,8 @@ from redis.asyncio import Redis
 from stockapp.market.hub import PriceHub
 from stockapp.market.hub_redis import RedisBackend
 from stockapp.market.models import Bar, FetchResult, Key, Quote, utcnow
-from tests.conftest import free_port, need, port_open
+from tests.conftest import need
+from tests.integration.conftest import PrivateRedis
 
 pytestmark = pytest.mark.redis
 TICK = 0.05
@@ -204,30 +204,6 @@ async def test_a_follower_fetches_unpolled_keys_itself_for_rest(cluster) -> None
     assert leader.latest(Y) is None
 
 
-class PrivateRedis:
-    """A throw-away redis-server of our own, so that it can be killed and started again."""
-
-    def __init__(self, binary: str, directory: str) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        self.args += ["--appendonly", "no", "--dir", directory]
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 5
-        while not port_open("127.0.0.1", self.port):
-            assert time.monotonic() < deadline, "private redis-server did not start"
-            time.sleep(0.02)
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(5)
-            self.proc = None
-
-
 @pytest.fixture
 def private_redis(redis_url: str, tmp_path) -> Iterator[PrivateRedis]:
     binary = shutil.which("redis-server")
@@ -290,3 +266,38 @@ async def test_a_broadcast_reaches_every_worker_once(cluster) -> None:
     await until(lambda: all(got), 2)
     await asyncio.sleep(0.2)  # nothing arrives twice
     assert got == [[b'{"topic": "alert-event", "n": 1}']] * 3
+
+
+async def test_a_retiring_leader_hands_over_at_once_and_never_leads_again(cluster) -> None:
+    leader = await cluster()
+    follower = await cluster()
+    backend = leader.backend
+    assert isinstance(backend, RedisBackend) and backend.is_leader()
+    sub = leader.subscribe(X)
+    await asyncio.wait_for(sub.get(), 2)
+    await backend.retire()  # a graceful stop has begun
+    assert not backend.is_leader()
+    took = await until(lambda: follower.backend.is_leader(), 1)
+    assert took < 0.3  # the next acquisition round, not the lock's TTL
+    before = provider(follower).asked[X]
+    await until(lambda: provider(follower).asked[X] > before + 2, 1)
+    await asyncio.wait_for(sub.get(), 2)  # the stopping worker still gets the new ticks
+    await kill(follower)  # with the new leader gone, the retired one must not step in
+    await asyncio.sleep(0.6 + 0.3)
+    assert not backend.is_leader()
+
+
+async def test_every_worker_sees_how_long_ago_the_leader_polled(cluster) -> None:
+    leader = await cluster()
+    follower = await cluster()
+    backend = follower.backend
+    assert isinstance(backend, RedisBackend)
+    await until(lambda: backend.connected, 2)
+    age = await backend.last_tick_age()
+    assert age is not None and age < 1.0  # rounds every 50 ms, even with nothing subscribed
+    assert leader.last_round_age() is not None and follower.last_round_age() is None
+    await kill(leader)
+    await until(lambda: backend.is_leader(), 2)  # the follower takes over and ticks
+    await asyncio.sleep(0.2)
+    age = await backend.last_tick_age()
+    assert age is not None and age < 1.0
