@@ -5,6 +5,11 @@ subscription, which conflates to the latest quote per symbol, so a slow client o
 holds one pending price per symbol and never slows anyone else; a client that stays behind
 is closed with 1013. Price frames are encoded once per tick per symbol (`FrameCache`), not
 once per socket.
+
+A socket lives no longer than its token: at the token's `exp` it is closed with 1008
+unless the client sent a fresher token first (`{"action": "auth", "token": ...}` again).
+The token's user must exist and the token must not be revoked, at connect time and again
+every `STOCKAPP_WS_TOKEN_RECHECK_SECONDS` while the socket is open.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from stockapp.api.frames import FrameCache, encode, frame_cache
 from stockapp.api.origins import origin_allowed
-from stockapp.auth.tokens import InvalidToken, decode_access_token
+from stockapp.auth.revocation import check_token, verified_user_id
+from stockapp.auth.tokens import InvalidToken, TokenClaims
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key, Quote
 from stockapp.runtime import runtime
@@ -89,9 +95,12 @@ class Connection:
         hub: PriceHub,
         settings: Settings,
         frames: FrameCache,
+        claims: TokenClaims,
+        token: str,
         batch: bool = False,
     ):
         self.ws, self.hub, self.settings, self.frames = ws, hub, settings, frames
+        self.claims, self.token = claims, token
         self.batch = batch
         self.sub: Subscription = hub.subscribe(label="ws")
         self.send_lock = asyncio.Lock()
@@ -178,7 +187,7 @@ class Connection:
         elif action == "unsubscribe":
             await self.unsubscribe(msg)
         elif action == "auth":
-            raise ProtocolError("invalid_message", "Already authenticated")
+            await self.reauthenticate(msg)
         elif not isinstance(action, str):
             raise ProtocolError("invalid_message", "Field `action` (string) is required")
         else:
@@ -246,16 +255,54 @@ class Connection:
             [encode({"type": "unsubscribed", "symbol": s, "market": m}) for s, m in keys]
         )
 
+    async def reauthenticate(self, msg: dict[str, Any]) -> None:
+        """A fresh token for the same user extends the socket's life to its `exp`."""
+        token = msg.get("token")
+        if not isinstance(token, str):
+            raise ProtocolError("invalid_message", "Field `token` (string) is required")
+        try:
+            claims = await asyncio.to_thread(check_token, token)
+        except InvalidToken:
+            raise ProtocolError("invalid_message", "Invalid or expired token") from None
+        if claims.user_id != self.claims.user_id:
+            raise ProtocolError("invalid_message", "The token belongs to another user")
+        self.claims, self.token = claims, token
+        expires_in = max(0, int(claims.expires_at - time.time()))
+        await self.send_text(encode({"type": "reauthenticated", "expires_in": expires_in}))
+
+    async def _token_still_good(self) -> bool:
+        """Not expired, user still there, not revoked by a log-out or password change."""
+        if time.time() >= self.claims.expires_at:
+            return False
+        return await asyncio.to_thread(verified_user_id, self.token) == self.claims.user_id
+
     async def reader(self) -> None:
         idle = self.settings.ws_idle_timeout
+        recheck = self.settings.ws_token_recheck_seconds
+        last_message = last_check = time.monotonic()
         while not self.closed:
+            now = time.monotonic()
+            wait = min(
+                idle - (now - last_message),
+                recheck - (now - last_check),
+                self.claims.expires_at - time.time(),
+            )
             try:
-                message = await asyncio.wait_for(self.ws.receive(), idle)
+                message = await asyncio.wait_for(self.ws.receive(), max(wait, 0.0))
             except TimeoutError:
-                if not self.sub.keys:  # idle and subscribed to nothing: reclaim the socket
-                    await self.close(1000, "idle")
-                    return
+                now = time.monotonic()
+                if now - last_check >= recheck or time.time() >= self.claims.expires_at:
+                    last_check = now
+                    if not await self._token_still_good():
+                        await self.close(CLOSE_POLICY, "token expired or revoked")
+                        return
+                if now - last_message >= idle:
+                    if not self.sub.keys:  # idle and subscribed to nothing: reclaim it
+                        await self.close(1000, "idle")
+                        return
+                    last_message = now
                 continue
+            last_message = time.monotonic()
             if message["type"] == "websocket.disconnect":
                 return
             try:
@@ -264,22 +311,34 @@ class Connection:
                 await self.send_text(error_frame(exc.code, str(exc)))
 
 
-async def _authenticate_first_message(ws: WebSocket, settings: Settings) -> bool:
+async def _authorize(token: str) -> TokenClaims | None:
+    """The claims of a valid, unrevoked token whose user exists (the database is read in a
+    worker thread), or None."""
+    try:
+        return await asyncio.to_thread(check_token, token)
+    except InvalidToken:
+        return None
+
+
+async def _authenticate_first_message(
+    ws: WebSocket, settings: Settings
+) -> tuple[TokenClaims, str] | None:
     try:
         message = await asyncio.wait_for(ws.receive(), settings.ws_auth_timeout)
     except TimeoutError:
-        return False
+        return None
     text = message.get("text")
     if not text or len(text) > settings.ws_max_message_bytes:
-        return False
+        return None
     try:
         msg = orjson.loads(text)
-        if not isinstance(msg, dict) or msg.get("action") != "auth":
-            return False
-        decode_access_token(str(msg.get("token", "")))
-    except (orjson.JSONDecodeError, InvalidToken):
-        return False
-    return True
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(msg, dict) or msg.get("action") != "auth":
+        return None
+    token = str(msg.get("token", ""))
+    claims = await _authorize(token)
+    return None if claims is None else (claims, token)
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
@@ -288,10 +347,10 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(code=CLOSE_POLICY)  # before accept: the handshake is refused (403)
         return
     token = ws.query_params.get("token")
+    claims: TokenClaims | None = None
     if token is not None:
-        try:
-            decode_access_token(token)
-        except InvalidToken:
+        claims = await _authorize(token)
+        if claims is None:
             await ws.close(code=CLOSE_POLICY)
             return
     hub = runtime.hub
@@ -299,12 +358,15 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(code=CLOSE_TRY_AGAIN)
         return
     await ws.accept()
-    if token is None and not await _authenticate_first_message(ws, settings):
-        with contextlib.suppress(Exception):
-            await ws.close(code=CLOSE_POLICY, reason="authentication required")
-        return
+    if claims is None or token is None:
+        first = await _authenticate_first_message(ws, settings)
+        if first is None:
+            with contextlib.suppress(Exception):
+                await ws.close(code=CLOSE_POLICY, reason="authentication required")
+            return
+        claims, token = first
     batch = ws.query_params.get("batch", "") in {"1", "true", "yes"}
-    conn = Connection(ws, hub, settings, frame_cache, batch=batch)
+    conn = Connection(ws, hub, settings, frame_cache, claims, token, batch=batch)
     writer = asyncio.create_task(conn.writer(), name="ws-writer")
     try:
         reader = asyncio.create_task(conn.reader(), name="ws-reader")

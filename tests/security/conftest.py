@@ -70,6 +70,7 @@ def start_api_process(tmp: Path, name: str, **env_extra: str) -> SecServer:
         "STOCKAPP_DATABASE_URL": f"sqlite:///{db}",
         "STOCKAPP_TICK_INTERVAL": "0.1",
         "STOCKAPP_WS_LAG_TICKS_BEFORE_CLOSE": "20",
+        "STOCKAPP_WS_TOKEN_RECHECK_SECONDS": "1",
         "PORT": str(port),
         "PYTHONUNBUFFERED": "1",
         **env_extra,
