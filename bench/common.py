@@ -106,6 +106,9 @@ class BenchServer:
             "STOCKAPP_JWT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
             "PORT": str(self.port),
             "PYTHONUNBUFFERED": "1",
+            # benches open thousands of sockets as one user from loopback
+            "STOCKAPP_WS_MAX_CONNECTIONS_PER_USER": "1000000",
+            "STOCKAPP_WS_MAX_CONNECTIONS_PER_IP": "1000000",
             **(extra_env or {}),
         }
         self.env.pop("STOCKAPP_REDIS_URL", None)

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     ws_auth_timeout: float = 5.0
     ws_idle_timeout: float = 120.0
     ws_lag_ticks_before_close: int = 30
+    ws_max_connections_per_user: int = Field(20, gt=0)  # concurrent sockets, per worker
+    ws_max_connections_per_ip: int = Field(50, gt=0)
     ws_token_recheck_seconds: float = Field(30.0, gt=0)  # revoked tokens' sockets close
     # login throttling
     login_max_failures: int = 5

@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from stockapp.api.frames import FrameCache, encode, frame_cache
 from stockapp.api.origins import origin_allowed
+from stockapp.api.ws_limits import ws_caps
 from stockapp.auth.revocation import check_token, verified_user_id
 from stockapp.auth.tokens import InvalidToken, TokenClaims
 from stockapp.market.hub import PriceHub, Subscription
@@ -365,6 +366,21 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                 await ws.close(code=CLOSE_POLICY, reason="authentication required")
             return
         claims, token = first
+    ip = ws.client.host if ws.client else ""
+    refusal = ws_caps.acquire(claims.user_id, ip, settings)
+    if refusal is not None:
+        with contextlib.suppress(Exception):
+            await ws.close(code=CLOSE_POLICY, reason=refusal)
+        return
+    try:
+        await _serve(ws, hub, settings, claims, token)
+    finally:
+        ws_caps.release(claims.user_id, ip)
+
+
+async def _serve(
+    ws: WebSocket, hub: PriceHub, settings: Settings, claims: TokenClaims, token: str
+) -> None:
     batch = ws.query_params.get("batch", "") in {"1", "true", "yes"}
     conn = Connection(ws, hub, settings, frame_cache, claims, token, batch=batch)
     writer = asyncio.create_task(conn.writer(), name="ws-writer")
