@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     ws_auth_timeout: float = 5.0
     ws_idle_timeout: float = 120.0
     ws_lag_ticks_before_close: int = 30
+    # unsent bytes a /ws client may hold in the kernel before its writer pauses; a backlog
+    # that does not clear within the lag budget closes the socket with 1013
+    ws_max_buffered_bytes: int = Field(256 * 1024, ge=16 * 1024)
     ws_max_connections_per_user: int = Field(20, gt=0)  # concurrent sockets, per worker
     ws_max_connections_per_ip: int = Field(50, gt=0)
     ws_token_recheck_seconds: float = Field(30.0, gt=0)  # revoked tokens' sockets close

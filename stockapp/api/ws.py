@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from stockapp.api.frames import FrameCache, encode, frame_cache
 from stockapp.api.origins import origin_allowed
+from stockapp.api.send_queue import send_queues
 from stockapp.api.ws_limits import ws_caps
 from stockapp.auth.revocation import check_token, verified_user_id
 from stockapp.auth.tokens import InvalidToken, TokenClaims
@@ -38,10 +39,16 @@ log = logging.getLogger("stockapp.ws")
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN = 1013
+BACKLOG_POLL_SECONDS = 0.25
 MAX_RATE_STRIKES = 10  # rate-limited messages tolerated before the socket is closed
 # A client that stopped reading gets its 1013 close frame only once its buffers drain, so
 # that frame may wait this long (the subscription is released at once).
 SLOW_CLIENT_CLOSE_WAIT = 30.0
+# After our close frame, what the client still sends is read and dropped for up to this
+# long: closing a socket with unread input makes the kernel answer with a reset, and the
+# client would lose the close frame (and its code) with it.
+CLOSE_DRAIN_SECONDS = 3.0
+BURST_PAUSE_SECONDS = 0.2
 
 
 class ProtocolError(Exception):
@@ -108,6 +115,8 @@ class Connection:
         self.bucket = TokenBucket(settings.ws_rate_per_second, settings.ws_rate_burst)
         self.strikes = 0
         self.closed = False
+        self.closing: asyncio.Future[None] | None = None
+        self.unchecked_bytes = 0  # sent since the kernel send queue was last looked at
         self.sent: dict[Key, Quote] = {}  # last quote sent per key: no repeats after a snapshot
 
     async def send_text(self, text: str) -> None:
@@ -120,16 +129,48 @@ class Connection:
                 await self.ws.send_text(t)
 
     async def close(self, code: int, reason: str = "", wait: float = 2.0) -> None:
-        if self.closed:
-            return
-        self.closed = True
+        """Send the close frame (once). It runs in its own task, so a caller cancelled
+        meanwhile (the other half of the connection finishing) does not cut it short."""
+        if self.closing is None:
+            self.closed = True
+            self.closing = asyncio.ensure_future(self._send_close(code, reason, wait))
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self.closing)
+
+    async def _send_close(self, code: int, reason: str, wait: float) -> None:
         with contextlib.suppress(Exception):
             if self.ws.application_state != WebSocketState.DISCONNECTED:
                 await asyncio.wait_for(self.ws.close(code=code, reason=reason), wait)
 
+    async def finish_close(self) -> None:
+        """Wait for our close frame to go out, then read and drop whatever the client still
+        sends until it answers the close (bounded), so the socket ends without a reset."""
+        if self.closing is None:
+            return
+        with contextlib.suppress(Exception):
+            await self.closing
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_DRAIN_SECONDS):
+                while True:
+                    message = await self.ws.receive()
+                    if message["type"] == "websocket.disconnect":
+                        return
+
+    async def _discard_burst(self) -> None:
+        """Read and drop the rest of a burst (until the client pauses briefly, within
+        CLOSE_DRAIN_SECONDS) before closing: a socket closed with unread input is reset by
+        the kernel, and the client would never see the close frame."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_DRAIN_SECONDS):
+                while True:
+                    message = await asyncio.wait_for(self.ws.receive(), BURST_PAUSE_SECONDS)
+                    if message["type"] == "websocket.disconnect":
+                        return
+
     # -- writer -----------------------------------------------------------------------
     async def writer(self) -> None:
         timeout = max(5.0, self.settings.tick_interval * self.settings.ws_lag_ticks_before_close)
+        max_buffered = self.settings.ws_max_buffered_bytes
         while not self.closed:
             batch = await self.sub.get()
             if not batch:
@@ -142,11 +183,28 @@ class Connection:
                     texts = self._fresh_frames(batch)
                     for text in texts:
                         await self.ws.send_text(text)
+                        self.unchecked_bytes += len(text)
+                if self.unchecked_bytes >= max_buffered // 4:
+                    self.unchecked_bytes = 0
+                    await self._wait_for_backlog(max_buffered, timeout)
             except TimeoutError:
                 log.info("closing a /ws client that stopped reading")
                 self.sub.close()
                 await self.close(CLOSE_TRY_AGAIN, "client too slow", SLOW_CLIENT_CLOSE_WAIT)
                 return
+
+    async def _wait_for_backlog(self, max_buffered: int, budget: float) -> None:
+        """Hold further sends while more than `max_buffered` bytes sit unsent in the kernel
+        for this client (its subscription keeps only the latest price per symbol
+        meanwhile); TimeoutError when the backlog does not clear within `budget` seconds."""
+        local, peer = self.ws.scope.get("server"), self.ws.scope.get("client")
+        queued = send_queues.queued(local, peer)
+        if queued is None or queued <= max_buffered:
+            return
+        async with asyncio.timeout(budget):
+            while queued is not None and queued > max_buffered // 2:
+                await asyncio.sleep(BACKLOG_POLL_SECONDS)
+                queued = send_queues.queued(local, peer)
 
     def _fresh_frames(self, batch: dict[Key, Quote]) -> list[str]:
         sent, texts = self.sent, []
@@ -171,6 +229,7 @@ class Connection:
         if not self.bucket.take():
             self.strikes += 1
             if self.strikes > MAX_RATE_STRIKES:
+                await self._discard_burst()
                 await self.close(CLOSE_POLICY, "rate limit exceeded")
                 return
             raise ProtocolError("rate_limited", "Too many messages; slow down")
@@ -393,6 +452,7 @@ async def _serve(
         for task in (reader, writer):
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task
+        await conn.finish_close()
     finally:
         conn.sub.close()
         await conn.close(1000)
