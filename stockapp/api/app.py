@@ -25,6 +25,7 @@ from stockapp.api.security import (
     add_out_of_range_handlers,
     install_log_redaction,
 )
+from stockapp.api.upload_guard import UploadGuard
 from stockapp.runtime import runtime_lifespan
 
 API_PREFIX = "/api/v1"
@@ -83,8 +84,9 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     api.include_router(api_router())
     api.include_router(health.metrics_router)
     api.add_api_websocket_route("/ws", ws.websocket_endpoint)
-    # outermost: inside Reflex this app wraps the pages and /_event as well
-    api.add_middleware(SecurityMiddleware)
+    # inside Reflex this app wraps the pages, /_event and /_upload as well
+    api.add_middleware(UploadGuard)
+    api.add_middleware(SecurityMiddleware)  # outermost: its headers reach every answer
     add_out_of_range_handlers(api)
     _document_string_details(api)
     return api
