@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_seconds: int = 60
     import_max_bytes: int = 5 * 1024 * 1024
+    # trades one user's book may hold: FIFO and valuation cost grow with it
+    portfolio_max_trades: int = Field(25_000, gt=0)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -52,6 +52,10 @@ class User(SQLModel, table=True):
     token_version: int = Field(
         default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
     )
+    # bumped by every change to the user's trades: keys the cached FIFO positions
+    book_version: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
 
 
 class InstrumentRow(SQLModel, table=True):

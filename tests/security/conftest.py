@@ -32,6 +32,7 @@ except ImportError:  # older harness: builds into the project's .web
     private_web_dir = None
 
 PASSWORD = "sec-suite-password-1"
+PORTFOLIO_CAP = 5000  # STOCKAPP_PORTFOLIO_MAX_TRADES of the suite's servers: quick to fill
 
 
 @dataclass
@@ -39,6 +40,7 @@ class SecServer:
     url: str
     log: Path
     proc: subprocess.Popen
+    db: Path | None = None  # its SQLite file
 
     @property
     def ws(self) -> str:
@@ -113,6 +115,7 @@ def start_api_process(tmp: Path, name: str, server: str = "uvicorn", **env_extra
         "STOCKAPP_WS_MAX_CONNECTIONS_PER_IP": "100000",
         "PORT": str(port),
         "PYTHONUNBUFFERED": "1",
+        "STOCKAPP_PORTFOLIO_MAX_TRADES": str(PORTFOLIO_CAP),
         **env_extra,
     }
     subprocess.run(
@@ -137,7 +140,7 @@ def start_api_process(tmp: Path, name: str, server: str = "uvicorn", **env_extra
     except RuntimeError:
         stop_process(proc)
         raise
-    return SecServer(url, log, proc)
+    return SecServer(url, log, proc, db)
 
 
 def stop_process(proc: subprocess.Popen) -> None:
