@@ -20,6 +20,7 @@ from stockapp.api import (
     watchlists,
     ws,
 )
+from stockapp.api.contract import add_api_not_found, document_errors
 from stockapp.api.security import (
     SecurityMiddleware,
     add_out_of_range_handlers,
@@ -84,9 +85,11 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     api.include_router(api_router())
     api.include_router(health.metrics_router)
     api.add_api_websocket_route("/ws", ws.websocket_endpoint)
+    add_api_not_found(api, API_PREFIX)  # after every API route: JSON 404, not the HTML page
     # inside Reflex this app wraps the pages, /_event and /_upload as well
     api.add_middleware(UploadGuard)
     api.add_middleware(SecurityMiddleware)  # outermost: its headers reach every answer
     add_out_of_range_handlers(api)
     _document_string_details(api)
+    document_errors(api, API_PREFIX)
     return api

@@ -34,7 +34,8 @@ def _spec() -> dict:
     return create_api().openapi()
 
 
-schema = schemathesis.openapi.from_dict(_spec())
+# log-out would revoke the suite's token for every later case
+schema = schemathesis.openapi.from_dict(_spec()).exclude(path="/api/v1/auth/logout")
 
 
 @schema.parametrize()
