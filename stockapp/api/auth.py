@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, status
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +19,7 @@ from stockapp.auth.accounts import (
 )
 from stockapp.auth.passwords import hash_password, verify_password
 from stockapp.auth.revocation import forget_cached_version, revoke_tokens
+from stockapp.auth.throttle import ip_throttle
 from stockapp.auth.tokens import create_access_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -40,8 +41,28 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
-def register(body: RegisterIn, session: SessionDep) -> UserPublic:
+THROTTLED = {429: {"description": "Too many attempts from this client; see Retry-After"}}
+
+
+def _throttle(action: str, request: Request) -> None:
+    verdict = ip_throttle().hit(action, request.client.host if request.client else None)
+    if not verdict.allowed:
+        raise HTTPException(
+            429,
+            detail=f"Too many {action} attempts from this address; "
+            f"try again in {verdict.retry_after} s",
+            headers={"Retry-After": str(verdict.retry_after)},
+        )
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    responses={409: {"description": "Username taken"}, **THROTTLED},
+)
+def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
+    _throttle("register", request)
     try:
         user = register_user(session, body.username, body.password)
         session.commit()
@@ -57,13 +78,18 @@ def register(body: RegisterIn, session: SessionDep) -> UserPublic:
 @router.post(
     "/token",
     response_model=TokenOut,
-    responses={401: {"description": "Bad credentials"}, 429: {"description": "Locked out"}},
+    responses={
+        401: {"description": "Bad credentials"},
+        429: {"description": "Locked out, or too many attempts from this client"},
+    },
 )
 def token(
+    request: Request,
     session: SessionDep,
     username: Annotated[str, Form(max_length=256)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> TokenOut:
+    _throttle("login", request)
     try:
         user = authenticate(session, username, password)
         session.commit()

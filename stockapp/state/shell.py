@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from stockapp.market.calendar import market_clock
-from stockapp.market.models import utcnow
+from stockapp.market.calendar import clock_calendar_status, market_clock
+from stockapp.market.clock import app_now
 from stockapp.runtime import runtime
 from stockapp.state import toasts
 from stockapp.state.live import LiveMixin, live
@@ -28,6 +28,7 @@ class ShellState(LiveMixin, rx.State):
     ticker: list[dict[str, str]] = [{"k": key_str(k), "name": k[0]} for k in ticker_keys()]
     market_status: str = ""
     simulated: bool = True
+    calendar_note: str = ""  # "holiday calendar estimated for 2027" when it is
     search_query: str = ""
     search_results: list[dict[str, str]] = []
 
@@ -38,10 +39,12 @@ class ShellState(LiveMixin, rx.State):
         settings = runtime.settings
         provider = runtime.provider
         self.simulated = bool(provider.simulated) if provider else settings.provider == "simulated"
-        status = market_clock(utcnow()).status
+        now = app_now()
+        status = market_clock(now).status
         if self.simulated and settings.market_hours == "always":
             status = "open"
         self.market_status = STATUS_LABEL.get(status, "Closed")
+        self.calendar_note = clock_calendar_status(now).note or ""
 
     @rx.event
     def set_search(self, value: str):

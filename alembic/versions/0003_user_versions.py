@@ -1,8 +1,8 @@
 """users.token_version (log-out and password change revoke earlier tokens) and
 users.book_version (bumped by every trade change; keys the cached FIFO positions)
 
-Revision ID: 0002_user_versions
-Revises: 0001
+Revision ID: 0003_user_versions
+Revises: 0002_paper
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_user_versions"
-down_revision: str | None = "0001"
+revision: str = "0003_user_versions"
+down_revision: str | None = "0002_paper"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
