@@ -2,7 +2,7 @@
 users.book_version (bumped by every trade change; keys the cached FIFO positions)
 
 Revision ID: 0003_user_versions
-Revises: 0002_paper
+Revises: 0002_username_case
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_user_versions"
-down_revision: str | None = "0002_paper"
+down_revision: str | None = "0002_username_case"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,6 +7,7 @@ or changing the password bumps the version, which revokes every token issued bef
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -51,6 +52,10 @@ def create_access_token(
     return jwt.encode(claims, settings.secret(), algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 
+def _is_timestamp(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def decode_access_token(token: str, settings: Settings | None = None) -> int:
     """The user id in a valid token; InvalidToken otherwise."""
     return decode_token_claims(token, settings).user_id
@@ -90,6 +95,10 @@ def decode_token_claims(token: str, settings: Settings | None = None) -> TokenCl
         raise InvalidToken("invalid or expired token") from exc
     except Exception as exc:  # malformed input of any kind
         raise InvalidToken("invalid token") from exc
+    for name in ("exp", "iat", "nbf"):
+        # the library reads "exp": "9999999999" as a number; only JSON numbers are accepted
+        if name in claims and not _is_timestamp(claims[name]):
+            raise InvalidToken(f"invalid token: {name} is not a number")
     iat = claims.get("iat")
     if not isinstance(iat, int | float) or iat > datetime.now(UTC).timestamp() + IAT_SKEW_SECONDS:
         raise InvalidToken("token issued in the future")
