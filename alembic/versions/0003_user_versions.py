@@ -16,17 +16,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE (SQLite 3.35+ drops columns natively): a batch rebuild of `users` would
+# lose the expression index on lower(username).
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("token_version", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch_op.add_column(
-            sa.Column("book_version", sa.Integer(), nullable=False, server_default="0")
-        )
+    op.add_column(
+        "users", sa.Column("token_version", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "users", sa.Column("book_version", sa.Integer(), nullable=False, server_default="0")
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("book_version")
-        batch_op.drop_column("token_version")
+    op.drop_column("users", "book_version")
+    op.drop_column("users", "token_version")
