@@ -105,6 +105,9 @@ class BenchServer:
             "PORT": str(self.port),
             "PYTHONUNBUFFERED": "1",
             "STOCKAPP_SERVER": server,
+            # benches open thousands of sockets as one user from loopback
+            "STOCKAPP_WS_MAX_CONNECTIONS_PER_USER": "1000000",
+            "STOCKAPP_WS_MAX_CONNECTIONS_PER_IP": "1000000",
             # load generators register and log in hundreds of users from 127.0.0.1
             "STOCKAPP_LOGIN_IP_LIMIT": "100000/minute",
             "STOCKAPP_REGISTER_IP_LIMIT": "100000/minute",

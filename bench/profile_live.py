@@ -31,6 +31,8 @@ def _prepare_env(tick: float) -> None:
         STOCKAPP_DATABASE_URL=f"sqlite:///{tmp / 'profile.db'}",
         STOCKAPP_TICK_INTERVAL=str(tick),
         STOCKAPP_JWT_SECRET=uuid.uuid4().hex * 2,
+        STOCKAPP_WS_MAX_CONNECTIONS_PER_USER="1000000",  # one user's sockets from loopback
+        STOCKAPP_WS_MAX_CONNECTIONS_PER_IP="1000000",
     )
     os.environ.pop("STOCKAPP_REDIS_URL", None)
     os.environ.pop("REFLEX_REDIS_URL", None)

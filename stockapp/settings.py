@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     ws_auth_timeout: float = 5.0
     ws_idle_timeout: float = 120.0
     ws_lag_ticks_before_close: int = 30
+    # unsent bytes a /ws client may hold in the kernel before its writer pauses; a backlog
+    # that does not clear within the lag budget closes the socket with 1013
+    ws_max_buffered_bytes: int = Field(256 * 1024, ge=16 * 1024)
+    ws_max_connections_per_user: int = Field(20, gt=0)  # concurrent sockets, per worker
+    ws_max_connections_per_ip: int = Field(50, gt=0)
+    ws_token_recheck_seconds: float = Field(30.0, gt=0)  # revoked tokens' sockets close
     # login throttling: per username (database), and per client IP (moving windows, e.g.
     # "20/minute;200/hour"), see stockapp/auth/throttle.py and docs/security.md
     login_max_failures: int = Field(5, ge=1)
@@ -70,6 +76,8 @@ class Settings(BaseSettings):
     # production server (stockapp/serve.py)
     server: Literal["granian", "gunicorn"] = "granian"
     shutdown_timeout: float = Field(10.0, gt=0, le=300)
+    # trades one user's book may hold: FIFO and valuation cost grow with it
+    portfolio_max_trades: int = Field(25_000, gt=0)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -25,6 +25,7 @@ from stockapp.pages import (
 )
 from stockapp.pages import auth as auth_pages
 from stockapp.runtime import runtime
+from stockapp.state.event_gate import gate_unknown_events
 from stockapp.state.live import live
 
 PAGES = [
@@ -46,6 +47,8 @@ PAGES = [
 async def services(app: rx.App):
     await runtime.start()
     live.attach(app, runtime.require_hub())
+    if app.event_namespace is not None:
+        gate_unknown_events(app.event_namespace)
     try:
         yield
     finally:

@@ -23,11 +23,13 @@ from stockapp.api import (
     watchlists,
     ws,
 )
+from stockapp.api.contract import add_api_not_found, document_errors
 from stockapp.api.security import (
     SecurityMiddleware,
     add_out_of_range_handlers,
     install_log_redaction,
 )
+from stockapp.api.upload_guard import UploadGuard
 from stockapp.runtime import runtime_lifespan
 from stockapp.shutdown import RequestsInFlight
 
@@ -103,10 +105,13 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     api.include_router(api_router())
     api.include_router(health.metrics_router)
     api.add_api_websocket_route("/ws", ws.websocket_endpoint)
+    add_api_not_found(api, API_PREFIX)  # after every API route: JSON 404, not the HTML page
     api.add_middleware(RequestsInFlight)  # a stopping worker finishes these first
-    # outermost: inside Reflex this app wraps the pages and /_event as well
-    api.add_middleware(SecurityMiddleware)
+    # inside Reflex this app wraps the pages, /_event and /_upload as well
+    api.add_middleware(UploadGuard)
+    api.add_middleware(SecurityMiddleware)  # outermost: its headers reach every answer
     add_out_of_range_handlers(api)
     add_database_outage_handler(api)
     _document_string_details(api)
+    document_errors(api, API_PREFIX)
     return api

@@ -1,4 +1,6 @@
-"""Registration and the OAuth2 password-flow token endpoint."""
+"""Registration, the OAuth2 password-flow token endpoint, log-out and password change.
+
+Log-out and password change revoke every token the user holds (`auth.revocation`)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from stockapp.api.deps import CurrentUser, SessionDep
-from stockapp.auth.accounts import AccountError, authenticate, register_user
+from stockapp.auth.accounts import (
+    AccountError,
+    authenticate,
+    register_user,
+    validate_credentials,
+)
+from stockapp.auth.passwords import hash_password, verify_password
+from stockapp.auth.revocation import forget_cached_version, revoke_tokens
 from stockapp.auth.throttle import ip_throttle
 from stockapp.auth.tokens import create_access_token
 
@@ -87,7 +96,49 @@ def token(
     except AccountError as exc:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         raise HTTPException(exc.status, detail=str(exc), headers=headers) from exc
-    access, lifetime = create_access_token(user.id)
+    access, lifetime = create_access_token(user.id, version=user.token_version)
+    return TokenOut(access_token=access, expires_in=lifetime)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={401: {"description": "Not authenticated"}},
+)
+def logout(user: CurrentUser, session: SessionDep) -> None:
+    """Revoke every token of this user (all devices): they answer 401 from now on."""
+    revoke_tokens(session, user.id)
+    session.commit()
+    forget_cached_version(user.id)
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=256)
+
+
+@router.post(
+    "/password",
+    response_model=TokenOut,
+    responses={
+        401: {"description": "Not authenticated, or the current password is wrong"},
+        422: {"description": "The new password is not acceptable"},
+    },
+)
+def change_password(body: PasswordChangeIn, user: CurrentUser, session: SessionDep) -> TokenOut:
+    """Change the password; every earlier token is revoked and a fresh one returned."""
+    if not verify_password(body.current_password, user.password_hash):
+        raise HTTPException(401, detail="Current password is incorrect")
+    try:
+        validate_credentials(user.username, body.new_password)
+    except AccountError as exc:
+        raise HTTPException(exc.status, detail=str(exc)) from exc
+    user.password_hash = hash_password(body.new_password)
+    session.add(user)
+    version = revoke_tokens(session, user.id)
+    session.commit()
+    forget_cached_version(user.id)
+    access, lifetime = create_access_token(user.id, version=version)
     return TokenOut(access_token=access, expires_in=lifetime)
 
 

@@ -10,7 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
-from stockapp.auth.tokens import InvalidToken, decode_access_token
+from stockapp.auth.revocation import user_for_claims
+from stockapp.auth.tokens import InvalidToken, decode_token_claims
 from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import User
 from stockapp.db.session import get_engine, session_scope
@@ -64,10 +65,10 @@ def get_current_user(session: SessionDep, token: TokenDep) -> User:
     if not token:
         raise _unauthorized("Not authenticated")
     try:
-        user_id = decode_access_token(token)
+        claims = decode_token_claims(token)
     except InvalidToken as exc:
         raise _unauthorized("Invalid or expired token") from exc
-    user = session.get(User, user_id)
+    user = user_for_claims(session, claims)  # gone, or the token was revoked
     if user is None:
         raise _unauthorized("Invalid or expired token")
     return user

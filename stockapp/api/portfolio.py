@@ -1,4 +1,9 @@
-"""Portfolio: trades in, FIFO holdings out, marked to live prices; broker CSV in and out."""
+"""Portfolio: trades in, FIFO holdings out, marked to live prices; broker CSV in and out.
+
+FIFO replay, valuation and CSV building run in the thread pool, never on the event loop
+(one big book would otherwise stall every other request and socket), and positions come
+from the per-user cache that a trade change invalidates (`db.positions`).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,14 @@ from decimal import Decimal
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 
 from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.db import trades as tr
+from stockapp.db.positions import cached_positions
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key, iso_ms
@@ -26,7 +33,6 @@ from stockapp.portfolio import (
     Trade,
     TradeError,
     TradeIn,
-    holdings_from_trades,
     holdings_to_csv,
     money,
     trades_to_csv,
@@ -210,7 +216,10 @@ async def valuation(
     held = [k for k, p in positions.items() if p.quantity > 0]
     prices = await live_prices(hub, held)
     now = datetime.now(UTC)
-    return value_portfolio(positions, prices, now.astimezone(IST).date(), now), now
+    valued = await run_in_threadpool(
+        value_portfolio, positions, prices, now.astimezone(IST).date(), now
+    )
+    return valued, now
 
 
 def holding_out(h: HoldingValuation, universe: Universe) -> HoldingOut:
@@ -236,14 +245,10 @@ def holding_out(h: HoldingValuation, universe: Universe) -> HoldingOut:
 
 
 async def _positions(user_id: int) -> dict[Key, Position]:
-    trades = await db_call(lambda s: tr.list_trades(s, user_id))
-    return holdings_from_trades(trades)
+    return await db_call(lambda s: cached_positions(s, user_id))
 
 
-# -- routes -------------------------------------------------------------------------------
-@router.get("", response_model=PortfolioOut)
-async def portfolio(user: CurrentUser, hub: HubDep, universe: UniverseDep) -> PortfolioOut:
-    valued, now = await valuation(hub, await _positions(user.id))
+def _portfolio_out(valued: PortfolioValuation, now: datetime, universe: Universe) -> PortfolioOut:
     t = valued.totals
     return PortfolioOut(
         holdings=[holding_out(h, universe) for h in valued.holdings],
@@ -261,10 +266,18 @@ async def portfolio(user: CurrentUser, hub: HubDep, universe: UniverseDep) -> Po
     )
 
 
+# -- routes -------------------------------------------------------------------------------
+@router.get("", response_model=PortfolioOut)
+async def portfolio(user: CurrentUser, hub: HubDep, universe: UniverseDep) -> PortfolioOut:
+    valued, now = await valuation(hub, await _positions(user.id))
+    return await run_in_threadpool(_portfolio_out, valued, now, universe)
+
+
 @router.get("/trades", response_model=list[TradeOut])
 async def list_trades(user: CurrentUser) -> list[TradeOut]:
-    trades = await db_call(lambda s: tr.list_trades(s, user.id, newest_first=True))
-    return [trade_out(t) for t in trades]
+    return await db_call(
+        lambda s: [trade_out(t) for t in tr.list_trades(s, user.id, newest_first=True)]
+    )
 
 
 @router.post("/trades", response_model=TradeOut, status_code=status.HTTP_201_CREATED)
@@ -332,11 +345,11 @@ def _csv(text: str, filename: str) -> Response:
 @router.get("/export.csv", response_class=Response, responses=CSV_RESPONSE)
 async def export_trades(user: CurrentUser) -> Response:
     """Every trade, oldest first, in the generic layout the import reads back."""
-    trades = await db_call(lambda s: tr.list_trades(s, user.id))
-    return _csv(trades_to_csv(trades), "trades.csv")
+    text = await db_call(lambda s: trades_to_csv(tr.list_trades(s, user.id)))
+    return _csv(text, "trades.csv")
 
 
 @router.get("/holdings.csv", response_class=Response, responses=CSV_RESPONSE)
 async def export_holdings(user: CurrentUser, hub: HubDep) -> Response:
     valued, _ = await valuation(hub, await _positions(user.id))
-    return _csv(holdings_to_csv(valued), "holdings.csv")
+    return _csv(await run_in_threadpool(holdings_to_csv, valued), "holdings.csv")

@@ -5,6 +5,11 @@ subscription, which conflates to the latest quote per symbol, so a slow client o
 holds one pending price per symbol and never slows anyone else; a client that stays behind
 is closed with 1013. Price frames are encoded once per tick per symbol (`FrameCache`), not
 once per socket.
+
+A socket lives no longer than its token: at the token's `exp` it is closed with 1008
+unless the client sent a fresher token first (`{"action": "auth", "token": ...}` again).
+The token's user must exist and the token must not be revoked, at connect time and again
+every `STOCKAPP_WS_TOKEN_RECHECK_SECONDS` while the socket is open.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from stockapp.api.frames import FrameCache, encode, frame_cache
 from stockapp.api.origins import origin_allowed
-from stockapp.auth.tokens import InvalidToken, decode_access_token
+from stockapp.api.send_queue import send_queues
+from stockapp.api.ws_limits import ws_caps
+from stockapp.auth.revocation import check_token, verified_user_id
+from stockapp.auth.tokens import InvalidToken, TokenClaims
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key, Quote
 from stockapp.runtime import runtime
@@ -33,10 +41,16 @@ CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN = 1013
 CLOSE_GOING_AWAY = 1001
+BACKLOG_POLL_SECONDS = 0.25
 MAX_RATE_STRIKES = 10  # rate-limited messages tolerated before the socket is closed
 # A client that stopped reading gets its 1013 close frame only once its buffers drain, so
 # that frame may wait this long (the subscription is released at once).
 SLOW_CLIENT_CLOSE_WAIT = 30.0
+# After our close frame, what the client still sends is read and dropped for up to this
+# long: closing a socket with unread input makes the kernel answer with a reset, and the
+# client would lose the close frame (and its code) with it.
+CLOSE_DRAIN_SECONDS = 3.0
+BURST_PAUSE_SECONDS = 0.2
 
 
 class ProtocolError(Exception):
@@ -91,15 +105,20 @@ class Connection:
         hub: PriceHub,
         settings: Settings,
         frames: FrameCache,
+        claims: TokenClaims,
+        token: str,
         batch: bool = False,
     ):
         self.ws, self.hub, self.settings, self.frames = ws, hub, settings, frames
+        self.claims, self.token = claims, token
         self.batch = batch
         self.sub: Subscription = hub.subscribe(label="ws")
         self.send_lock = asyncio.Lock()
         self.bucket = TokenBucket(settings.ws_rate_per_second, settings.ws_rate_burst)
         self.strikes = 0
         self.closed = False
+        self.closing: asyncio.Future[None] | None = None
+        self.unchecked_bytes = 0  # sent since the kernel send queue was last looked at
         self.sent: dict[Key, Quote] = {}  # last quote sent per key: no repeats after a snapshot
 
     async def send_text(self, text: str) -> None:
@@ -112,16 +131,48 @@ class Connection:
                 await self.ws.send_text(t)
 
     async def close(self, code: int, reason: str = "", wait: float = 2.0) -> None:
-        if self.closed:
-            return
-        self.closed = True
+        """Send the close frame (once). It runs in its own task, so a caller cancelled
+        meanwhile (the other half of the connection finishing) does not cut it short."""
+        if self.closing is None:
+            self.closed = True
+            self.closing = asyncio.ensure_future(self._send_close(code, reason, wait))
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self.closing)
+
+    async def _send_close(self, code: int, reason: str, wait: float) -> None:
         with contextlib.suppress(Exception):
             if self.ws.application_state != WebSocketState.DISCONNECTED:
                 await asyncio.wait_for(self.ws.close(code=code, reason=reason), wait)
 
+    async def finish_close(self) -> None:
+        """Wait for our close frame to go out, then read and drop whatever the client still
+        sends until it answers the close (bounded), so the socket ends without a reset."""
+        if self.closing is None:
+            return
+        with contextlib.suppress(Exception):
+            await self.closing
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_DRAIN_SECONDS):
+                while True:
+                    message = await self.ws.receive()
+                    if message["type"] == "websocket.disconnect":
+                        return
+
+    async def _discard_burst(self) -> None:
+        """Read and drop the rest of a burst (until the client pauses briefly, within
+        CLOSE_DRAIN_SECONDS) before closing: a socket closed with unread input is reset by
+        the kernel, and the client would never see the close frame."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_DRAIN_SECONDS):
+                while True:
+                    message = await asyncio.wait_for(self.ws.receive(), BURST_PAUSE_SECONDS)
+                    if message["type"] == "websocket.disconnect":
+                        return
+
     # -- writer -----------------------------------------------------------------------
     async def writer(self) -> None:
         timeout = max(5.0, self.settings.tick_interval * self.settings.ws_lag_ticks_before_close)
+        max_buffered = self.settings.ws_max_buffered_bytes
         while not self.closed:
             batch = await self.sub.get()
             if not batch:
@@ -134,11 +185,28 @@ class Connection:
                     texts = self._fresh_frames(batch)
                     for text in texts:
                         await self.ws.send_text(text)
+                        self.unchecked_bytes += len(text)
+                if self.unchecked_bytes >= max_buffered // 4:
+                    self.unchecked_bytes = 0
+                    await self._wait_for_backlog(max_buffered, timeout)
             except TimeoutError:
                 log.info("closing a /ws client that stopped reading")
                 self.sub.close()
                 await self.close(CLOSE_TRY_AGAIN, "client too slow", SLOW_CLIENT_CLOSE_WAIT)
                 return
+
+    async def _wait_for_backlog(self, max_buffered: int, budget: float) -> None:
+        """Hold further sends while more than `max_buffered` bytes sit unsent in the kernel
+        for this client (its subscription keeps only the latest price per symbol
+        meanwhile); TimeoutError when the backlog does not clear within `budget` seconds."""
+        local, peer = self.ws.scope.get("server"), self.ws.scope.get("client")
+        queued = send_queues.queued(local, peer)
+        if queued is None or queued <= max_buffered:
+            return
+        async with asyncio.timeout(budget):
+            while queued is not None and queued > max_buffered // 2:
+                await asyncio.sleep(BACKLOG_POLL_SECONDS)
+                queued = send_queues.queued(local, peer)
 
     def _fresh_frames(self, batch: dict[Key, Quote]) -> list[str]:
         sent, texts = self.sent, []
@@ -163,6 +231,7 @@ class Connection:
         if not self.bucket.take():
             self.strikes += 1
             if self.strikes > MAX_RATE_STRIKES:
+                await self._discard_burst()
                 await self.close(CLOSE_POLICY, "rate limit exceeded")
                 return
             raise ProtocolError("rate_limited", "Too many messages; slow down")
@@ -180,7 +249,7 @@ class Connection:
         elif action == "unsubscribe":
             await self.unsubscribe(msg)
         elif action == "auth":
-            raise ProtocolError("invalid_message", "Already authenticated")
+            await self.reauthenticate(msg)
         elif not isinstance(action, str):
             raise ProtocolError("invalid_message", "Field `action` (string) is required")
         else:
@@ -248,16 +317,54 @@ class Connection:
             [encode({"type": "unsubscribed", "symbol": s, "market": m}) for s, m in keys]
         )
 
+    async def reauthenticate(self, msg: dict[str, Any]) -> None:
+        """A fresh token for the same user extends the socket's life to its `exp`."""
+        token = msg.get("token")
+        if not isinstance(token, str):
+            raise ProtocolError("invalid_message", "Field `token` (string) is required")
+        try:
+            claims = await asyncio.to_thread(check_token, token)
+        except InvalidToken:
+            raise ProtocolError("invalid_message", "Invalid or expired token") from None
+        if claims.user_id != self.claims.user_id:
+            raise ProtocolError("invalid_message", "The token belongs to another user")
+        self.claims, self.token = claims, token
+        expires_in = max(0, int(claims.expires_at - time.time()))
+        await self.send_text(encode({"type": "reauthenticated", "expires_in": expires_in}))
+
+    async def _token_still_good(self) -> bool:
+        """Not expired, user still there, not revoked by a log-out or password change."""
+        if time.time() >= self.claims.expires_at:
+            return False
+        return await asyncio.to_thread(verified_user_id, self.token) == self.claims.user_id
+
     async def reader(self) -> None:
         idle = self.settings.ws_idle_timeout
+        recheck = self.settings.ws_token_recheck_seconds
+        last_message = last_check = time.monotonic()
         while not self.closed:
+            now = time.monotonic()
+            wait = min(
+                idle - (now - last_message),
+                recheck - (now - last_check),
+                self.claims.expires_at - time.time(),
+            )
             try:
-                message = await asyncio.wait_for(self.ws.receive(), idle)
+                message = await asyncio.wait_for(self.ws.receive(), max(wait, 0.0))
             except TimeoutError:
-                if not self.sub.keys:  # idle and subscribed to nothing: reclaim the socket
-                    await self.close(1000, "idle")
-                    return
+                now = time.monotonic()
+                if now - last_check >= recheck or time.time() >= self.claims.expires_at:
+                    last_check = now
+                    if not await self._token_still_good():
+                        await self.close(CLOSE_POLICY, "token expired or revoked")
+                        return
+                if now - last_message >= idle:
+                    if not self.sub.keys:  # idle and subscribed to nothing: reclaim it
+                        await self.close(1000, "idle")
+                        return
+                    last_message = now
                 continue
+            last_message = time.monotonic()
             if message["type"] == "websocket.disconnect":
                 return
             try:
@@ -266,22 +373,34 @@ class Connection:
                 await self.send_text(error_frame(exc.code, str(exc)))
 
 
-async def _authenticate_first_message(ws: WebSocket, settings: Settings) -> bool:
+async def _authorize(token: str) -> TokenClaims | None:
+    """The claims of a valid, unrevoked token whose user exists (the database is read in a
+    worker thread), or None."""
+    try:
+        return await asyncio.to_thread(check_token, token)
+    except InvalidToken:
+        return None
+
+
+async def _authenticate_first_message(
+    ws: WebSocket, settings: Settings
+) -> tuple[TokenClaims, str] | None:
     try:
         message = await asyncio.wait_for(ws.receive(), settings.ws_auth_timeout)
     except TimeoutError:
-        return False
+        return None
     text = message.get("text")
     if not text or len(text) > settings.ws_max_message_bytes:
-        return False
+        return None
     try:
         msg = orjson.loads(text)
-        if not isinstance(msg, dict) or msg.get("action") != "auth":
-            return False
-        decode_access_token(str(msg.get("token", "")))
-    except (orjson.JSONDecodeError, InvalidToken):
-        return False
-    return True
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(msg, dict) or msg.get("action") != "auth":
+        return None
+    token = str(msg.get("token", ""))
+    claims = await _authorize(token)
+    return None if claims is None else (claims, token)
 
 
 OPEN: set[Connection] = set()  # this worker's live connections, closed on shutdown
@@ -306,10 +425,10 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(code=CLOSE_POLICY)  # before accept: the handshake is refused (403)
         return
     token = ws.query_params.get("token")
+    claims: TokenClaims | None = None
     if token is not None:
-        try:
-            decode_access_token(token)
-        except InvalidToken:
+        claims = await _authorize(token)
+        if claims is None:
             await ws.close(code=CLOSE_POLICY)
             return
     hub = runtime.hub
@@ -317,12 +436,30 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(code=CLOSE_TRY_AGAIN)
         return
     await ws.accept()
-    if token is None and not await _authenticate_first_message(ws, settings):
+    if claims is None or token is None:
+        first = await _authenticate_first_message(ws, settings)
+        if first is None:
+            with contextlib.suppress(Exception):
+                await ws.close(code=CLOSE_POLICY, reason="authentication required")
+            return
+        claims, token = first
+    ip = ws.client.host if ws.client else ""
+    refusal = ws_caps.acquire(claims.user_id, ip, settings)
+    if refusal is not None:
         with contextlib.suppress(Exception):
-            await ws.close(code=CLOSE_POLICY, reason="authentication required")
+            await ws.close(code=CLOSE_POLICY, reason=refusal)
         return
+    try:
+        await _serve(ws, hub, settings, claims, token)
+    finally:
+        ws_caps.release(claims.user_id, ip)
+
+
+async def _serve(
+    ws: WebSocket, hub: PriceHub, settings: Settings, claims: TokenClaims, token: str
+) -> None:
     batch = ws.query_params.get("batch", "") in {"1", "true", "yes"}
-    conn = Connection(ws, hub, settings, frame_cache, batch=batch)
+    conn = Connection(ws, hub, settings, frame_cache, claims, token, batch=batch)
     OPEN.add(conn)
     writer = asyncio.create_task(conn.writer(), name="ws-writer")
     try:
@@ -334,6 +471,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         for task in (reader, writer):
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task
+        await conn.finish_close()
     finally:
         OPEN.discard(conn)
         conn.sub.close()

@@ -1,8 +1,14 @@
-"""JWT access tokens: HS256 only, with `sub`, `exp`, `iat` and `aud` always required."""
+"""JWT access tokens: HS256 only, with `sub`, `exp`, `iat` and `aud` always required.
+
+Tokens also carry `ver`, the user's token version when the token was issued. Logging out
+or changing the password bumps the version, which revokes every token issued before
+(`stockapp.auth.revocation`); a token without `ver` counts as version 0.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from jose import jwt
@@ -20,7 +26,18 @@ class InvalidToken(Exception):
     """Any reason a token is not acceptable; the message is safe to show."""
 
 
-def create_access_token(user_id: int, settings: Settings | None = None) -> tuple[str, int]:
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a valid token says: whose it is, its token version, and when it expires."""
+
+    user_id: int
+    version: int
+    expires_at: float  # Unix time
+
+
+def create_access_token(
+    user_id: int, settings: Settings | None = None, version: int = 0
+) -> tuple[str, int]:
     settings = settings or get_settings()
     now = datetime.now(UTC)
     lifetime = timedelta(minutes=settings.token_lifetime_minutes)
@@ -30,6 +47,7 @@ def create_access_token(user_id: int, settings: Settings | None = None) -> tuple
         "iat": int(now.timestamp()),
         "nbf": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
+        "ver": int(version),
     }
     return jwt.encode(claims, settings.secret(), algorithm=ALGORITHM), int(lifetime.total_seconds())
 
@@ -40,6 +58,13 @@ def _is_timestamp(value: object) -> bool:
 
 def decode_access_token(token: str, settings: Settings | None = None) -> int:
     """The user id in a valid token; InvalidToken otherwise."""
+    return decode_token_claims(token, settings).user_id
+
+
+def decode_token_claims(token: str, settings: Settings | None = None) -> TokenClaims:
+    """The claims of a valid token (signature, audience and times checked); InvalidToken
+    otherwise. Whether the user still exists and the token is not revoked is checked
+    against the database by the caller (`stockapp.auth.revocation`)."""
     settings = settings or get_settings()
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("invalid token")
@@ -84,4 +109,11 @@ def decode_access_token(token: str, settings: Settings | None = None) -> int:
         raise InvalidToken("invalid token subject") from exc
     if user_id <= 0:
         raise InvalidToken("invalid token subject")
-    return user_id
+    version = claims.get("ver", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise InvalidToken("invalid token version")
+    try:
+        expires_at = float(claims["exp"])
+    except (TypeError, ValueError) as exc:
+        raise InvalidToken("invalid token expiry") from exc
+    return TokenClaims(user_id, version, expires_at)

@@ -50,6 +50,14 @@ class User(SQLModel, table=True):
     password_hash: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     webhook_url: str | None = Field(default=None, sa_column=sa.Column(sa.String(2048)))
     created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
+    # bumped by log-out and password change: tokens carrying an older `ver` are revoked
+    token_version: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
+    # bumped by every change to the user's trades: keys the cached FIFO positions
+    book_version: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
 
 
 class InstrumentRow(SQLModel, table=True):

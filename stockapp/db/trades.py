@@ -34,6 +34,7 @@ from stockapp.portfolio import (
     validate_new_trade,
 )
 from stockapp.portfolio.trades import check_trade_date
+from stockapp.settings import get_settings
 
 PRICE_STEP = Decimal("0.0001")  # the scale of the Numeric money columns
 INSERT_CHUNK = 2000
@@ -83,9 +84,36 @@ def _values(user_id: int, trade: TradeIn, now: datetime) -> dict[str, object]:
 
 
 def _lock_user(session: Session, user_id: int) -> None:
-    """Serialise book changes per user where the database can (PostgreSQL row lock), so two
-    concurrent sells cannot both pass validation against the same holdings."""
-    session.exec(select(User.id).where(User.id == user_id).with_for_update())
+    """Serialise book changes per user (the UPDATE takes PostgreSQL's row lock and SQLite's
+    write lock), so two concurrent sells cannot both pass validation against the same
+    holdings; and mark the book changed: the version bump makes every worker's cached
+    positions stale (`db.positions`), and is rolled back with a change that fails."""
+    session.execute(
+        sa.update(User)
+        .where(User.id == user_id)  # type: ignore[arg-type]
+        .values(book_version=User.book_version + 1)
+    )
+
+
+class BookTooLarge(BookError):
+    """The book would pass `STOCKAPP_PORTFOLIO_MAX_TRADES`."""
+
+
+def max_trades() -> int:
+    return get_settings().portfolio_max_trades
+
+
+def _too_large_message(cap: int) -> str:
+    return (
+        f"A portfolio holds at most {cap:,} trades (STOCKAPP_PORTFOLIO_MAX_TRADES); "
+        "this would pass that cap"
+    )
+
+
+def _check_room(session: Session, user_id: int, adding: int) -> None:
+    cap = max_trades()
+    if count_trades(session, user_id) + adding > cap:
+        raise BookTooLarge(_too_large_message(cap))
 
 
 def _rows(session: Session, user_id: int, keys: Iterable[Key] | None = None) -> list[TradeRow]:
@@ -112,9 +140,36 @@ def _check(fn: Callable[[], object]) -> None:
         raise BookError(str(exc)) from None
 
 
+_TRADE_COLUMNS = ("id", "symbol", "market", "side", "quantity", "price", "fees", "traded_at")
+
+
 def list_trades(session: Session, user_id: int, *, newest_first: bool = False) -> list[Trade]:
-    """The user's trades in replay order (oldest first), or newest first for display."""
-    trades = [_to_domain(r) for r in _rows(session, user_id)]
+    """The user's trades in replay order (oldest first), or newest first for display.
+
+    Reads plain rows rather than ORM objects: for a book of tens of thousands of trades
+    the ORM's per-object bookkeeping cost several times the query itself."""
+    table = TradeRow.__table__
+    cols = [table.c[name] for name in _TRADE_COLUMNS]
+    stmt = (
+        sa.select(*cols, table.c.note, table.c.trade_id)
+        .where(table.c.user_id == user_id)
+        .order_by(table.c.traded_at, table.c.id)
+    )
+    trades = [
+        Trade(
+            id=row[0],
+            symbol=row[1],
+            market=row[2],
+            side=row[3],
+            quantity=int(row[4]),
+            price=Decimal(row[5]),
+            fees=Decimal(row[6]),
+            traded_at=row[7],
+            note=row[8] or "",
+            trade_id=row[9],
+        )
+        for row in session.execute(stmt)
+    ]
     if newest_first:
         trades.reverse()
     return trades
@@ -141,9 +196,11 @@ def _free_fingerprint(trade: TradeIn, existing: Iterable[TradeIn]) -> str:
 
 
 def add_trade(session: Session, user_id: int, trade: TradeIn) -> Trade:
-    """Store one trade; BookError when it is a sell of more than was held at its time."""
+    """Store one trade; BookError when it is a sell of more than was held at its time, or
+    BookTooLarge when the book is full."""
     check_trade_date(trade.trade_date)
     _lock_user(session, user_id)
+    _check_room(session, user_id, 1)
     existing = [_to_domain(r) for r in _rows(session, user_id, [trade.key])]
     _check(lambda: validate_new_trade(existing, trade))
     if trade.trade_id is None:
@@ -216,6 +273,13 @@ def import_trades(session: Session, user_id: int, parsed: ParsedImport) -> tuple
     skipped = parsed.skipped_duplicates + len(parsed.trades) - len(new)
     if not new:
         return 0, skipped
+    cap = max_trades()
+    if len(existing) + len(new) > cap:
+        raise ImportError_(
+            None,
+            None,
+            f"{_too_large_message(cap)}: it has {len(existing):,} and the file adds {len(new):,}",
+        )
     try:
         holdings_from_trades([*existing, *new])
     except OversellError as exc:

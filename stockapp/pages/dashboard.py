@@ -8,15 +8,15 @@ import reflex as rx
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
-from stockapp.db import trades as tr
 from stockapp.db import watchlists as wl
+from stockapp.db.positions import cached_positions
 from stockapp.db.session import run_db
 from stockapp.market.analytics import Breadth, breadth
 from stockapp.market.models import Key
 from stockapp.pages.movers import ranked
 from stockapp.pages.portfolio_state import value_at_hub
 from stockapp.pages.portfolio_views import signed_inr
-from stockapp.portfolio import Position, holdings_from_trades
+from stockapp.portfolio import Position
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState, current_user_id
 from stockapp.state.live import LiveMixin, live, views_for
@@ -98,10 +98,8 @@ class DashboardState(LiveMixin, rx.State):
         self._watch_keys, self.watch_name, self.watch_rows = [], "", []
         self._positions, self.pf_value, self.pf_day, self.pf_pnl = {}, "", "", ""
         if uid is not None:
-            trades = await run_db(tr.list_trades, uid)
-            self._positions = {
-                k: p for k, p in holdings_from_trades(trades).items() if p.quantity > 0
-            }
+            positions = await run_db(cached_positions, uid)  # FIFO off the event loop
+            self._positions = {k: p for k, p in positions.items() if p.quantity > 0}
             lists = await run_db(wl.list_watchlists, uid)
             if lists:
                 first = lists[0]

@@ -15,9 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from stockapp import formatting as fmt
 from stockapp.db import trades as tr
+from stockapp.db.positions import cached_positions
 from stockapp.db.session import run_db
 from stockapp.market.models import Key
 from stockapp.pages.portfolio_views import (
@@ -36,7 +38,7 @@ from stockapp.portfolio import (
     PortfolioValuation,
     Position,
     PriceInfo,
-    holdings_from_trades,
+    Trade,
     holdings_to_csv,
     money,
     trades_to_csv,
@@ -65,6 +67,10 @@ def value_at_hub(
     now = datetime.now(UTC)
     valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
     return valued, views_for(quotes)
+
+
+def _trades_and_positions(session: Session, uid: int) -> tuple[list[Trade], dict[Key, Position]]:
+    return tr.list_trades(session, uid), cached_positions(session, uid)
 
 
 class PortfolioState(LiveMixin, rx.State):
@@ -103,8 +109,8 @@ class PortfolioState(LiveMixin, rx.State):
 
     # -- loading and live valuation ----------------------------------------------------------
     async def _reload(self, uid: int) -> None:
-        trades = await run_db(tr.list_trades, uid)
-        self._positions = holdings_from_trades(trades)
+        # FIFO runs in the worker thread and is cached between trade changes
+        trades, self._positions = await run_db(_trades_and_positions, uid)
         self.trade_count = len(trades)
         self.trades = [trade_row(t) for t in reversed(trades[-HISTORY_TABLE_ROWS:])]
         held = [k for k, p in self._positions.items() if p.quantity > 0]

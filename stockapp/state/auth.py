@@ -1,5 +1,6 @@
 """Log-in state: the JWT lives in the browser's localStorage so a reload keeps the user
-logged in; it is re-validated on every page load and whenever a state needs the user."""
+logged in; it is re-validated on every page load and whenever a state needs the user,
+including whether it was revoked by a log-out or password change (`auth.revocation`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ import reflex as rx
 from sqlmodel import Session
 
 from stockapp.auth.accounts import AccountError, authenticate, register_user
+from stockapp.auth.revocation import (
+    forget_cached_version,
+    revoke_tokens,
+    user_for_claims,
+    verified_user_id,
+)
 from stockapp.auth.throttle import ip_throttle
-from stockapp.auth.tokens import InvalidToken, create_access_token, decode_access_token
+from stockapp.auth.tokens import InvalidToken, create_access_token, decode_token_claims
 from stockapp.db.models import User
 from stockapp.db.session import get_engine, session_scope
 
@@ -26,24 +33,24 @@ class AuthState(rx.State):
         return self.username != ""
 
     def _verified_user_id(self) -> int | None:
-        """The user id of a valid token, or None (expired, tampered, absent)."""
+        """The user id of a valid token, or None (expired, tampered, revoked, absent)."""
         if not self.token:
             return None
-        try:
-            return decode_access_token(self.token)
-        except InvalidToken:
-            return None
+        return verified_user_id(self.token)
 
     @rx.event
     def check_login(self):
-        user_id = self._verified_user_id()
-        if user_id is None:
+        try:
+            claims = decode_token_claims(self.token) if self.token else None
+        except InvalidToken:
+            claims = None
+        if claims is None:
             self.username = ""
             if self.token:
                 self.token = ""
             return
         with Session(get_engine()) as session:
-            user = session.get(User, user_id)
+            user = user_for_claims(session, claims)
         if user is None:
             self.username, self.token = "", ""
         else:
@@ -57,7 +64,7 @@ class AuthState(rx.State):
             return rx.redirect(f"/login?next={self.router.page.path}")
 
     def _finish_login(self, user: User):
-        self.token, _ = create_access_token(user.id)
+        self.token, _ = create_access_token(user.id, version=user.token_version)
         self.username = user.username
         self.auth_error = ""
         target = self.router.page.params.get("next") or "/"
@@ -107,6 +114,13 @@ class AuthState(rx.State):
 
     @rx.event
     def logout(self):
+        """Log out everywhere: every token of this user (other tabs, devices, copies made
+        for scripts) is revoked, not just this tab's."""
+        user_id = self._verified_user_id()
+        if user_id is not None:
+            with session_scope() as session:
+                revoke_tokens(session, user_id)
+            forget_cached_version(user_id)
         self.token = ""
         self.username = ""
         return rx.redirect("/login")

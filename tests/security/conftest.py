@@ -32,6 +32,7 @@ except ImportError:  # older harness: builds into the project's .web
     private_web_dir = None
 
 PASSWORD = "sec-suite-password-1"
+PORTFOLIO_CAP = 5000  # STOCKAPP_PORTFOLIO_MAX_TRADES of the suite's servers: quick to fill
 
 
 @dataclass
@@ -39,6 +40,7 @@ class SecServer:
     url: str
     log: Path
     proc: subprocess.Popen
+    db: Path | None = None  # its SQLite file
 
     @property
     def ws(self) -> str:
@@ -62,7 +64,44 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     raise RuntimeError(f"server not healthy in {timeout}s:\n{log.read_text()[-3000:]}")
 
 
-def start_api_process(tmp: Path, name: str, **env_extra: str) -> SecServer:
+def _server_command(server: str, port: int) -> list[str]:
+    """uvicorn (the suite's default, access log on) or granian, which `reflex run --env
+    prod` serves with: their WebSocket send paths differ (granian's send never blocks)."""
+    if server == "granian":
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "info",
+            "tests.security.standalone:make_app",
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "tests.security.standalone:make_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws",
+        "websockets-sansio",
+        "--log-level",
+        "info",
+        "--access-log",
+    ]
+
+
+def start_api_process(tmp: Path, name: str, server: str = "uvicorn", **env_extra: str) -> SecServer:
     port = free_port()
     db = tmp / f"{name}.db"
     env = {
@@ -70,8 +109,13 @@ def start_api_process(tmp: Path, name: str, **env_extra: str) -> SecServer:
         "STOCKAPP_DATABASE_URL": f"sqlite:///{db}",
         "STOCKAPP_TICK_INTERVAL": "0.1",
         "STOCKAPP_WS_LAG_TICKS_BEFORE_CLOSE": "20",
+        "STOCKAPP_WS_TOKEN_RECHECK_SECONDS": "1",
+        # the abuse tests open a thousand sockets as one user from loopback
+        "STOCKAPP_WS_MAX_CONNECTIONS_PER_USER": "100000",
+        "STOCKAPP_WS_MAX_CONNECTIONS_PER_IP": "100000",
         "PORT": str(port),
         "PYTHONUNBUFFERED": "1",
+        "STOCKAPP_PORTFOLIO_MAX_TRADES": str(PORTFOLIO_CAP),
         **env_extra,
     }
     subprocess.run(
@@ -83,22 +127,7 @@ def start_api_process(tmp: Path, name: str, **env_extra: str) -> SecServer:
     )
     log = tmp / f"{name}.log"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "tests.security.standalone:make_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ws",
-            "websockets-sansio",
-            "--log-level",
-            "info",
-            "--access-log",
-        ],
+        _server_command(server, port),
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
@@ -111,7 +140,7 @@ def start_api_process(tmp: Path, name: str, **env_extra: str) -> SecServer:
     except RuntimeError:
         stop_process(proc)
         raise
-    return SecServer(url, log, proc)
+    return SecServer(url, log, proc, db)
 
 
 def stop_process(proc: subprocess.Popen) -> None:

@@ -56,7 +56,8 @@ def _spec() -> dict:
     return create_api().openapi()
 
 
-schema = schemathesis.openapi.from_dict(_spec())
+# log-out would revoke the suite's token for every later case
+schema = schemathesis.openapi.from_dict(_spec()).exclude(path="/api/v1/auth/logout")
 
 
 def _call(case, headers: dict[str, str], base_url: str, seed_used: int) -> None:
