@@ -9,7 +9,7 @@ from reflex_components_core.core.banner import (
 )
 
 from stockapp.components.price import change_color, field, flash_price
-from stockapp.components.search import symbol_picker
+from stockapp.components.search import instrument_combobox
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
 from stockapp.state.toasts import alert_toasts
@@ -59,16 +59,11 @@ def market_pill() -> rx.Component:
 
 
 def search_box() -> rx.Component:
-    return symbol_picker(
+    return instrument_combobox(
+        ShellState,
         input_id="global-search",
-        name="q",
         placeholder="Search symbol or company  ( / )",
         aria_label="Search instruments",
-        value=ShellState.search_query,
-        on_change=ShellState.set_search,
-        on_submit=ShellState.open_first,
-        results=ShellState.search_results,
-        on_pick=lambda r: ShellState.open_symbol(r["symbol"]),
         results_id="search-results",
         result_class="search-result",
         icon="search",
