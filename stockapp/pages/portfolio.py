@@ -80,13 +80,15 @@ def holding_row(r: rx.Var) -> rx.Component:
             rx.hstack(flashing(r["ltp"], r["d"]), live_dot(), justify="end", align="center"),
             text_align="right",
         ),
-        rx.table.cell(flashing(r["value"], r["d"]), text_align="right"),
+        # only the price flashes (as brokers' terminals do); the figures derived from it
+        # update quietly
+        rx.table.cell(r["value"], **NUM),
         rx.table.cell(
-            flashing(r["pnl"], r["d"], color=change_color(r["pnl"])),
+            rx.text(r["pnl"], color=change_color(r["pnl"]), class_name="num"),
             rx.text(r["pnl_pct"], size="1", color=change_color(r["pnl_pct"]), class_name="num"),
             text_align="right",
         ),
-        rx.table.cell(flashing(r["day"], r["d"], color=change_color(r["day"])), text_align="right"),
+        rx.table.cell(rx.text(r["day"], color=change_color(r["day"])), **NUM),
         rx.table.cell(rx.text(r["xirr"], color=change_color(r["xirr"])), **NUM),
         id="holding-" + r["k"],
         class_name="holding-row",
