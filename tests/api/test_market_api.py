@@ -188,3 +188,15 @@ def test_openapi_lists_routes(client):
         assert path in doc["paths"]
     assert client.get("/api/docs").status_code == 200
 
+
+def test_docs_assets_are_served_locally(client):
+    """Offline, a CDN-hosted Swagger UI left /api/docs blank."""
+    for page, asset in (
+        ("/api/docs", "/api/docs-assets/swagger-ui-bundle.js"),
+        ("/api/redoc", "/api/docs-assets/redoc.standalone.js"),
+    ):
+        html = client.get(page).text
+        assert asset in html and "cdn.jsdelivr.net" not in html
+        r = client.get(asset)
+        assert r.status_code == 200 and len(r.content) > 100_000
+    assert client.get("/api/docs-assets/swagger-ui.css").status_code == 200
