@@ -19,10 +19,10 @@ NAV = [
     ("Watchlist", "/watchlist", "star"),
     ("Market Movers", "/movers", "trending-up"),
     ("Portfolio", "/portfolio", "briefcase"),
-    ("Analysis", "/analysis/RELIANCE", "chart-candlestick"),
+    ("Analysis", "/analysis", "chart-candlestick"),
     ("Recommendations", "/recommendations", "lightbulb"),
-    ("Peer Comparison", "/peers/RELIANCE", "users"),
-    ("Options Chain", "/options/NIFTY", "layers"),
+    ("Peer Comparison", "/peers", "users"),
+    ("Options Chain", "/options", "layers"),
     ("Sector Analysis", "/sectors", "pie-chart"),
     ("Screener", "/screener", "filter"),
     ("Alerts", "/alerts", "bell"),
@@ -104,21 +104,34 @@ def ticker_strip() -> rx.Component:
     )
 
 
+def is_current(href: str) -> rx.Var:
+    """Whether the page shown is `href` or one of its per-symbol pages (/analysis/TCS)."""
+    path = rx.State.router.url.path
+    if href == "/":
+        return path == "/"
+    return (path == href) | path.startswith(href + "/")
+
+
+def nav_link(label: str, href: str, icon: str) -> rx.Component:
+    current = is_current(href)
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), align="center"),
+        href=href,
+        underline="none",
+        color=rx.cond(current, "var(--accent-12)", "var(--gray-12)"),
+        background=rx.cond(current, "var(--accent-a4)", "transparent"),
+        font_weight=rx.cond(current, "600", "400"),
+        aria_current=rx.cond(current, "page", "false"),
+        width="100%",
+        padding="6px 8px",
+        border_radius="6px",
+        _hover={"background": "var(--gray-a3)"},
+    )
+
+
 def nav_links() -> rx.Component:
     return rx.vstack(
-        *[
-            rx.link(
-                rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), align="center"),
-                href=href,
-                underline="none",
-                color="var(--gray-12)",
-                width="100%",
-                padding="6px 8px",
-                border_radius="6px",
-                _hover={"background": "var(--gray-a3)"},
-            )
-            for label, href, icon in NAV
-        ],
+        *[nav_link(label, href, icon) for label, href, icon in NAV],
         spacing="1",
         width="100%",
     )

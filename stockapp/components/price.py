@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.connection import connection_lost
 from stockapp.state.views import FIELDS, SEP
 
 UP = "var(--green-11)"
@@ -73,16 +74,21 @@ def flash_price(
 
 
 def stale_badge(view: rx.Var) -> rx.Component:
-    """Shown while the feed is failing and the price is the last one known ("x" in the row)."""
+    """Shown while the feed is failing and the price is the last one known ("x" in the row),
+    and while this browser has lost its connection (no new prices can arrive)."""
     return rx.cond(
-        field(view, "x") == "1",
+        (field(view, "x") == "1") | connection_lost,
         rx.badge(
             "stale",
             color_scheme="gray",
             variant="soft",
             size="1",
             class_name="stale-badge",
-            title="Upstream prices unavailable; showing the last known price",
+            title=rx.cond(
+                connection_lost,
+                "Connection lost; showing the last price received",
+                "Upstream prices unavailable; showing the last known price",
+            ),
         ),
     )
 
@@ -100,4 +106,12 @@ def change_text(view: rx.Var, size: str = "2") -> rx.Component:
 
 
 def live_dot() -> rx.Component:
-    return rx.tooltip(rx.box(class_name="live-dot", aria_label="Live"), content="Streaming live")
+    """Green and pulsing while prices stream; grey while the connection is lost."""
+    return rx.tooltip(
+        rx.box(
+            class_name=rx.cond(connection_lost, "live-dot live-dot-off", "live-dot"),
+            aria_label=rx.cond(connection_lost, "Not live", "Live"),
+            role="img",
+        ),
+        content=rx.cond(connection_lost, "Connection lost: prices paused", "Streaming live"),
+    )

@@ -6,6 +6,8 @@ and after an error "reliance" + Enter saved a trade with the stale quantity and 
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import api_user, login_via_ui, real_errors
 
 
@@ -29,7 +31,7 @@ def test_trade_form_enter_picks_and_never_saves(page, app_server):
     page.wait_for_selector("#trade-suggestions", state="detached")
     assert symbol.input_value() == "LT"
     assert page.locator("#trade-error").count() == 0
-    page.wait_for_function("document.querySelector('#trade-price').value !== ''")  # live price
+    expect(page.locator("#trade-price")).not_to_have_value("")  # the live price, filled in
 
     # an error, then "reliance" + Enter: picks RELIANCE and saves nothing
     page.fill("#trade-qty", "30")
