@@ -45,7 +45,7 @@ def event_row(e: store.EventData) -> dict[str, str]:
         "id": str(e.id),
         "symbol": e.symbol,
         "message": e.message,
-        "at": e.triggered_at.replace("T", " ")[:19] + " UTC",
+        "at": fmt.ist_time(e.triggered_at),
         "hook": e.webhook_status or "",
     }
 
@@ -148,6 +148,7 @@ class AlertsState(ComboboxMixin, LiveMixin, rx.State):
 
     @rx.event
     async def create(self):
+        self.notice = ""  # an error below must not sit beside the last success
         if not self.symbol:
             self.error = "Choose a symbol first"
             return
