@@ -41,7 +41,7 @@ def instrument_combobox(
         selected = active == index
         return rx.box(
             rx.text(row["symbol"], weight="bold", size="2", as_="span"),
-            rx.text(" ", row["exch"], " · ", row["name"], size="1", as_="span"),
+            rx.text(" ", row["exch"], row["name"], size="1", as_="span"),
             id=f"{input_id}-opt-" + index.to_string(),
             role="option",
             aria_selected=rx.cond(selected, "true", "false"),
@@ -88,6 +88,7 @@ def instrument_combobox(
                 rx.foreach(options, option),
                 role="listbox",
                 id=listbox_id,
+                class_name="combo-listbox",
                 aria_label=aria_label or placeholder,
                 position="absolute",
                 top=top,

@@ -22,9 +22,10 @@ EXCHANGE = {"india_nse": "NSE", "india_bse": "BSE"}
 def option_row(inst: Instrument) -> dict[str, str]:
     return {
         "symbol": inst.symbol,
-        "name": inst.name,
+        "name": "" if inst.name.upper() == inst.symbol else inst.name,
         "market": inst.market,
-        "exch": "Index" if inst.is_index else EXCHANGE.get(inst.market, inst.market),
+        "exch": ("Index" if inst.is_index else EXCHANGE.get(inst.market, inst.market))
+        + (" · " if inst.name.upper() != inst.symbol else ""),
     }
 
 

@@ -32,6 +32,7 @@ class ShellState(ComboboxMixin, LiveMixin, rx.State):
 
     @rx.event
     async def load(self):
+        self.combo_reset()  # a new page starts with the search box closed and empty
         self.quotes = live.track(self, ticker_keys(), shell=True)
         await toasts.register(self)  # this tab now receives its user's alert toasts
         settings = runtime.settings

@@ -93,3 +93,10 @@ def test_global_search_arrows_enter_and_escape(page):
     box.press("Escape")
     page.wait_for_selector("#search-results", state="detached")
     assert box.get_attribute("aria-expanded") == "false"
+
+    box.fill("hdfc")  # left open, then another page: the box starts empty and closed
+    page.locator("#search-results [role=option]").first.wait_for()
+    page.goto("/movers")
+    page.wait_for_selector("#conn-status >> text=Live")
+    assert box.input_value() == ""
+    assert page.locator("#search-results").count() == 0
