@@ -106,6 +106,9 @@ class BenchServer:
             "STOCKAPP_JWT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
             "PORT": str(self.port),
             "PYTHONUNBUFFERED": "1",
+            # load generators register and log in hundreds of users from 127.0.0.1
+            "STOCKAPP_LOGIN_IP_LIMIT": "100000/minute",
+            "STOCKAPP_REGISTER_IP_LIMIT": "100000/minute",
             **(extra_env or {}),
         }
         self.env.pop("STOCKAPP_REDIS_URL", None)

@@ -2,11 +2,18 @@
 
 Formatting happens once per quote per tick on the server (shared by every session), so
 the browser only swaps strings.
+
+Half-way values round half-up (away from zero: 0.125 -> 0.13, -0.125 -> -0.13), as money is
+rounded on Indian contract notes and statements, not half-to-even (Babel's and Python's
+default). A float is taken at its shortest decimal form (`repr`), so 1.005 counts as the
+half-way value it was written as, not as the binary 1.00499999... it is stored as.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
 
@@ -17,9 +24,28 @@ LAKH = 100_000
 CRORE = 10_000_000
 
 
-def number(value: float, decimals: int = 2) -> str:
+def half_up(value: float | Decimal, decimals: int = 2) -> Decimal:
+    """`value` rounded to `decimals` places, half-way values away from zero."""
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def fixed(value: float, decimals: int = 2) -> str:
+    """`value` with Western thousands commas and half-up rounding, without Babel (fast)."""
+    if not math.isfinite(value):
+        return f"{value:,.{decimals}f}"
+    rounded = half_up(value, decimals)
+    return f"{abs(rounded) if rounded == 0 else rounded:,.{decimals}f}"
+
+
+def number(value: float | Decimal, decimals: int = 2) -> str:
     pattern = "#,##,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    if not math.isfinite(value):
+        return format_decimal(value, format=pattern, locale=LOCALE)
+    rounded = half_up(value, decimals)
+    if rounded == 0:
+        rounded = abs(rounded)  # no "-0.00"
+    return format_decimal(rounded, format=pattern, locale=LOCALE)
 
 
 def inr(value: float | None, decimals: int = 2) -> str:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from stockapp.market.clock import set_sim_start
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe, load_universe
 from stockapp.market.providers.base import QuoteProvider
@@ -22,11 +23,13 @@ def make_provider(settings: Settings, universe: Universe) -> QuoteProvider:
         from stockapp.market.providers.yahoo import YahooProvider
 
         return YahooProvider(universe)
+    from stockapp.market.clock import app_now
     from stockapp.market.providers.simulated import SimulatedExchange
 
     return SimulatedExchange(
         universe,
         seed=settings.sim_seed,
+        now=app_now,
         tick_interval=settings.tick_interval,
         hours=settings.market_hours,
     )
@@ -53,6 +56,8 @@ class Runtime:
         if self.hub is not None:
             return
         self.settings = get_settings()
+        if self.settings.provider == "simulated":
+            set_sim_start(self.settings.sim_start)
         self.provider = make_provider(self.settings, self.universe)
         self.hub = PriceHub(
             self.provider,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -40,6 +42,8 @@ class Settings(BaseSettings):
     tick_interval: float = Field(1.0, gt=0.05, le=60)
     sim_seed: int = 42
     market_hours: Literal["always", "exchange"] = "always"
+    # the simulated clock's starting instant (ISO 8601); unset = the machine's clock
+    sim_start: datetime | None = None
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: _own_origins())
     jwt_secret: str | None = None
     jwt_secret_file: Path = PROJECT_DIR / ".secrets" / "jwt_secret"
@@ -52,16 +56,34 @@ class Settings(BaseSettings):
     ws_auth_timeout: float = 5.0
     ws_idle_timeout: float = 120.0
     ws_lag_ticks_before_close: int = 30
-    # login throttling
-    login_max_failures: int = 5
-    login_lockout_seconds: int = 60
+    # login throttling: per username (database), and per client IP (moving windows, e.g.
+    # "20/minute;200/hour"), see stockapp/auth/throttle.py and docs/security.md
+    login_max_failures: int = Field(5, ge=1)
+    login_lockout_seconds: int = Field(60, ge=1)
+    login_ip_limit: str = "20/minute;200/hour"
+    register_ip_limit: str = "5/minute;30/hour"
     import_max_bytes: int = 5 * 1024 * 1024
+    # paper trading: the virtual cash each user starts with (INR)
+    paper_opening_balance: Decimal = Field(Decimal(1_000_000), gt=0, le=Decimal(10**12))
+    # alert webhooks: private/loopback/link-local receivers refused unless this is set
+    webhook_allow_private: bool = False
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [v.strip().rstrip("/") for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("login_ip_limit", "register_ip_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '20/minute;200/hour': {value!r}") from exc
         return value
 
     @model_validator(mode="after")

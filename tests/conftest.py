@@ -20,6 +20,11 @@ os.environ.setdefault("STOCKAPP_ENV", "test")
 os.environ["STOCKAPP_DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
 os.environ["STOCKAPP_JWT_SECRET"] = "test-secret-" + "x" * 40
 os.environ.setdefault("STOCKAPP_TICK_INTERVAL", "0.25")
+# suites register and log in many users from 127.0.0.1: per-IP limits generous enough
+# for them (tests/security/test_login_limits.py runs a server with the shipped defaults)
+TEST_IP_LIMIT = "100000/minute"
+os.environ.setdefault("STOCKAPP_LOGIN_IP_LIMIT", TEST_IP_LIMIT)
+os.environ.setdefault("STOCKAPP_REGISTER_IP_LIMIT", TEST_IP_LIMIT)
 os.environ.pop("STOCKAPP_REDIS_URL", None)
 os.environ.pop("REFLEX_REDIS_URL", None)
 

@@ -15,10 +15,12 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from stockapp.alerts import destinations
 from stockapp.db.errors import NotFound
 from stockapp.db.models import Alert, AlertEvent, User
 from stockapp.market.alerts import AlertRule, Firing, validate_rule
 from stockapp.market.models import iso_ms, utcnow
+from stockapp.settings import get_settings
 
 MAX_ALERTS_PER_USER = 200
 EVENTS_LIMIT = 200
@@ -169,15 +171,24 @@ def list_events(session: Session, user_id: int, limit: int = EVENTS_LIMIT) -> li
 
 
 def check_webhook_url(url: str | None) -> str | None:
-    """'' or None clears the webhook; otherwise an absolute http(s) URL."""
-    if not url:
+    """'' or None clears the webhook; otherwise an absolute http(s) URL to a public
+    destination (see `destinations`; DestinationRefused is a ValueError)."""
+    if not url or not url.strip():
         return None
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("webhook_url must be an absolute http(s) URL")
     if len(url) > MAX_WEBHOOK_LENGTH:
         raise ValueError(f"webhook_url is longer than {MAX_WEBHOOK_LENGTH} characters")
+    allow_private = get_settings().webhook_allow_private
+    url = destinations.check_url(url, allow_private=allow_private)
+    if not allow_private:
+        host = urlsplit(url).hostname or ""
+        if destinations.literal_address(host) is None:
+            try:
+                addresses = destinations.resolve(host, 443)
+            except OSError:
+                addresses = []  # not resolvable now: checked again at every delivery
+            if addresses:
+                destinations.check_addresses(addresses, allow_private=False)
     return url
 
 

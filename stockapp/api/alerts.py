@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from stockapp.alerts import store
 from stockapp.alerts.engine import alert_engine
-from stockapp.api.deps import CurrentUser, UniverseDep, db_call
-from stockapp.market.alerts import CONDITIONS, InvalidRule
+from stockapp.api.deps import CurrentUser, ObjectId, UniverseDep, db_call
+from stockapp.market.alerts import ALERT_VALUE_RANGE, CONDITIONS, InvalidRule
 from stockapp.market.models import DEFAULT_MARKET, MARKETS
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -23,7 +23,11 @@ class AlertIn(BaseModel):
     market: str = DEFAULT_MARKET
     condition: str = Field(description=" | ".join(CONDITIONS))
     value: float = Field(
-        0.0, description="Price in INR, or day change in percent; ignored for 52-week alerts"
+        0.0,
+        # documented here, checked by validate_rule (per condition, with a clear message)
+        json_schema_extra={"minimum": ALERT_VALUE_RANGE[0], "maximum": ALERT_VALUE_RANGE[1]},
+        description="Price in INR (up to 1e9), or day change in percent (-100 to 10000); "
+        "ignored for 52-week alerts",
     )
     repeat: bool = False
 
@@ -121,13 +125,13 @@ async def set_webhook(body: WebhookIn, user: CurrentUser) -> WebhookOut:
 
 
 @router.get("/{alert_id}", response_model=AlertOut)
-async def get_alert(alert_id: int, user: CurrentUser) -> AlertOut:
+async def get_alert(alert_id: ObjectId, user: CurrentUser) -> AlertOut:
     data = await db_call(lambda s: store.get_alert(s, user.id, alert_id))
     return AlertOut(**data.as_dict())
 
 
 @router.delete("/{alert_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_alert(alert_id: int, user: CurrentUser) -> Response:
+async def delete_alert(alert_id: ObjectId, user: CurrentUser) -> Response:
     await db_call(lambda s: store.delete_alert(s, user.id, alert_id))
     alert_engine.alert_deleted(alert_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

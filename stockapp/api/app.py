@@ -14,6 +14,7 @@ from stockapp.api import (
     health,
     market,
     options,
+    paper,
     portfolio,
     recommendations,
     screener,
@@ -43,6 +44,7 @@ def api_router() -> APIRouter:
         options,
         screener,
         recommendations,
+        paper,
     ):
         router.include_router(module.router)
     return router

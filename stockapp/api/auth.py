@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, status
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from stockapp.api.deps import CurrentUser, SessionDep
 from stockapp.auth.accounts import AccountError, authenticate, register_user
+from stockapp.auth.throttle import ip_throttle
 from stockapp.auth.tokens import create_access_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -31,8 +32,28 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
-def register(body: RegisterIn, session: SessionDep) -> UserPublic:
+THROTTLED = {429: {"description": "Too many attempts from this client; see Retry-After"}}
+
+
+def _throttle(action: str, request: Request) -> None:
+    verdict = ip_throttle().hit(action, request.client.host if request.client else None)
+    if not verdict.allowed:
+        raise HTTPException(
+            429,
+            detail=f"Too many {action} attempts from this address; "
+            f"try again in {verdict.retry_after} s",
+            headers={"Retry-After": str(verdict.retry_after)},
+        )
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    responses={409: {"description": "Username taken"}, **THROTTLED},
+)
+def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
+    _throttle("register", request)
     try:
         user = register_user(session, body.username, body.password)
         session.commit()
@@ -48,13 +69,18 @@ def register(body: RegisterIn, session: SessionDep) -> UserPublic:
 @router.post(
     "/token",
     response_model=TokenOut,
-    responses={401: {"description": "Bad credentials"}, 429: {"description": "Locked out"}},
+    responses={
+        401: {"description": "Bad credentials"},
+        429: {"description": "Locked out, or too many attempts from this client"},
+    },
 )
 def token(
+    request: Request,
     session: SessionDep,
     username: Annotated[str, Form(max_length=256)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> TokenOut:
+    _throttle("login", request)
     try:
         user = authenticate(session, username, password)
         session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, HTTPException, Query, status
+from fastapi import Depends, HTTPException, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
@@ -20,6 +20,10 @@ from stockapp.market.models import DEFAULT_MARKET, MARKETS, Instrument
 from stockapp.runtime import runtime
 
 T = TypeVar("T")
+MAX_OBJECT_ID = 2**31 - 1  # ids are 32-bit integer keys
+ObjectId = Annotated[
+    int, Path(ge=1, le=MAX_OBJECT_ID, description=f"an object id, 1 to {MAX_OBJECT_ID}")
+]
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 

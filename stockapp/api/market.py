@@ -27,11 +27,14 @@ from stockapp.api.schemas import (
     quote_out,
 )
 from stockapp.market import analytics
-from stockapp.market.calendar import market_clock
+from stockapp.market.calendar import clock_calendar_status, market_clock
 from stockapp.market.chart_series import history_with_warmup
+from stockapp.market.clock import app_now
 from stockapp.market.indicators import compute_indicators, parse_indicator_spec
-from stockapp.market.models import Bar, Instrument, iso_ms, utcnow
+from stockapp.market.lot_sizes import current_lot_size
+from stockapp.market.models import Bar, Instrument, iso_ms
 from stockapp.market.providers.base import INTERVALS, RANGES
+from stockapp.market.sim_session import time_note
 from stockapp.market.ticksize import tick_size
 from stockapp.runtime import runtime
 
@@ -105,7 +108,7 @@ async def instrument(
         industry=inst.industry,
         isin=inst.isin,
         fno=inst.fno,
-        lot_size=inst.lot_size if inst.fno else None,
+        lot_size=current_lot_size(inst, app_now()) if inst.fno else None,
         tick_size=0.01 if inst.is_index else tick_size(q.current_price),
         market_cap=cap,
         pe=pe,
@@ -217,16 +220,22 @@ def market_status(market: MarketDep) -> MarketStatusOut:
     simulated = bool(runtime.provider and runtime.provider.simulated) or (
         runtime.provider is None and settings.provider == "simulated"
     )
-    clock = market_clock(utcnow())
+    now = app_now()
+    clock = market_clock(now)
     status = clock.status
     if simulated and settings.market_hours == "always":
         status = "open"
+    calendar = clock_calendar_status(now)
     return MarketStatusOut(
         market=market,
         status=status,
         simulated=simulated,
         next_open=iso_ms(clock.next_open),
         next_close=iso_ms(clock.next_close),
+        calendar_verified=calendar.verified,
+        calendar_note=calendar.note,
+        hours=settings.market_hours if simulated else "exchange",
+        time_note=time_note(simulated, settings.market_hours),
     )
 
 

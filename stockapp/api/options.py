@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from stockapp.api.deps import HubDep, UniverseDep
-from stockapp.market.calendar import IST
+from stockapp.market.calendar import IST, calendar_status
+from stockapp.market.clock import app_now
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Instrument
-from stockapp.market.option_expiries import resolve_underlying
+from stockapp.market.option_expiries import Contract, contracts, resolve_underlying
 from stockapp.market.options import (
     DEFAULT_RATE,
     OptionChain,
@@ -46,7 +47,12 @@ def fno_underlyings(universe: Universe) -> list[Instrument]:
 
 
 def listed_expiries(inst: Instrument, now: datetime | None = None) -> list[date]:
-    return expiries(inst.symbol, now or datetime.now(IST), inst.kind)
+    return expiries(inst.symbol, now or app_now().astimezone(IST), inst.kind)
+
+
+def listed_contracts(inst: Instrument, now: datetime | None = None) -> list[Contract]:
+    """Listed contracts with their kind (weekly/monthly/quarterly/half-yearly)."""
+    return contracts(inst.symbol, now or app_now().astimezone(IST), inst.kind)
 
 
 def chain_at(
@@ -60,7 +66,7 @@ def chain_at(
         inst,
         spot,
         expiry,
-        now or datetime.now(IST),
+        now or app_now().astimezone(IST),
         r=DEFAULT_RATE,
         strikes_each_side=strikes_each_side,
     )
@@ -98,9 +104,18 @@ def chain_payload(chain: OptionChain) -> dict:
 # -- routes --------------------------------------------------------------------------------
 
 
+class ContractOut(BaseModel):
+    expiry: str
+    kind: Literal["weekly", "monthly", "quarterly", "half-yearly"]
+    calendar_verified: bool
+
+
 class ExpiriesOut(BaseModel):
     symbol: str
     expiries: list[str]
+    contracts: list[ContractOut]
+    calendar_verified: bool
+    calendar_note: str | None
 
 
 class LegOut(BaseModel):
@@ -130,7 +145,7 @@ class ChainOut(BaseModel):
     risk_free_rate: float
     lot_size: int
     time_to_expiry_years: float
-    pcr: float
+    pcr: float | None  # null when there is no call open interest
     max_pain: float
     atm_strike: float
     rows: list[RowOut]
@@ -140,15 +155,27 @@ def _underlying_or_404(universe: Universe, symbol: str) -> Instrument:
     inst = fno_underlying(universe, symbol)
     if inst is not None:
         return inst
+    valid = ", ".join(i.symbol for i in fno_underlyings(universe))
     if universe.get(resolve_underlying(symbol), DEFAULT_MARKET) is None:
-        raise HTTPException(404, detail=f"Unknown symbol {symbol!r}")
-    raise HTTPException(404, detail=f"{symbol} has no listed options (not in the F&O segment)")
+        raise HTTPException(404, detail=f"Unknown underlying {symbol!r}; use one of {valid}")
+    raise HTTPException(
+        404,
+        detail=f"{symbol} has no listed options (not in the F&O segment); use one of {valid}",
+    )
 
 
 @router.get("/{symbol}/expiries", response_model=ExpiriesOut)
 async def get_expiries(symbol: str, universe: UniverseDep) -> ExpiriesOut:
     inst = _underlying_or_404(universe, symbol)
-    return ExpiriesOut(symbol=inst.symbol, expiries=[d.isoformat() for d in listed_expiries(inst)])
+    listed = listed_contracts(inst)
+    status = calendar_status(*(c.expiry for c in listed))
+    return ExpiriesOut(
+        symbol=inst.symbol,
+        expiries=[c.expiry.isoformat() for c in listed],
+        contracts=[ContractOut(**c.to_dict()) for c in listed],  # type: ignore[arg-type]
+        calendar_verified=status.verified,
+        calendar_note=status.note,
+    )
 
 
 @router.get("/{symbol}/chain", response_model=ChainOut)
@@ -162,7 +189,7 @@ async def get_chain(
     ] = DEFAULT_STRIKES,
 ) -> ChainOut:
     inst = _underlying_or_404(universe, symbol)
-    now = datetime.now(IST)
+    now = app_now().astimezone(IST)
     listed = listed_expiries(inst, now)
     if expiry is None:
         chosen = listed[0]

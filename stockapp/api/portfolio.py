@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 
-from stockapp.api.deps import CurrentUser, HubDep, UniverseDep, db_call
+from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.db import trades as tr
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
@@ -123,6 +123,7 @@ class HoldingOut(BaseModel):
     day_pnl: float | None
     realized_pnl: float
     xirr: float | None = Field(description="annual fraction (0.12 = 12%), null if undefined")
+    xirr_reason: str | None = Field(None, description="why xirr is null (undefined, ambiguous)")
 
 
 class TotalsOut(BaseModel):
@@ -133,6 +134,7 @@ class TotalsOut(BaseModel):
     realized_pnl: float
     day_pnl: float
     xirr: float | None = Field(description="annual fraction (0.12 = 12%), null if undefined")
+    xirr_reason: str | None = Field(None, description="why xirr is null (undefined, ambiguous)")
 
 
 class PortfolioOut(BaseModel):
@@ -227,6 +229,7 @@ def holding_out(h: HoldingValuation, universe: Universe) -> HoldingOut:
         day_pnl=_opt(h.day_pnl),
         realized_pnl=float(money(h.realized_pnl)),
         xirr=h.xirr,
+        xirr_reason=h.xirr_reason,
     )
 
 
@@ -250,6 +253,7 @@ async def portfolio(user: CurrentUser, hub: HubDep, universe: UniverseDep) -> Po
             realized_pnl=float(money(t.realized_pnl)),
             day_pnl=float(money(t.day_pnl)),
             xirr=t.xirr,
+            xirr_reason=t.xirr_reason,
         ),
         as_of=iso_ms(now),
     )
@@ -268,13 +272,13 @@ async def add_trade(body: TradeBody, user: CurrentUser, universe: UniverseDep) -
 
 
 @router.get("/trades/{trade_id}", response_model=TradeOut)
-async def get_trade(trade_id: int, user: CurrentUser) -> TradeOut:
+async def get_trade(trade_id: ObjectId, user: CurrentUser) -> TradeOut:
     return trade_out(await db_call(lambda s: tr.get_trade(s, user.id, trade_id)))
 
 
 @router.patch("/trades/{trade_id}", response_model=TradeOut)
 async def edit_trade(
-    trade_id: int, body: TradeBody, user: CurrentUser, universe: UniverseDep
+    trade_id: ObjectId, body: TradeBody, user: CurrentUser, universe: UniverseDep
 ) -> TradeOut:
     # ownership first, so another user's id answers 404 whatever the body says
     await db_call(lambda s: tr.get_trade(s, user.id, trade_id))
@@ -283,7 +287,7 @@ async def edit_trade(
 
 
 @router.delete("/trades/{trade_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_trade(trade_id: int, user: CurrentUser) -> Response:
+async def delete_trade(trade_id: ObjectId, user: CurrentUser) -> Response:
     await db_call(lambda s: tr.delete_trade(s, user.id, trade_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -114,6 +114,11 @@ class MarketStatusOut(BaseModel):
     simulated: bool
     next_open: str
     next_close: str
+    # False when today's or the next session's date rests on an estimated holiday list
+    calendar_verified: bool
+    calendar_note: str | None  # e.g. "holiday calendar estimated for 2027"
+    hours: str  # "exchange" (NSE sessions) or "always" (a simulation open around the clock)
+    time_note: str | None  # set when quote and bar times are simulated, not NSE hours
 
 
 class IndexOut(BaseModel):

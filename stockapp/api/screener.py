@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
-from stockapp.api.deps import CurrentUser, HubDep, MarketDep, UniverseDep, db_call
+from stockapp.api.deps import CurrentUser, HubDep, MarketDep, ObjectId, UniverseDep, db_call
 from stockapp.db import screens as saved
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
@@ -17,6 +17,7 @@ from stockapp.market.screen_data import shared_screen_data
 from stockapp.market.screen_query import (
     CRORE,
     MAX_LIMIT,
+    PARAMS,
     ScreenParamError,
     criteria_from_params,
 )
@@ -25,7 +26,34 @@ from stockapp.runtime import runtime
 
 router = APIRouter(tags=["screener"])
 T = TypeVar("T")
-Num = Annotated[float | None, Query()]
+
+
+def _bounded(name: str) -> Any:
+    """A screener filter as a query parameter, with its documented finite range (checked
+    by criteria_from_params, whose messages name the filter, as the Screener page's do)."""
+    param = PARAMS[name]
+    return Annotated[
+        float | None,
+        Query(
+            description=f"{param.label}, from {param.low:g} to {param.high:g}",
+            json_schema_extra={"minimum": param.low, "maximum": param.high},
+        ),
+    ]
+
+
+Q_PRICE_MIN = _bounded("price_min")
+Q_PRICE_MAX = _bounded("price_max")
+Q_CHANGE_MIN = _bounded("change_min")
+Q_CHANGE_MAX = _bounded("change_max")
+Q_VOLUME_RATIO_MIN = _bounded("volume_ratio_min")
+Q_RSI_MIN = _bounded("rsi_min")
+Q_RSI_MAX = _bounded("rsi_max")
+Q_NEAR_HIGH_PCT = _bounded("near_high_pct")
+Q_NEAR_LOW_PCT = _bounded("near_low_pct")
+Q_MCAP_MIN_CR = _bounded("mcap_min_cr")
+Q_MCAP_MAX_CR = _bounded("mcap_max_cr")
+Q_PE_MIN = _bounded("pe_min")
+Q_PE_MAX = _bounded("pe_max")
 
 
 class ScreenResultOut(BaseModel):
@@ -114,19 +142,19 @@ async def screener(
     universe: UniverseDep,
     market: MarketDep,
     sector: Annotated[list[str], Query(description="repeat or comma-separate")] = [],  # noqa: B006
-    price_min: Num = None,
-    price_max: Num = None,
-    change_min: Num = None,
-    change_max: Num = None,
-    volume_ratio_min: Num = None,
-    rsi_min: Num = None,
-    rsi_max: Num = None,
-    near_high_pct: Num = None,
-    near_low_pct: Num = None,
-    mcap_min_cr: Num = None,
-    mcap_max_cr: Num = None,
-    pe_min: Num = None,
-    pe_max: Num = None,
+    price_min: Q_PRICE_MIN = None,
+    price_max: Q_PRICE_MAX = None,
+    change_min: Q_CHANGE_MIN = None,
+    change_max: Q_CHANGE_MAX = None,
+    volume_ratio_min: Q_VOLUME_RATIO_MIN = None,
+    rsi_min: Q_RSI_MIN = None,
+    rsi_max: Q_RSI_MAX = None,
+    near_high_pct: Q_NEAR_HIGH_PCT = None,
+    near_low_pct: Q_NEAR_LOW_PCT = None,
+    mcap_min_cr: Q_MCAP_MIN_CR = None,
+    mcap_max_cr: Q_MCAP_MAX_CR = None,
+    pe_min: Q_PE_MIN = None,
+    pe_max: Q_PE_MAX = None,
     sort: Annotated[str | None, Query(description="a result field, e.g. change_pct")] = None,
     desc: bool = False,
     limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
@@ -153,7 +181,7 @@ async def screener(
         criteria = criteria_from_params(
             values, sectors=sector, known_sectors=known, sort=sort, descending=desc, limit=limit
         )
-    except ScreenParamError as exc:
+    except (ScreenParamError, ValueError) as exc:
         raise HTTPException(422, detail=str(exc)) from exc
     return await run_screen(criteria, market, hub, universe)
 
@@ -181,13 +209,13 @@ async def create_screen(body: ScreenIn, user: CurrentUser) -> ScreenOut:
 
 
 @router.get("/screens/{screen_id}", response_model=ScreenOut)
-async def get_screen(screen_id: int, user: CurrentUser) -> ScreenOut:
+async def get_screen(screen_id: ObjectId, user: CurrentUser) -> ScreenOut:
     return _screen_out(await db_call(lambda db: saved.get_screen(db, user.id, screen_id)))
 
 
 @router.get("/screens/{screen_id}/results", response_model=ScreenerOut)
 async def screen_results(
-    screen_id: int, user: CurrentUser, hub: HubDep, universe: UniverseDep, market: MarketDep
+    screen_id: ObjectId, user: CurrentUser, hub: HubDep, universe: UniverseDep, market: MarketDep
 ) -> ScreenerOut:
     """Run a saved screen against the live market."""
     data = await db_call(lambda db: saved.get_screen(db, user.id, screen_id))
@@ -195,6 +223,6 @@ async def screen_results(
 
 
 @router.delete("/screens/{screen_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_screen(screen_id: int, user: CurrentUser) -> Response:
+async def delete_screen(screen_id: ObjectId, user: CurrentUser) -> Response:
     await db_call(lambda db: saved.delete_screen(db, user.id, screen_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,7 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
-from stockapp.api.deps import CurrentUser, HubDep, UniverseDep, db_call
+from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.api.schemas import QuoteOut, quote_out
 from stockapp.db import watchlists as wl
 from stockapp.market.hub import PriceHub
@@ -73,7 +73,7 @@ async def create(
 
 @router.get("/{watchlist_id}", response_model=WatchlistOut)
 async def get_one(
-    watchlist_id: int, user: CurrentUser, hub: HubDep, universe: UniverseDep
+    watchlist_id: ObjectId, user: CurrentUser, hub: HubDep, universe: UniverseDep
 ) -> WatchlistOut:
     data = await db_call(lambda s: wl.get_watchlist(s, user.id, watchlist_id))
     return await _out(data, hub, universe)
@@ -81,21 +81,21 @@ async def get_one(
 
 @router.patch("/{watchlist_id}", response_model=WatchlistOut)
 async def rename(
-    watchlist_id: int, body: WatchlistIn, user: CurrentUser, hub: HubDep, universe: UniverseDep
+    watchlist_id: ObjectId, body: WatchlistIn, user: CurrentUser, hub: HubDep, universe: UniverseDep
 ) -> WatchlistOut:
     data = await db_call(lambda s: wl.rename_watchlist(s, user.id, watchlist_id, body.name))
     return await _out(data, hub, universe)
 
 
 @router.delete("/{watchlist_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete(watchlist_id: int, user: CurrentUser) -> Response:
+async def delete(watchlist_id: ObjectId, user: CurrentUser) -> Response:
     await db_call(lambda s: wl.delete_watchlist(s, user.id, watchlist_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{watchlist_id}/items", response_model=WatchlistOut, status_code=201)
 async def add_item(
-    watchlist_id: int, body: ItemIn, user: CurrentUser, hub: HubDep, universe: UniverseDep
+    watchlist_id: ObjectId, body: ItemIn, user: CurrentUser, hub: HubDep, universe: UniverseDep
 ) -> WatchlistOut:
     symbol = body.symbol.strip().upper()
     market = body.market or DEFAULT_MARKET
@@ -111,7 +111,7 @@ async def add_item(
 
 @router.delete("/{watchlist_id}/items/{symbol}", response_model=WatchlistOut)
 async def remove_item(
-    watchlist_id: int,
+    watchlist_id: ObjectId,
     symbol: str,
     user: CurrentUser,
     hub: HubDep,

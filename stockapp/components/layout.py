@@ -54,7 +54,12 @@ def market_pill() -> rx.Component:
             id="market-status",
         ),
         rx.cond(ShellState.simulated, rx.badge("Simulated market", color_scheme="violet")),
+        rx.cond(
+            ShellState.calendar_note != "",
+            rx.badge(ShellState.calendar_note, color_scheme="amber", id="calendar-note"),
+        ),
         spacing="1",
+        wrap="wrap",
     )
 
 

@@ -179,3 +179,8 @@ class LoginFailure(SQLModel, table=True):
     username: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
     failures: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+
+
+# Paper trading's tables live in their own module; imported here so that every user of the
+# metadata (alembic, create_all) sees them.
+from stockapp.db import paper_models  # noqa: E402, F401

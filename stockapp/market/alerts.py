@@ -51,6 +51,11 @@ class InvalidRule(ValueError):
     """A rule that can never be evaluated (unknown condition, non-finite or bad value)."""
 
 
+MAX_ALERT_PRICE = 1e9  # INR; as for trade prices
+CHANGE_PCT_RANGE = (-100.0, 10_000.0)  # a day change below -100 % cannot happen
+ALERT_VALUE_RANGE = (CHANGE_PCT_RANGE[0], MAX_ALERT_PRICE)  # any condition's value
+
+
 def validate_rule(condition: str, value: float) -> None:
     if condition not in CONDITIONS:
         raise InvalidRule(f"Unknown condition {condition!r}; use one of {', '.join(CONDITIONS)}")
@@ -58,6 +63,11 @@ def validate_rule(condition: str, value: float) -> None:
         raise InvalidRule("value must be a finite number")
     if condition in PRICE_CONDITIONS and value <= 0:
         raise InvalidRule("a price alert needs a positive price")
+    if condition in PRICE_CONDITIONS and value > MAX_ALERT_PRICE:
+        raise InvalidRule(f"a price alert's price must be at most {MAX_ALERT_PRICE:g}")
+    low, high = CHANGE_PCT_RANGE
+    if condition.startswith("change_pct") and not low <= value <= high:
+        raise InvalidRule(f"a day-change alert's percent must be between {low:g} and {high:g}")
 
 
 @dataclass(slots=True)

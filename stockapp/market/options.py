@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from stockapp.market.calendar import CLOSE, IST, OPEN, is_trading_day
+from stockapp.market.lot_sizes import lot_size_for
 from stockapp.market.models import Instrument
 from stockapp.market.option_expiries import (
     BANKNIFTY,
@@ -252,7 +253,7 @@ class OptionChain:
     risk_free_rate: float
     lot_size: int
     time_to_expiry_years: float
-    pcr: float
+    pcr: float | None  # None when there is no call OI
     max_pain: float
     atm_strike: float
     rows: tuple[OptionRow, ...]
@@ -273,9 +274,10 @@ def time_to_expiry(expiry: date, now: datetime) -> float:
     return max(seconds / (365.0 * 86_400.0), MIN_T)
 
 
-def put_call_ratio(call_oi: ArrayLike, put_oi: ArrayLike) -> float:
+def put_call_ratio(call_oi: ArrayLike, put_oi: ArrayLike) -> float | None:
+    """Put OI over call OI; None without call OI (a ratio to nothing is undefined, not 0)."""
     calls = float(np.sum(call_oi))
-    return round(float(np.sum(put_oi)) / calls, 2) if calls > 0 else 0.0
+    return round(float(np.sum(put_oi)) / calls, 2) if calls > 0 else None
 
 
 def max_pain(strikes: ArrayLike, call_oi: ArrayLike, put_oi: ArrayLike) -> float:
@@ -429,7 +431,7 @@ def build_chain(
         expiry=expiry,
         underlying_price=round(float(spot), 2),
         risk_free_rate=r,
-        lot_size=underlying.lot_size,
+        lot_size=lot_size_for(underlying, expiry),
         time_to_expiry_years=round(t, 8),
         pcr=put_call_ratio(oi[:n], oi[n:]),
         max_pain=max_pain(strikes, oi[:n], oi[n:]),
@@ -438,4 +440,29 @@ def build_chain(
             OptionRow(strike, call, put)
             for strike, call, put in zip(strikes.tolist(), legs[:n], legs[n:], strict=True)
         ),
+    )
+
+
+def quote_contracts(
+    underlying: Instrument,
+    spot: float,
+    expiry: date,
+    strikes: ArrayLike,
+    is_call: ArrayLike,
+    now: datetime,
+    r: float = DEFAULT_RATE,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(ltp, bid, ask) of any listed contracts of one expiry, priced exactly as `build_chain`
+    prices its rows (same surface, spread and tick), for strikes outside a chain's window."""
+    kind = "index" if underlying.is_index else "equity"
+    k = np.asarray(strikes, float)
+    calls = np.asarray(is_call, bool)
+    step = strike_step(underlying.symbol, underlying.ref_price or spot)
+    t = time_to_expiry(expiry, now)
+    surface = surface_vol(spot, k, t, underlying.volatility, kind)
+    k_disc = k * np.exp(-r * t)
+    lower = np.maximum(np.where(calls, spot - k_disc, k_disc - spot), 0.0)
+    theo = bs_price(spot, k, t, r, surface, calls)
+    return _quote_legs(
+        np.atleast_1d(theo), np.atleast_1d(lower), (k - spot) / step, HALF_SPREAD[kind]
     )

@@ -15,22 +15,29 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import talib
 
-from stockapp.market.calendar import IST
+from stockapp.market.calendar import IST, session_bounds
 from stockapp.market.indicators import RETURN_PERIODS, SNAPSHOT_HISTORY, YEAR_BARS
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Bar, Instrument, Key, Quote
 from stockapp.market.providers.base import ProviderError, QuoteProvider
 from stockapp.market.screener import ScreenRow
+from stockapp.market.volume_profile import (
+    SessionWindow,
+    VolumeProfile,
+    build_profile,
+    session_fraction,
+)
 
 log = logging.getLogger("stockapp.screen_data")
 HISTORY_RANGE = "5y"  # a 1-year return needs 253 sessions; "1y" holds fewer
 FETCH_CHUNK = 8  # history requests in flight at once; the loop breathes between chunks
 AVG_VOLUME_BARS = 20
+PROFILE_SAMPLE = 12  # stocks whose intraday bars give the market's volume profile
 
 
 def _same_price(a: float, b: float) -> bool:
@@ -110,8 +117,16 @@ def fundamentals(inst: Instrument, price: float) -> tuple[float | None, float | 
     return cap, pe
 
 
-def build_row(inst: Instrument, q: Quote, tail: DailyTail | None) -> ScreenRow:
-    """One screenable row: the quote's live facts plus what the history adds."""
+def build_row(
+    inst: Instrument, q: Quote, tail: DailyTail | None, share_by_now: float | None = None
+) -> ScreenRow:
+    """One screenable row: the quote's live facts plus what the history adds.
+
+    `share_by_now` is the share of a usual day's volume traded by the quote's minute of the
+    session (see `volume_profile`); the volume ratio compares today's volume so far with the
+    20-day average to that minute. Without it (no intraday profile) it compares with whole
+    days, which is also what it does once the session is over (share 1).
+    """
     price = q.current_price
     cap, pe = fundamentals(inst, price)
     rsi = avg_volume = None
@@ -133,13 +148,27 @@ def build_row(inst: Instrument, q: Quote, tail: DailyTail | None) -> ScreenRow:
         change_pct=q.change_percent,
         volume=float(q.volume),
         avg_volume_20d=avg_volume,
-        volume_ratio=q.volume / avg_volume if avg_volume else None,
+        volume_ratio=volume_ratio(q.volume, avg_volume, share_by_now),
         rsi14=rsi,
         pct_from_52w_high=(high52 - price) / high52 * 100 if high52 else None,
         pct_from_52w_low=(price - low52) / low52 * 100 if low52 else None,
         market_cap=cap,
         pe=pe,
     )
+
+
+MIN_SHARE = 0.005  # before ~0.5 % of a day's volume has traded, a ratio means nothing
+
+
+def volume_ratio(volume: float, avg_volume: float | None, share: float | None) -> float | None:
+    """Today's volume over the 20-day average volume to the same minute of the session."""
+    if not avg_volume:
+        return None
+    if share is None:
+        return volume / avg_volume
+    if share < MIN_SHARE:
+        return None
+    return volume / (avg_volume * share)
 
 
 class ScreenData:
@@ -154,6 +183,8 @@ class ScreenData:
         self._tails: dict[Key, DailyTail] = {}
         self._task: asyncio.Task[None] | None = None
         self._rows: dict[Key, tuple[Quote, ScreenRow]] = {}
+        self.profile: VolumeProfile | None = None
+        self._window_of: SessionWindow = getattr(provider, "session_window", session_bounds)
 
     @property
     def ready(self) -> bool:
@@ -174,6 +205,7 @@ class ScreenData:
             chunk = equities[start : start + FETCH_CHUNK]
             await asyncio.gather(*(self._load_one(inst.key) for inst in chunk))
             await asyncio.sleep(0)  # let ticks and sockets through between chunks
+        self.profile = await self._load_profile(equities)
         self._rows.clear()
         log.info("screen data ready: %d of %d symbols", len(self._tails), len(equities))
 
@@ -186,6 +218,25 @@ class ScreenData:
         if bars:
             self._tails[key] = DailyTail.from_bars(bars)
 
+    async def _load_profile(self, equities: Sequence[Instrument]) -> VolumeProfile | None:
+        """The market's intraday volume profile from a sample of the largest stocks."""
+        sample = sorted(equities, key=lambda i: (-i.shares_outstanding * i.ref_price, i.symbol))
+        sample = sample[:PROFILE_SAMPLE]
+        series = []
+        for inst in sample:
+            try:
+                series.append(await self.provider.history(inst.key, "15m", "1mo"))
+            except (ProviderError, ValueError, OSError) as exc:
+                log.warning("no intraday history for %s: %s", inst.symbol, exc)
+            await asyncio.sleep(0)
+        return build_profile(series, self._window_of, timedelta(minutes=15))
+
+    def share_by_now(self, q: Quote) -> float | None:
+        """Share of a usual day's volume traded by the quote's minute of the session."""
+        if self.profile is None:
+            return None
+        return self.profile.share_at(session_fraction(q.timestamp, self._window_of))
+
     def tail(self, key: Key) -> DailyTail | None:
         return self._tails.get(key)
 
@@ -193,7 +244,7 @@ class ScreenData:
         hit = self._rows.get(inst.key)
         if hit is not None and hit[0] is q:
             return hit[1]
-        row = build_row(inst, q, self._tails.get(inst.key))
+        row = build_row(inst, q, self._tails.get(inst.key), self.share_by_now(q))
         if self.ready:
             self._rows[inst.key] = (q, row)
         return row

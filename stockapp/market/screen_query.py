@@ -11,32 +11,37 @@ import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from stockapp.market.screener import ROW_FIELDS, ScreenCriteria
-
-CRORE = 10_000_000
+from stockapp.market.screener import CRITERION_LIMITS, CRORE, ROW_FIELDS, ScreenCriteria
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
     criterion: str  # ScreenCriteria field
     label: str
-    low: float | None = None  # smallest allowed value
-    high: float | None = None
     scale: float = 1.0  # criterion value = param value x scale
+
+    @property
+    def low(self) -> float:
+        """Smallest allowed value, in the parameter's unit."""
+        return CRITERION_LIMITS[self.criterion][0] / self.scale
+
+    @property
+    def high(self) -> float:
+        return CRITERION_LIMITS[self.criterion][1] / self.scale
 
 
 PARAMS: dict[str, Param] = {
-    "price_min": Param("price_min", "Price min", 0),
-    "price_max": Param("price_max", "Price max", 0),
-    "change_min": Param("change_pct_min", "Day change % min", -100),
-    "change_max": Param("change_pct_max", "Day change % max", -100),
-    "volume_ratio_min": Param("volume_ratio_min", "Volume / 20-day average", 0),
-    "rsi_min": Param("rsi_min", "RSI min", 0, 100),
-    "rsi_max": Param("rsi_max", "RSI max", 0, 100),
-    "near_high_pct": Param("pct_from_high_max", "Within % of 52-week high", 0),
-    "near_low_pct": Param("pct_from_low_max", "Within % of 52-week low", 0),
-    "mcap_min_cr": Param("market_cap_min", "Market cap min (₹ Cr)", 0, scale=CRORE),
-    "mcap_max_cr": Param("market_cap_max", "Market cap max (₹ Cr)", 0, scale=CRORE),
+    "price_min": Param("price_min", "Price min"),
+    "price_max": Param("price_max", "Price max"),
+    "change_min": Param("change_pct_min", "Day change % min"),
+    "change_max": Param("change_pct_max", "Day change % max"),
+    "volume_ratio_min": Param("volume_ratio_min", "Volume / 20-day average"),
+    "rsi_min": Param("rsi_min", "RSI min"),
+    "rsi_max": Param("rsi_max", "RSI max"),
+    "near_high_pct": Param("pct_from_high_max", "Within % of 52-week high"),
+    "near_low_pct": Param("pct_from_low_max", "Within % of 52-week low"),
+    "mcap_min_cr": Param("market_cap_min", "Market cap min (₹ Cr)", scale=CRORE),
+    "mcap_max_cr": Param("market_cap_max", "Market cap max (₹ Cr)", scale=CRORE),
     "pe_min": Param("pe_min", "P/E min"),
     "pe_max": Param("pe_max", "P/E max"),
 }
@@ -77,9 +82,9 @@ def _number(name: str, raw: object, errors: dict[str, str]) -> float | None:
     if not math.isfinite(value):
         errors[name] = f"{param.label} must be a finite number"
         return None
-    if param.low is not None and value < param.low:
+    if value < param.low:
         errors[name] = f"{param.label} must be at least {param.low:g} ({name})"
-    elif param.high is not None and value > param.high:
+    elif value > param.high:
         errors[name] = f"{param.label} must be at most {param.high:g} ({name})"
     return value
 

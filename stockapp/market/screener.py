@@ -59,6 +59,25 @@ _BOUNDS: dict[str, tuple[str, bool]] = {
 }
 _DISTANCE_FIELDS = {"pct_from_52w_high", "pct_from_52w_low"}
 
+CRORE = 10_000_000
+# The range each criterion may take (docs/api.md): finite, and wide enough for any real
+# instrument, so arithmetic on a bound (crore -> rupees, comparisons) can never overflow.
+CRITERION_LIMITS: dict[str, tuple[float, float]] = {
+    "price_min": (0, 1e9),
+    "price_max": (0, 1e9),
+    "change_pct_min": (-100, 10_000),
+    "change_pct_max": (-100, 10_000),
+    "volume_ratio_min": (0, 1e6),
+    "rsi_min": (0, 100),
+    "rsi_max": (0, 100),
+    "pct_from_high_max": (0, 1e6),
+    "pct_from_low_max": (0, 1e6),
+    "market_cap_min": (0, 1e9 * CRORE),
+    "market_cap_max": (0, 1e9 * CRORE),
+    "pe_min": (-1e6, 1e6),
+    "pe_max": (-1e6, 1e6),
+}
+
 
 @dataclass(slots=True)
 class ScreenCriteria:
@@ -89,6 +108,9 @@ class ScreenCriteria:
             value = getattr(self, name)
             if value is not None and not _is_number(value):
                 raise ValueError(f"{name} must be a number, got {value!r}")
+            low_limit, high_limit = CRITERION_LIMITS[name]
+            if value is not None and not low_limit <= value <= high_limit:
+                raise ValueError(f"{name} must be between {low_limit:g} and {high_limit:g}")
         for low, high in (
             ("price_min", "price_max"),
             ("change_pct_min", "change_pct_max"),

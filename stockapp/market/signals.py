@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from stockapp.formatting import fixed
 from stockapp.market.indicators import IndicatorSnapshot
 
 Verdict = Literal["Buy", "Hold", "Sell"]
@@ -84,7 +85,7 @@ class Recommendation:
 
 
 def _money(value: float) -> str:
-    return f"₹{value:,.2f}"
+    return f"₹{fixed(value, 2)}"
 
 
 def _rsi_rule(snap: IndicatorSnapshot, rules: SignalRules) -> RuleHit | None:

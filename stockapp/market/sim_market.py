@@ -61,6 +61,7 @@ class LiveMarket:
         self.sessions = sessions
         self.tick_ms = max(int(tick_ms), 1)
         self._rng = seeded_rng(seed, "live")
+        self._seed = seed
         lay = self.layout
         self._vol = np.array([i.volatility for i in lay.instruments[: lay.n_prim]])
         self._is_free: BoolArray = lay.free_index
@@ -145,7 +146,12 @@ class LiveMarket:
         self.open, self.high, self.low = points[0].copy(), points[0].copy(), points[0].copy()
         self.volume = np.zeros(lay.n_cols)
         activity = np.exp(0.3 * self._rng.standard_normal(lay.n_cols) - 0.045)
-        self._adv_today = lay.adv * activity
+        # Generated history trades more on days that move more (1 + 0.4 |move| / vol); a live
+        # day's move is not known at its open, so it draws the same factor from the same
+        # distribution (|z|), keeping live volumes on the level of their own 20-day averages.
+        # A separate generator leaves the price stream as it was.
+        busy = np.abs(seeded_rng(self._seed, "busy", day.toordinal()).standard_normal(lay.n_cols))
+        self._adv_today = lay.adv * activity * (1 + 0.4 * busy)
         self.last_ms = at_ms
         self._record(np.array([at_ms], dtype=np.int64), points, self.volume[None, :])
 

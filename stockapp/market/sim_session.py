@@ -22,6 +22,18 @@ from stockapp.market import calendar as cal
 from stockapp.market.providers.base import INTERVALS, RANGES
 
 Hours = Literal["always", "exchange"]
+ALWAYS_OPEN_NOTE = (
+    "Simulated market open around the clock: chart times are simulated, not NSE hours "
+    "(NSE trades 09:15-15:30 IST on trading days)."
+)
+
+
+def time_note(simulated: bool, hours: str) -> str | None:
+    """What a chart must say about its time axis: the always-open simulation trades at hours
+    and on days NSE is shut, so its times are labelled simulated (None: real NSE hours)."""
+    return ALWAYS_OPEN_NOTE if simulated and hours == "always" else None
+
+
 MINUTE_MS = 60_000
 HISTORY_YEARS = 5
 

@@ -173,8 +173,10 @@ class AlertsState(ComboboxMixin, LiveMixin, rx.State):
         try:
             await run_db(store.delete_alert, uid, int(alert_id))
         except store.NotFound:
+            # someone else's alert, or gone already: the engine must keep evaluating it
             self.error = "That alert no longer exists"
-        alert_engine.alert_deleted(int(alert_id))
+        else:
+            alert_engine.alert_deleted(int(alert_id))
         await self._refresh(uid)
 
     @rx.event

@@ -26,9 +26,12 @@ from stockapp.market.chart_series import (
     history_with_warmup,
     line_points,
 )
+from stockapp.market.clock import app_now
 from stockapp.market.indicators import compute_indicators, output_keys, parse_indicator_spec
+from stockapp.market.lot_sizes import current_lot_size
 from stockapp.market.models import Bar, Instrument, Quote
 from stockapp.market.option_expiries import resolve_underlying
+from stockapp.market.sim_session import time_note
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live
@@ -128,6 +131,7 @@ class AnalysisState(LiveMixin, rx.State):
     panes: list[dict[str, Any]] = []
     last_bar: dict[str, Any] = {}
     chart_error: str = ""
+    time_note: str = ""  # set when chart times are simulated (the always-open market)
     _series: dict[str, list[dict[str, Any]]] = {}
     _forming: FormingBar | None = None
     _hist: list[Bar] = []  # warm-up + visible bars, the last one forming
@@ -157,7 +161,9 @@ class AnalysisState(LiveMixin, rx.State):
             + (["F&O"] if inst.fno else [])
             + (["BSE"] if inst.market == "india_bse" else ["NSE"])
         )
-        self.lot_size = str(inst.lot_size) if inst.fno and not inst.is_index else ""
+        self.lot_size = (
+            str(current_lot_size(inst, app_now())) if inst.fno and not inst.is_index else ""
+        )
         self.peers_href = "" if inst.is_index else f"/peers/{inst.symbol}"
         self.options_href = option_href(inst)
         self.quotes = live.track(self, [inst.key])
@@ -168,6 +174,8 @@ class AnalysisState(LiveMixin, rx.State):
     async def _load_chart(self, inst: Instrument) -> None:
         tf = TIMEFRAME_BY_LABEL[self.timeframe]
         provider = runtime.provider
+        simulated = bool(provider.simulated) if provider else False
+        self.time_note = time_note(simulated, runtime.settings.market_hours) or ""
         if provider is None:
             self.chart_error = "Market data is not available right now."
             return
@@ -427,6 +435,10 @@ def chart_card() -> rx.Component:
         rx.vstack(
             chart_controls(),
             rx.cond(S.chart_error != "", rx.callout(S.chart_error, icon="info", color="amber")),
+            rx.cond(
+                S.time_note != "",
+                rx.text(S.time_note, size="1", color="var(--amber-11)", id="chart-time-note"),
+            ),
             candle_chart(
                 bars=S.bars,
                 volume=S.volume,
@@ -436,7 +448,8 @@ def chart_card() -> rx.Component:
                 id="candle-chart",
             ),
             rx.text(
-                "Times are IST. Indicators are computed on the server with extra history "
+                rx.cond(S.time_note != "", "", "Times are IST. "),
+                "Indicators are computed on the server with extra history "
                 "before the first candle. Charting by TradingView Lightweight Charts.",
                 size="1",
                 color="var(--gray-11)",

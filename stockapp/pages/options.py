@@ -15,12 +15,14 @@ from functools import lru_cache
 import reflex as rx
 
 from stockapp import formatting as fmt
-from stockapp.api.options import chain_at, fno_underlying, listed_expiries
+from stockapp.api.options import chain_at, fno_underlying, listed_contracts
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_text, flash_price, live_dot
 from stockapp.components.search import instrument_combobox
+from stockapp.market.calendar import IST, calendar_status
+from stockapp.market.clock import app_now
 from stockapp.market.models import DEFAULT_MARKET, Instrument
-from stockapp.market.option_expiries import BANKNIFTY, FINNIFTY, NIFTY
+from stockapp.market.option_expiries import BANKNIFTY, FINNIFTY, NIFTY, Contract
 from stockapp.market.options import OptionChain, OptionLeg
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
@@ -42,8 +44,14 @@ def url_name(inst: Instrument) -> str:
 def _num(value: float, decimals: int = 2) -> str:
     """fmt.number, fast where Indian and Western grouping agree (below one lakh)."""
     if abs(value) < fmt.LAKH:
-        return f"{value:,.{decimals}f}"
+        return fmt.fixed(value, decimals)
     return fmt.number(value, decimals)
+
+
+def expiry_label(contract: Contract) -> str:
+    """ "2027-01-25 · monthly", with "(est.)" when the holiday list behind it is estimated."""
+    label = f"{contract.expiry.isoformat()} · {contract.kind}"
+    return label if contract.calendar_verified else f"{label} (est.)"
 
 
 def _compact(value: int) -> str:
@@ -53,7 +61,7 @@ def _compact(value: int) -> str:
     if size >= fmt.CRORE:
         return f"{sign}{_num(size / fmt.CRORE)} Cr"
     if size >= fmt.LAKH:
-        return f"{sign}{size / fmt.LAKH:.2f} L"
+        return f"{sign}{fmt.fixed(size / fmt.LAKH, 2)} L"
     return f"{sign}{size:,}"
 
 
@@ -70,10 +78,10 @@ def _leg_cells(prefix: str, leg: OptionLeg, max_oi: int, greeks: bool) -> dict[s
     if greeks:
         cells |= {
             prefix + "iv": f"{leg.iv * 100:.1f}",
-            prefix + "d": f"{leg.delta:.2f}",
+            prefix + "d": fmt.fixed(leg.delta, 2),
             prefix + "g": f"{leg.gamma:.4f}",
-            prefix + "t": f"{leg.theta:.2f}",
-            prefix + "n": f"{leg.vega:.2f}",
+            prefix + "t": fmt.fixed(leg.theta, 2),
+            prefix + "n": fmt.fixed(leg.vega, 2),
         }
     return cells
 
@@ -97,7 +105,7 @@ def format_rows(chain: OptionChain, greeks: bool) -> list[dict[str, str]]:
 
 def chain_summary(chain: OptionChain) -> dict[str, str]:
     return {
-        "pcr": f"{chain.pcr:.2f}",
+        "pcr": "–" if chain.pcr is None else fmt.fixed(chain.pcr, 2),
         "max_pain": fmt.number(chain.max_pain),
         "atm": fmt.number(chain.atm_strike),
         "lot": str(chain.lot_size),
@@ -131,7 +139,9 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
     ukey: str = ""
     is_index: bool = False
     expiries: list[str] = []
+    expiry_labels: list[dict[str, str]] = []  # {"value": ISO date, "label": "... · monthly"}
     expiry: str = ""
+    calendar_note: str = ""  # "holiday calendar estimated for 2027" for the chosen expiry
     strikes: str = str(DEFAULT_STRIKES)
     show_greeks: bool = False
     rows: list[dict[str, str]] = []
@@ -179,19 +189,31 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
             return
         self.underlying, self.url_symbol, self.is_index = inst.symbol, url_name(inst), inst.is_index
         self.ukey = key_str(inst.key)
-        self.expiries = [d.isoformat() for d in listed_expiries(inst)]
+        listed = listed_contracts(inst)
+        self.expiries = [c.expiry.isoformat() for c in listed]
+        self.expiry_labels = [
+            {"value": c.expiry.isoformat(), "label": expiry_label(c)} for c in listed
+        ]
         if self.expiry not in self.expiries:
             self.expiry = self.expiries[0] if self.expiries else ""
+        self._note_calendar()
         self.quotes = live.track(self, [inst.key])
         if runtime.hub is not None and runtime.hub.latest(inst.key) is None:
             await runtime.hub.quotes([inst.key])
         self._rebuild(force=True)
         self.loaded = True
 
+    def _note_calendar(self) -> None:
+        days = [app_now().astimezone(IST).date()]
+        if self.expiry:
+            days.append(date.fromisoformat(self.expiry))
+        self.calendar_note = calendar_status(*days).note or ""
+
     @rx.event
     def set_expiry(self, value: str):
         if value in self.expiries:
             self.expiry = value
+            self._note_calendar()
             self._rebuild(force=True)
 
     @rx.event
@@ -368,12 +390,16 @@ def picker() -> rx.Component:
             rx.button(label, size="1", variant="soft", on_click=S.choose(target))
             for label, target in quick
         ],
-        rx.select(
-            S.expiries,
+        rx.select.root(
+            rx.select.trigger(id="options-expiry", aria_label="Expiry"),
+            rx.select.content(
+                rx.foreach(
+                    S.expiry_labels,
+                    lambda o: rx.select.item(o["label"], value=o["value"]),
+                )
+            ),
             value=S.expiry,
             on_change=S.set_expiry,
-            id="options-expiry",
-            aria_label="Expiry",
         ),
         rx.select(
             STRIKE_CHOICES,
@@ -402,6 +428,17 @@ def page() -> rx.Component:
                 S.error != "",
                 rx.callout(
                     S.error, icon="triangle-alert", color_scheme="amber", id="options-error"
+                ),
+            ),
+            rx.cond(
+                S.calendar_note != "",
+                rx.callout(
+                    S.calendar_note
+                    + ": expiry dates and days to expiry assume the holidays known so far.",
+                    icon="calendar",
+                    color_scheme="amber",
+                    size="1",
+                    id="options-calendar-note",
                 ),
             ),
             rx.cond(

@@ -72,7 +72,7 @@ def result_row(row: ScreenRow) -> dict[str, str]:
         "pe": _num(row.pe),
         "rsi": _num(row.rsi14),
         "vr": _num(row.volume_ratio, 2, "×"),
-        "hi": "—" if row.pct_from_52w_high is None else f"-{row.pct_from_52w_high:.1f}%",
+        "hi": "—" if row.pct_from_52w_high is None else f"-{fmt.fixed(row.pct_from_52w_high, 1)}%",
     }
 
 

@@ -2,19 +2,17 @@
 
 Trade times are written in India time with their offset (2024-05-02T10:15:23+05:30): exact
 on re-import and readable to an Indian user. Prices and fees are written in plain decimal
-notation exactly as stored. Notes that a spreadsheet would run as a formula get a leading
-apostrophe, which the importer removes again.
+notation exactly as stored. Every text cell that a spreadsheet would run as a formula
+gets a leading apostrophe (see `csv_safe`), which the importer removes again from notes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from stockapp.portfolio.csv_fields import safe_note
+from stockapp.portfolio.csv_safe import csv_text
 from stockapp.portfolio.trades import IST, TradeIn
 from stockapp.portfolio.valuation import PortfolioValuation
 
@@ -53,24 +51,21 @@ def _plain(value: Decimal) -> str:
 
 
 def trades_to_csv(trades: Iterable[TradeIn]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(TRADE_COLUMNS)
-    for trade in trades:
-        writer.writerow(
-            (
-                trade.traded_at.astimezone(IST).isoformat(),
-                trade.symbol,
-                trade.market,
-                trade.side,
-                trade.quantity,
-                _plain(trade.price),
-                _plain(trade.fees),
-                trade.trade_id or "",
-                safe_note(trade.note),
-            )
+    rows = (
+        (
+            trade.traded_at.astimezone(IST).isoformat(),
+            trade.symbol,
+            trade.market,
+            trade.side,
+            trade.quantity,
+            _plain(trade.price),
+            _plain(trade.fees),
+            trade.trade_id or "",
+            trade.note,
         )
-    return out.getvalue()
+        for trade in trades
+    )
+    return csv_text(TRADE_COLUMNS, rows)
 
 
 def _cell(value: object) -> str:
@@ -84,14 +79,10 @@ def _cell(value: object) -> str:
 def holdings_to_csv(valuation: PortfolioValuation) -> str:
     """Open holdings rounded for people, then one TOTAL row; closed positions are left out
     except through the TOTAL row's realized P&L."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HOLDING_COLUMNS)
+    rows: list[list[str]] = []
     for holding in valuation.holdings:
         shown = holding.display()
-        writer.writerow([_cell(shown[column]) for column in HOLDING_COLUMNS])
+        rows.append([_cell(shown[column]) for column in HOLDING_COLUMNS])
     totals = valuation.totals.display()
-    writer.writerow(
-        [TOTAL_LABEL if c == "symbol" else _cell(totals.get(c)) for c in HOLDING_COLUMNS]
-    )
-    return out.getvalue()
+    rows.append([TOTAL_LABEL if c == "symbol" else _cell(totals.get(c)) for c in HOLDING_COLUMNS])
+    return csv_text(HOLDING_COLUMNS, rows)

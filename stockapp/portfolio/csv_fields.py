@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
+from stockapp.portfolio.csv_safe import FORMULA_START
 from stockapp.portfolio.trades import IST
 
 # A trade given only a date is placed at the market open, so it sorts inside the session.
@@ -14,7 +15,8 @@ MAX_QUANTITY = 10**9
 MAX_PRICE = Decimal(10**9)
 MAX_NOTE = 500
 SYMBOL_RE = re.compile(r"[A-Z0-9][A-Z0-9&._-]{0,39}")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+MAX_TRADE_ID = 64  # the trade_id column's width
+TRADE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]*")
 MARKET_NAMES = {
     "nse": "india_nse",
     "india_nse": "india_nse",
@@ -146,6 +148,17 @@ def parse_note(text: str) -> str:
     return note
 
 
-def safe_note(note: str) -> str:
-    """A note a spreadsheet will show as text, never run as a formula."""
-    return "'" + note if note.startswith(FORMULA_START) else note
+def parse_trade_id(text: str) -> str:
+    """A broker trade id: up to 64 letters, digits and . _ : / # - (first a letter or digit);
+    '' when the cell is empty."""
+    trade_id = text.strip()
+    if not trade_id:
+        return ""
+    if len(trade_id) > MAX_TRADE_ID:
+        raise FieldError(f"trade_id is longer than {MAX_TRADE_ID} characters")
+    if not TRADE_ID_RE.fullmatch(trade_id):
+        raise FieldError(
+            "trade_id may contain only letters, digits and . _ : / # - "
+            "and must start with a letter or digit"
+        )
+    return trade_id

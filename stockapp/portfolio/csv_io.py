@@ -172,7 +172,7 @@ def _zerodha_row(row: _Row, default_market: str) -> tuple[TradeIn, bool]:
         raise ImportError_(
             row.number, "order_execution_time", f"{executed} is not on trade_date {day}"
         )
-    trade_id = row.get("trade_id").strip()
+    trade_id = row.parse("trade_id", cf.parse_trade_id)
     if not trade_id:
         raise ImportError_(row.number, "trade_id", "trade_id is empty")
     trade = TradeIn(
@@ -197,7 +197,7 @@ def _generic_row(row: _Row, default_market: str) -> tuple[TradeIn, bool]:
         traded_at=row.parse("date", cf.parse_when),
         fees=row.parse("fees", cf.parse_fees),
         note=row.parse("note", cf.parse_note),
-        trade_id=row.get("trade_id").strip() or None,
+        trade_id=row.parse("trade_id", cf.parse_trade_id) or None,
     )
     return trade, len(row.get("date").strip()) > 10
 

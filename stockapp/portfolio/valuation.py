@@ -20,7 +20,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from stockapp.market.models import Key
 from stockapp.portfolio.fifo import ZERO, Position
-from stockapp.portfolio.returns import position_xirr, trade_flows, xirr
+from stockapp.portfolio.returns import (
+    XirrResult,
+    position_xirr_result,
+    trade_flows,
+    xirr_result,
+)
 from stockapp.portfolio.trades import IST
 
 PAISE = Decimal("0.01")
@@ -64,6 +69,7 @@ class HoldingValuation:
     unrealized_pct: Decimal | None  # percent of invested
     day_pnl: Decimal | None
     xirr: float | None  # annual fraction
+    xirr_reason: str | None = None  # why `xirr` is None (undefined or ambiguous)
 
     @property
     def key(self) -> Key:
@@ -134,6 +140,7 @@ class PortfolioTotals:
     day_pnl: Decimal
     xirr: float | None  # None while any open holding lacks a price
     unpriced: tuple[Key, ...] = ()
+    xirr_reason: str | None = None  # why `xirr` is None (undefined or ambiguous)
 
     def display(self) -> dict[str, object]:
         return {
@@ -180,10 +187,18 @@ def value_position(
 ) -> HoldingValuation:
     if price is None and position.quantity:
         return HoldingValuation(
-            position, None, None, None, None, day_pnl(position, None, today), None
+            position,
+            None,
+            None,
+            None,
+            None,
+            day_pnl(position, None, today),
+            None,
+            "no price for the holding yet",
         )
     market_value = price.current_price * position.quantity if price else ZERO
     unrealized = market_value - position.invested
+    result = position_xirr_result(position.trades, market_value, now)
     return HoldingValuation(
         position=position,
         price=price,
@@ -191,7 +206,8 @@ def value_position(
         unrealized_pnl=unrealized,
         unrealized_pct=_pct(unrealized, position.invested),
         day_pnl=day_pnl(position, price, today),
-        xirr=position_xirr(position.trades, market_value, now),
+        xirr=result.rate,
+        xirr_reason=result.reason,
     )
 
 
@@ -216,11 +232,11 @@ def value_portfolio(
     market_value = sum((h.market_value or ZERO for h in priced), ZERO)
     unrealized = sum((h.unrealized_pnl or ZERO for h in priced), ZERO)
     flows = [flow for v in valued for flow in trade_flows(v.position.trades)]
-    whole_xirr = None
+    whole = XirrResult(None, "some holdings have no price yet")
     if not unpriced:
         if market_value:
             flows.append((now.astimezone(IST).date(), market_value))
-        whole_xirr = xirr(flows)
+        whole = xirr_result(flows)
     totals = PortfolioTotals(
         invested=sum((h.invested for h in holdings), ZERO),
         market_value=market_value,
@@ -228,7 +244,8 @@ def value_portfolio(
         unrealized_pct=_pct(unrealized, sum((h.invested for h in priced), ZERO)),
         realized_pnl=sum((v.realized_pnl for v in valued), ZERO),
         day_pnl=sum((v.day_pnl or ZERO for v in valued), ZERO),
-        xirr=whole_xirr,
+        xirr=whole.rate,
         unpriced=unpriced,
+        xirr_reason=whole.reason,
     )
     return PortfolioValuation(holdings=holdings, closed=closed, totals=totals)

@@ -7,6 +7,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from stockapp.auth.accounts import AccountError, authenticate, register_user
+from stockapp.auth.throttle import ip_throttle
 from stockapp.auth.tokens import InvalidToken, create_access_token, decode_access_token
 from stockapp.db.models import User
 from stockapp.db.session import get_engine, session_scope
@@ -64,8 +65,19 @@ class AuthState(rx.State):
             target = "/"
         return rx.redirect(str(target))
 
+    def _throttled(self, action: str) -> bool:
+        verdict = ip_throttle().hit(action, self.router.session.client_ip)
+        if not verdict.allowed:
+            self.auth_error = (
+                f"Too many {action} attempts from this address; "
+                f"try again in {verdict.retry_after} s"
+            )
+        return not verdict.allowed
+
     @rx.event
     def login(self, form: dict):
+        if self._throttled("login"):
+            return
         self.auth_busy = True
         try:
             with session_scope() as session:
@@ -82,6 +94,8 @@ class AuthState(rx.State):
         password = form.get("password", "")
         if password != form.get("confirm", password):
             self.auth_error = "Passwords do not match"
+            return
+        if self._throttled("register"):
             return
         try:
             with session_scope() as session:

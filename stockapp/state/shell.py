@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from stockapp.market.calendar import market_clock
-from stockapp.market.models import Instrument, utcnow
+from stockapp.market.calendar import clock_calendar_status, market_clock
+from stockapp.market.clock import app_now
+from stockapp.market.models import Instrument
 from stockapp.runtime import runtime
 from stockapp.state import toasts
 from stockapp.state.combobox import ComboboxMixin
@@ -29,6 +30,7 @@ class ShellState(ComboboxMixin, LiveMixin, rx.State):
     ticker: list[dict[str, str]] = [{"k": key_str(k), "name": k[0]} for k in ticker_keys()]
     market_status: str = ""
     simulated: bool = True
+    calendar_note: str = ""  # "holiday calendar estimated for 2027" when it is
 
     @rx.event
     async def load(self):
@@ -38,10 +40,12 @@ class ShellState(ComboboxMixin, LiveMixin, rx.State):
         settings = runtime.settings
         provider = runtime.provider
         self.simulated = bool(provider.simulated) if provider else settings.provider == "simulated"
-        status = market_clock(utcnow()).status
+        now = app_now()
+        status = market_clock(now).status
         if self.simulated and settings.market_hours == "always":
             status = "open"
         self.market_status = STATUS_LABEL.get(status, "Closed")
+        self.calendar_note = clock_calendar_status(now).note or ""
 
     async def _combo_chosen(self, inst: Instrument):
         self.combo_reset()

@@ -116,7 +116,11 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def test_webhook_receives_the_fired_alert(client, user):
+def test_webhook_receives_the_fired_alert(client, user, monkeypatch):
+    from stockapp.settings import get_settings
+
+    # the receiver listens on loopback: a self-hosted setup that allows private targets
+    monkeypatch.setattr(get_settings(), "webhook_allow_private", True)
     _, headers = user
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

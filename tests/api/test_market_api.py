@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 import re
 
+from stockapp.market.calendar import clock_calendar_status
+from stockapp.market.clock import app_now
+
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -139,6 +142,11 @@ def test_market_status(client):
     assert body["status"] in {"open", "closed", "pre_open", "post_close"}
     assert body["simulated"] is True
     assert ISO_MS.match(body["next_open"]) and ISO_MS.match(body["next_close"])
+    expected = clock_calendar_status(app_now())
+    assert body["calendar_verified"] is expected.verified
+    assert body["calendar_note"] == expected.note
+    # the test server runs the default always-open simulation: its times are simulated
+    assert body["hours"] == "always" and "simulated" in body["time_note"]
 
 
 def test_indices_movers_sectors(client):

@@ -103,3 +103,34 @@ def test_errors(client):
     for bad in ("2020-01-28", "tomorrow", "20261124", "2026-13-45"):
         r = client.get("/api/v1/options/NIFTY/chain", params={"expiry": bad})
         assert r.status_code == 422, bad
+
+
+def test_expiries_carry_kind_and_calendar_status(client):
+    body = client.get("/api/v1/options/NIFTY/expiries").json()
+    contracts = body["contracts"]
+    assert [c["expiry"] for c in contracts] == body["expiries"]  # the old field is kept
+    assert {c["kind"] for c in contracts} == {"weekly", "monthly", "quarterly", "half-yearly"}
+    assert all(isinstance(c["calendar_verified"], bool) for c in contracts)
+    # half-yearlies reach years no published holiday list covers yet
+    assert body["calendar_verified"] is False
+    assert body["calendar_note"].startswith("holiday calendar estimated for ")
+    stock = client.get("/api/v1/options/RELIANCE/expiries").json()["contracts"]
+    assert {c["kind"] for c in stock} == {"monthly"}
+
+
+def test_bad_underlying_and_expiry_list_the_valid_values(client):
+    r = client.get("/api/v1/options/NOSUCHTHING/expiries")
+    assert r.status_code == 404
+    assert "NIFTY 50" in r.json()["detail"] and "RELIANCE" in r.json()["detail"]
+    listed = _expiries(client, "BANKNIFTY")
+    r = client.get("/api/v1/options/BANKNIFTY/chain", params={"expiry": "2020-01-28"})
+    assert r.status_code == 422
+    assert all(d in r.json()["detail"] for d in listed)
+
+
+def test_chain_lot_size_comes_from_the_dated_table(client):
+    # NSE/FAOP/70616: NIFTY 65 and BANKNIFTY 30 for contracts expiring after 30 Dec 2025
+    for symbol, lot in (("NIFTY", 65), ("BANKNIFTY", 30), ("FINNIFTY", 60)):
+        expiry = _expiries(client, symbol)[0]
+        chain = client.get(f"/api/v1/options/{symbol}/chain", params={"expiry": expiry}).json()
+        assert chain["lot_size"] == lot, symbol

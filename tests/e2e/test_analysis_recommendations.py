@@ -39,6 +39,8 @@ def test_analysis_chart_moves_live_and_switches_timeframe(page):
     assert page.locator("#peers-link").get_attribute("href") == "/peers/RELIANCE"
     assert page.locator("#options-link").get_attribute("href") == "/options/RELIANCE"
     assert page.locator("#market-cap").inner_text().startswith("₹")
+    # the default always-open simulation trades at hours NSE is shut: the chart says so
+    assert "chart times are simulated" in page.locator("#chart-time-note").inner_text()
 
     page.click("#tf-1Y")
     page.wait_for_function(

@@ -26,7 +26,7 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.conftest import free_port
+from tests.conftest import TEST_IP_LIMIT, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 JWT_SECRET = "cluster-secret-" + "y" * 40
@@ -63,6 +63,8 @@ def cluster_env(database_url: str, redis_url: str, prefix: str, **extra: str) ->
         STOCKAPP_REDIS_PREFIX=prefix,
         STOCKAPP_JWT_SECRET=JWT_SECRET,
         STOCKAPP_TICK_INTERVAL=str(TICK),
+        STOCKAPP_LOGIN_IP_LIMIT=TEST_IP_LIMIT,
+        STOCKAPP_REGISTER_IP_LIMIT=TEST_IP_LIMIT,
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
     )

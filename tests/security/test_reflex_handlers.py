@@ -155,10 +155,14 @@ def owner_rows(ids: dict) -> dict:
 
 async def test_another_users_handlers_cannot_touch_owner_objects(two_users):
     from reflex.state import State
+    from reflex_base.registry import RegistrationContext
 
-    import stockapp.stockapp  # noqa: F401  (registers every page state)
     from stockapp.auth.tokens import create_access_token
     from stockapp.state.auth import AuthState
+    from stockapp.stockapp import app  # registers every page state
+
+    # the states were registered in whichever test imported the app first: use its context
+    RegistrationContext.set(app._registration_context)
 
     ids = two_users
     before = owner_rows(ids)

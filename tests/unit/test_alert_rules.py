@@ -147,6 +147,9 @@ async def test_webhook_retries_server_errors_then_gives_up():
 
     from stockapp.alerts.webhook import post_json
 
+    def public(_host: str, _port: int) -> list[str]:  # hook.test stands for a public receiver
+        return ["93.184.216.34"]
+
     answers = iter([503, 502, 200])
     seen: list[dict] = []
 
@@ -155,14 +158,19 @@ async def test_webhook_retries_server_errors_then_gives_up():
         return httpx.Response(next(answers))
 
     status = await post_json(
-        "http://hook.test/x", {"id": 1}, backoff=0.001, transport=httpx.MockTransport(handler)
+        "http://hook.test/x",
+        {"id": 1},
+        backoff=0.001,
+        transport=httpx.MockTransport(handler),
+        resolver=public,
     )
     assert status == "200" and seen == [{"id": 1}] * 3
 
     calls = []
     final = httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(404))
     assert (
-        await post_json("http://hook.test/x", {}, backoff=0.001, transport=final) == "failed: 404"
+        await post_json("http://hook.test/x", {}, backoff=0.001, transport=final, resolver=public)
+        == "failed: 404"
     )
     assert len(calls) == 1
 
@@ -170,6 +178,10 @@ async def test_webhook_retries_server_errors_then_gives_up():
         raise httpx.ConnectError("refused", request=request)
 
     status = await post_json(
-        "http://hook.test/x", {}, backoff=0.001, transport=httpx.MockTransport(down)
+        "http://hook.test/x",
+        {},
+        backoff=0.001,
+        transport=httpx.MockTransport(down),
+        resolver=public,
     )
     assert status == "failed: ConnectError"

@@ -16,6 +16,9 @@ from stockapp.db.migrate import downgrade, ensure_database, upgrade
 from stockapp.db.session import make_engine
 
 TABLES = {
+    "paper_orders",
+    "paper_fills",
+    "paper_accounts",
     "users",
     "instruments",
     "watchlists",

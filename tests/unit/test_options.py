@@ -9,8 +9,10 @@ import pytest
 
 from stockapp.market.calendar import IST, is_trading_day, previous_trading_day
 from stockapp.market.instruments import load_universe
+from stockapp.market.lot_sizes import LOT_SIZE_REVISIONS, lot_size_for
 from stockapp.market.models import Instrument
 from stockapp.market.option_expiries import (
+    contracts,
     has_weekly_expiries,
     last_tuesday,
     monthly_expiry,
@@ -166,10 +168,11 @@ def test_november_2026_monthly_expiry_moves_before_guru_nanak_jayanti() -> None:
     assert not is_trading_day(date(2026, 11, 24))
     assert monthly_expiry(2026, 11) == date(2026, 11, 23)
     for symbol in ("BANKNIFTY", "FINNIFTY", "RELIANCE"):
-        assert expiries(symbol, date(2026, 11, 2)) == [
+        listed = contracts(symbol, date(2026, 11, 2))
+        assert [c.expiry for c in listed if c.kind == "monthly"] == [
             date(2026, 11, 23),
             date(2026, 12, 29),
-            date(2027, 1, 26),
+            date(2027, 1, 25),  # 26 Jan 2027 is Republic Day
         ]
 
 
@@ -197,7 +200,16 @@ def test_nifty_lists_tuesday_weeklies_monthlies_and_quarterlies() -> None:
         assert day.weekday() == 1 or (
             not is_trading_day(tuesday) and previous_trading_day(tuesday) == day
         )
-    assert [d for d in listed if d > monthly[-1]] == [date(2027, 3, 30), date(2027, 6, 29)]
+    # three quarterlies after the monthlies, then eight half-yearlies (June/December)
+    far = [c for c in contracts("NIFTY", date(2026, 11, 10)) if c.expiry > monthly[-1]]
+    assert [(c.expiry, c.kind) for c in far[:4]] == [
+        (date(2027, 3, 30), "quarterly"),
+        (date(2027, 6, 29), "quarterly"),
+        (date(2027, 9, 28), "quarterly"),
+        (date(2027, 12, 28), "half-yearly"),
+    ]
+    assert [c.kind for c in far[3:]] == ["half-yearly"] * 8
+    assert {c.expiry.month for c in far[3:]} == {6, 12}
     # the index alias for an equity-kind underlying gets monthly contracts only
     assert expiries("NIFTY", date(2026, 11, 10), "equity") == monthly
     with pytest.raises(ValueError):
@@ -209,7 +221,8 @@ def test_expired_contract_drops_off_at_1530_ist() -> None:
     after = datetime(2026, 11, 23, 15, 31, tzinfo=IST)
     assert expiries("BANKNIFTY", before)[0] == date(2026, 11, 23)
     assert expiries("BANKNIFTY", after)[0] == date(2026, 12, 29)
-    assert len(expiries("BANKNIFTY", after)) == 3
+    banknifty = contracts("BANKNIFTY", after)
+    assert [c.kind for c in banknifty] == ["monthly"] * 3 + ["quarterly"] * 3
     assert expiries("BANKNIFTY", before.astimezone(UTC))[0] == date(2026, 11, 23)
     nifty_after = expiries("NIFTY", after)
     assert date(2026, 11, 23) not in nifty_after and nifty_after[0] == date(2026, 12, 1)
@@ -240,7 +253,7 @@ def test_pcr_and_max_pain_hand_computed() -> None:
     #          120 -> 10*20 + 20*10 = 400
     assert max_pain(strikes, call_oi, put_oi) == 110.0
     assert put_call_ratio(call_oi, put_oi) == pytest.approx(1.29)
-    assert put_call_ratio([0, 0], [1, 2]) == 0.0
+    assert put_call_ratio([0, 0], [1, 2]) is None  # no call OI: undefined, not 0
 
 
 # -- chain --------------------------------------------------------------------------------------
@@ -276,7 +289,7 @@ def test_chain_json_contract_and_quotes() -> None:
         top |= {"time_to_expiry_years", "pcr", "max_pain", "rows"}
         assert top <= set(d)
         assert d["symbol"] == inst.symbol and d["expiry"] == expiry.isoformat()
-        assert d["lot_size"] == inst.lot_size and d["risk_free_rate"] == R
+        assert d["lot_size"] == lot_size_for(inst, expiry) and d["risk_free_rate"] == R
         assert d["time_to_expiry_years"] > 0
         assert len(d["rows"]) == 31
         assert abs(d["atm_strike"] - spot) <= strike_step(inst.symbol, spot) / 2
@@ -385,3 +398,76 @@ def test_time_to_expiry_counts_to_1530_ist_in_365_day_years() -> None:
     utc = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 15:30 IST
     assert 0 < time_to_expiry(expiry, utc) < 1e-5
     assert time_to_expiry(expiry, datetime(2026, 12, 1, tzinfo=IST)) > 0
+
+
+# -- the expiry table across the 2026/2027 turn ----------------------------------------------
+
+
+def test_nifty_january_2027_monthly_moves_before_republic_day() -> None:
+    listed = contracts("NIFTY", date(2027, 1, 4))
+    january = [c for c in listed if c.kind == "monthly" and c.expiry.month == 1]
+    assert [c.expiry for c in january] == [date(2027, 1, 25)]
+    assert not january[0].calendar_verified  # 2027's holiday list is still an estimate
+    assert date(2027, 1, 26) not in [c.expiry for c in listed]
+
+
+def test_weekly_expiry_on_a_holiday_moves_to_the_previous_trading_day() -> None:
+    # Tuesday 3 March 2026 is Holi, and not the month's last Tuesday
+    listed = contracts("NIFTY", date(2026, 2, 25))
+    assert not is_trading_day(date(2026, 3, 3))
+    weekly = [c.expiry for c in listed if c.kind == "weekly"]
+    assert date(2026, 3, 2) in weekly and date(2026, 3, 3) not in weekly
+    assert all(c.calendar_verified for c in listed if c.expiry.year == 2026)
+
+
+def test_every_2026_expiry_is_a_tuesday_or_the_exchange_day_before_it() -> None:
+    import exchange_calendars as xcals
+    import pandas as pd
+
+    xbom = xcals.get_calendar("XBOM")
+
+    def xbom_shift(day: date) -> date:
+        while not xbom.is_session(pd.Timestamp(day)):
+            day -= timedelta(days=1)
+        return day
+
+    tuesdays = [date(2026, 1, 6) + timedelta(weeks=i) for i in range(52)]
+    expected = {xbom_shift(t) for t in tuesdays}
+    seen: set[date] = set()
+    day = date(2025, 12, 1)
+    while day < date(2027, 1, 1):
+        for symbol in ("NIFTY", "BANKNIFTY", "TCS"):
+            seen |= {d for d in expiries(symbol, day) if d.year == 2026}
+        day += timedelta(days=6)
+    assert seen == expected  # every 2026 Tuesday is some NIFTY contract's expiry
+    assert monthly_expiry(2026, 12) == date(2026, 12, 29)
+
+
+def test_lot_sizes_follow_the_contract_expiry() -> None:
+    universe = load_universe()
+    nifty = universe.get("NIFTY 50", "india_nse")
+    bank = universe.get("NIFTY BANK", "india_nse")
+    tcs = universe.get("TCS", "india_nse")
+    assert nifty is not None and bank is not None and tcs is not None
+    # NSE/FAOP/70616: the old lot up to the 30 Dec 2025 expiry, the new one after it
+    assert lot_size_for(nifty, date(2025, 12, 30)) == 75
+    assert lot_size_for(nifty, date(2026, 1, 6)) == 65
+    assert lot_size_for(bank, date(2025, 6, 26)) == 30
+    assert lot_size_for(bank, date(2025, 7, 31)) == 35
+    assert lot_size_for(bank, date(2027, 1, 25)) == 30
+    assert lot_size_for(tcs, date(2027, 1, 25)) == tcs.lot_size  # stocks: reference data
+    assert all(r.source for r in LOT_SIZE_REVISIONS)
+    chain = build_chain(nifty, 24_000.0, date(2025, 12, 30), datetime(2025, 12, 1, 11, tzinfo=IST))
+    assert chain.lot_size == 75
+
+
+def test_chain_without_call_oi_has_no_pcr_and_the_page_shows_a_dash() -> None:
+    from stockapp.pages.options import chain_summary
+
+    inst = _index("NIFTY 50", 24_000, 65, 0.14)
+    chain = build_chain(inst, 24_000.0, date(2026, 12, 29), datetime(2026, 12, 2, 11, tzinfo=IST))
+    calls_gone = replace(chain, pcr=put_call_ratio([0] * len(chain.rows), [1] * len(chain.rows)))
+    assert calls_gone.pcr is None
+    assert json.loads(json.dumps(calls_gone.to_dict()))["pcr"] is None
+    assert chain_summary(calls_gone)["pcr"] == "–"
+    assert chain_summary(chain)["pcr"] == f"{chain.pcr:.2f}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -272,7 +271,8 @@ def test_size_guard() -> None:
     assert "5.0 MB" in rejected(big).message
 
 
-def test_ten_thousand_rows_parse_fast() -> None:
+def test_ten_thousand_rows_parse() -> None:
+    """Size only: the parse time is measured by bench/, not asserted here (shared machines)."""
     day = date(2020, 1, 1)
     lines = [GENERIC_HEADER.strip() + ",fees,exchange"]
     symbols = ("RELIANCE", "TCS", "INFY", "HDFCBANK", "ITC", "SBIN")
@@ -281,11 +281,9 @@ def test_ten_thousand_rows_parse_fast() -> None:
         stamp = (when + timedelta(hours=10, seconds=i)).isoformat()
         lines.append(f"{stamp},{symbols[i % 6]},buy,{1 + i % 50},{100 + i % 900}.05,1.25,NSE")
     data = ("\n".join(lines) + "\n").encode()
-    started = time.perf_counter()
     result = parse_tradebook(data, now=NOW, known=lambda s, m: True)
-    elapsed = time.perf_counter() - started
     assert len(result.trades) == 10_000
-    assert elapsed < 1.0, f"took {elapsed:.2f}s"
+    assert {t.symbol for t in result.trades} == set(symbols)
 
 
 # ---------------------------------------------------------------- export

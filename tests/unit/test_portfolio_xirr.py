@@ -164,3 +164,34 @@ def test_holding_and_portfolio_xirr_in_valuation() -> None:
     assert valuation.totals.xirr == pytest.approx(whole, abs=1e-12)
     assert valuation.totals.display()["xirr_pct"] == D(repr(whole * 100)).quantize(D("0.01"))
     assert not math.isnan(valuation.totals.xirr)
+
+
+def test_flows_with_two_rates_are_ambiguous_not_one_of_them() -> None:
+    # -1000, +2300, -1320 a year apart: NPV is zero at both 10 % and 20 % a year
+    flows = [
+        (date(2021, 1, 1), D(-1000)),
+        (date(2022, 1, 1), D(2300)),
+        (date(2023, 1, 1), D(-1320)),
+    ]
+    for rate in (0.10, 0.20):
+        assert abs(npv(rate, [d for d, _ in flows], [float(a) for _, a in flows])) < 1e-6
+    result = returns_module.xirr_result(flows)
+    assert result.rate is None and xirr(flows) is None
+    assert result.reason is not None and "ambiguous" in result.reason
+    assert "10.0%" in result.reason and "20.0%" in result.reason
+    roots = returns_module.npv_roots(flows)
+    assert [round(r, 6) for r in roots] == [0.2, 0.1] or [round(r, 6) for r in roots] == [0.1, 0.2]
+
+
+def test_several_sign_changes_with_one_root_still_solve() -> None:
+    flows = [
+        (date(2020, 1, 1), D(-1000)),
+        (date(2020, 6, 1), D(500)),
+        (date(2020, 9, 1), D(-200)),
+        (date(2021, 1, 1), D(900)),
+    ]
+    rate = xirr(flows)
+    assert rate is not None
+    dates, amounts = [d for d, _ in flows], [float(a) for _, a in flows]
+    assert abs(npv(rate, dates, amounts)) < 1e-6
+    assert returns_module.xirr_result([(date(2020, 1, 1), D(-5))]).reason

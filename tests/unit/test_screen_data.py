@@ -103,3 +103,32 @@ def test_every_bad_field_is_reported():
     assert set(errors) == {"price_min", "rsi_min", "pe_min", "sector"}
     assert "greater than maximum" in errors["price_min"]
     assert "must be a number" in errors["rsi_min"]
+
+
+def test_volume_surge_preset_matches_at_ten_in_the_morning():
+    """At 10:00 IST only a fifth of a day's volume has traded; compared with whole days no
+    stock looks surging, compared with the 20-day average to 10:00 some do."""
+    import asyncio
+
+    from stockapp.market.calendar import IST
+    from stockapp.market.instruments import load_universe
+    from stockapp.market.providers.simulated import SimulatedExchange
+    from stockapp.market.screen_data import ScreenData
+    from stockapp.market.screener import ScreenCriteria, apply_screen
+
+    universe = load_universe()
+    at = datetime(2026, 11, 18, 10, 0, tzinfo=IST)
+    exchange = SimulatedExchange(universe, seed=42, now=lambda: at, hours="exchange")
+    data = ScreenData(exchange, universe)
+    asyncio.run(data.ensure())
+    assert data.profile is not None and data.profile.sessions >= 20
+    # the usual share by 10:00 (45 of 375 minutes, heavy at the open) is about a fifth
+    assert 0.12 < data.share_by_now(exchange.quote(("RELIANCE", "india_nse"))) < 0.3
+    keys = [i.key for i in universe.equities("india_nse")]
+    rows = data.rows(exchange.snapshot(keys))
+    surge = apply_screen(rows, ScreenCriteria(volume_ratio_min=2))
+    assert len(surge) >= 1
+    whole_days = [r for r in rows if r.avg_volume_20d and r.volume / r.avg_volume_20d >= 2]
+    assert whole_days == []  # what the old comparison found
+    ratios = sorted(r.volume_ratio for r in rows if r.volume_ratio is not None)
+    assert 0.7 < ratios[len(ratios) // 2] < 1.4  # a usual day is about 1x its usual pace

@@ -15,7 +15,7 @@ clock's `now()`, on a fixed grid of `tick_interval` seconds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 
@@ -98,6 +98,11 @@ class SimulatedExchange:
             if q is not None:
                 out[key] = q
         return out
+
+    def session_window(self, day: date) -> tuple[datetime, datetime]:
+        """[open, close) of the simulator's session on `day` (its whole day when always open)."""
+        start, end = self.market.sessions.window_ms(day)
+        return from_ms(start), from_ms(end)
 
     def keys(self) -> list[Key]:
         """Every key this exchange quotes."""

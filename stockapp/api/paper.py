@@ -1,0 +1,377 @@
+"""Paper trading: virtual orders on live prices, their book, the paper portfolio and funds.
+
+A documented extension of the public API (docs/api.md, "Paper trading"). Every order that
+reaches the order checks is recorded, including rejected ones: a rejection answers 422
+with the reason in `detail` and the recorded order in `order`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Literal
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from stockapp.api.deps import CurrentUser, HubDep, UniverseDep, db_call
+from stockapp.api.portfolio import HoldingOut, TotalsOut, holding_out
+from stockapp.market.hub import PriceHub
+from stockapp.market.instruments import Universe
+from stockapp.market.models import DEFAULT_MARKET, Key, Quote, iso_ms
+from stockapp.market.paper import Contract, MarketView, OrderRejected, OrderRequest, to_paise
+from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
+from stockapp.paper import store
+from stockapp.paper.engine import paper_engine
+from stockapp.paper.portfolio import paper_positions
+from stockapp.portfolio import IST, PriceInfo, money, value_portfolio
+from stockapp.settings import get_settings
+
+router = APIRouter(prefix="/paper", tags=["paper trading"])
+
+MAX_QUANTITY = 10**9
+MAX_PRICE = Decimal(10**8)
+Price = Decimal | None
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+class OrderIn(BaseModel):
+    symbol: str = Field(
+        min_length=1,
+        max_length=32,
+        examples=["RELIANCE", "NIFTY26DEC2926000CE"],
+        description="an equity, or an NSE option as <underlying><YY><MON><DD><strike><CE|PE>",
+    )
+    market: str = Field(DEFAULT_MARKET, max_length=16, description="india_nse or india_bse")
+    side: Literal["buy", "sell"]
+    quantity: int = Field(
+        ge=-MAX_QUANTITY,
+        le=MAX_QUANTITY,
+        description="shares (for F&O a multiple of the lot size); zero or less is rejected",
+    )
+    order_type: Literal["market", "limit", "sl", "sl_m", "gtt", "gtt_oco"] = "market"
+    product: Literal["cnc", "mis"] = Field("cnc", description="cnc delivery, mis intraday")
+    validity: Literal["day", "gtt"] | None = Field(
+        None, description="default: gtt for gtt/gtt_oco orders, day otherwise"
+    )
+    price: Price = Field(None, le=MAX_PRICE, description="limit price (OCO: target leg's)")
+    trigger_price: Price = Field(None, le=MAX_PRICE, description="sl/sl_m/gtt trigger")
+    stop_trigger_price: Price = Field(None, le=MAX_PRICE, description="gtt_oco stop trigger")
+    stop_price: Price = Field(None, le=MAX_PRICE, description="gtt_oco stop leg's limit")
+
+
+class OrderPatch(BaseModel):
+    quantity: int | None = Field(None, gt=0, le=MAX_QUANTITY)
+    price: Price = Field(None, gt=0, le=MAX_PRICE)
+    trigger_price: Price = Field(None, gt=0, le=MAX_PRICE)
+    stop_trigger_price: Price = Field(None, gt=0, le=MAX_PRICE)
+    stop_price: Price = Field(None, gt=0, le=MAX_PRICE)
+
+
+class OrderOut(BaseModel):
+    id: int
+    symbol: str
+    market: str
+    side: str
+    order_type: str
+    product: str
+    validity: str
+    quantity: int
+    price: float | None
+    trigger_price: float | None
+    stop_trigger_price: float | None
+    stop_price: float | None
+    status: Literal["open", "executed", "cancelled", "rejected"]
+    triggered: bool = Field(description="a stop-loss or GTT whose trigger was reached")
+    leg: str = Field(description="the OCO leg that triggered: target or stop")
+    reason: str = Field(description="why it was rejected or cancelled")
+    source: str = Field(description="user, or square_off for the 15:20 IST square-off")
+    session_day: str
+    fill_price: float | None
+    filled_at: str | None
+    placed_at: str
+    updated_at: str
+
+
+class RejectedOut(BaseModel):
+    detail: str = Field(description="why the order was rejected")
+    order: OrderOut = Field(description="the rejected order, as recorded in the order book")
+
+
+class FundsOut(BaseModel):
+    opening_balance: float
+    cash: float = Field(description="opening balance plus sell proceeds less buys and charges")
+    blocked: float = Field(description="held for open buy orders (value plus charges)")
+    available: float
+
+
+class PaperPortfolioOut(BaseModel):
+    holdings: list[HoldingOut]
+    totals: TotalsOut
+    as_of: str
+    funds: FundsOut
+
+
+class FillOut(BaseModel):
+    id: int
+    order_id: int
+    symbol: str
+    market: str
+    side: str
+    product: str
+    quantity: int
+    price: float
+    charges: float = Field(description="brokerage, STT, exchange, SEBI, stamp duty and GST")
+    filled_at: str
+
+
+AUTH = {401: {"model": ErrorOut, "description": "Not authenticated"}}
+NOT_FOUND = {404: {"model": ErrorOut, "description": "No such order of yours"}}
+CONFLICT = {409: {"model": ErrorOut, "description": "The order is no longer open"}}
+UNPROCESSABLE = {422: {"model": ErrorOut, "description": "The change is not allowed"}}
+
+
+def _out(o: store.OrderData) -> OrderOut:
+    return OrderOut(**o.as_dict())
+
+
+def _funds_out(f: store.FundsData) -> FundsOut:
+    return FundsOut(
+        opening_balance=float(money(f.opening_balance)),
+        cash=float(money(f.cash)),
+        blocked=float(money(f.blocked)),
+        available=float(money(f.available)),
+    )
+
+
+async def _market(
+    hub: PriceHub, universe: Universe, symbol: str, market: str
+) -> tuple[Contract | None, MarketView | None]:
+    """The contract and its current price (options: priced off the underlying's quote)."""
+    now = datetime.now(UTC)
+    contract = resolve_contract(universe, symbol, market, now)
+    if contract is None:
+        return None, None
+    quote = (await _prices(hub, universe, [(contract.symbol, contract.market)])).get(
+        (contract.symbol, contract.market)
+    )
+    if quote is None or quote.current_price <= 0:
+        return contract, None
+    ask = getattr(quote, "ask", None)
+    view = MarketView(
+        to_paise(quote.current_price),
+        to_paise(quote.prev_close),
+        to_paise(ask) if ask else None,
+    )
+    return contract, view
+
+
+async def _prices(hub: PriceHub, universe: Universe, keys: list[Key]) -> dict[Key, Quote]:
+    """Hub quotes for instruments; option contracts priced off their underlying's quote."""
+    now = datetime.now(UTC)
+    options: dict[Key, list[OptionContract]] = {}
+    plain: list[Key] = []
+    for key in keys:
+        contract = resolve_contract(universe, key[0], key[1], now)
+        if isinstance(contract, OptionContract):
+            options.setdefault(contract.underlying_key, []).append(contract)
+        elif contract is not None:
+            plain.append(key)
+    quotes = await hub.quotes([*plain, *options]) if plain or options else {}
+    out: dict[Key, Quote] = {k: quotes[k] for k in plain if k in quotes}
+    for ukey, contracts in options.items():
+        under, q = universe.get(*ukey), quotes.get(ukey)
+        if under is not None and q is not None and q.current_price > 0:
+            out.update(option_quotes(under, q.current_price, contracts, now, q.prev_close))
+    return out
+
+
+async def _to_engine(order_id: int) -> None:
+    row = await db_call(lambda s: store.open_order(s, order_id))
+    if row is not None:
+        paper_engine.order_opened(row)
+    else:
+        paper_engine.order_closed(order_id)
+
+
+@router.post(
+    "/orders",
+    response_model=OrderOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **AUTH,
+        422: {
+            "model": RejectedOut,
+            "description": "Rejected (recorded in the order book with its reason): unknown "
+            "symbol, quantity not a multiple of the lot size, price off the tick grid or "
+            "outside the band, insufficient virtual funds, ... A body that does not parse "
+            "gets FastAPI's validation error instead (detail is then a list).",
+        },
+    },
+)
+async def place_order(
+    body: OrderIn, user: CurrentUser, hub: HubDep, universe: UniverseDep
+) -> OrderOut | JSONResponse:
+    symbol, market = body.symbol.strip().upper(), body.market
+    contract, view = await _market(hub, universe, symbol, market)
+    if contract is not None:
+        symbol = contract.symbol  # the canonical spelling
+    gtt = body.order_type in ("gtt", "gtt_oco")
+    validity = body.validity or ("gtt" if gtt else "day")
+    try:
+        req = OrderRequest(
+            symbol=symbol,
+            market=market,
+            side=body.side,
+            quantity=body.quantity,
+            order_type=body.order_type,
+            product=body.product,
+            validity=validity,
+            price=body.price,
+            trigger_price=body.trigger_price,
+            stop_trigger_price=body.stop_trigger_price,
+            stop_price=body.stop_price,
+        )
+    except OrderRejected as exc:  # cannot happen past the Literal fields; kept for safety
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+    opening = get_settings().paper_opening_balance
+    now = datetime.now(UTC)
+    order = await db_call(
+        lambda s: store.place_order(
+            s, user.id, req, contract=contract, view=view, now=now, opening=opening
+        )
+    )
+    if order.status == "rejected":
+        return JSONResponse(
+            {"detail": order.reason, "order": order.as_dict()},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    await _to_engine(order.id)
+    return _out(order)
+
+
+@router.get("/orders", response_model=list[OrderOut], responses=AUTH)
+async def list_orders(
+    user: CurrentUser,
+    status_: Literal["open", "executed", "cancelled", "rejected"] | None = Query(
+        None, alias="status", description="only orders in this state"
+    ),
+) -> list[OrderOut]:
+    """Newest first (at most 500)."""
+    orders = await db_call(lambda s: store.list_orders(s, user.id, status_))
+    return [_out(o) for o in orders]
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut, responses={**AUTH, **NOT_FOUND})
+async def get_order(order_id: int, user: CurrentUser) -> OrderOut:
+    return _out(await db_call(lambda s: store.get_order(s, user.id, order_id)))
+
+
+@router.patch(
+    "/orders/{order_id}",
+    response_model=OrderOut,
+    responses={**AUTH, **NOT_FOUND, **CONFLICT, **UNPROCESSABLE},
+)
+async def modify_order(
+    order_id: int, body: OrderPatch, user: CurrentUser, hub: HubDep, universe: UniverseDep
+) -> OrderOut:
+    """Change the quantity or prices of an open order; it is checked again as if new."""
+    current = await db_call(lambda s: store.get_order(s, user.id, order_id))
+    contract, view = await _market(hub, universe, current.symbol, current.market)
+    changes = body.model_dump(exclude_none=True)
+    opening = get_settings().paper_opening_balance
+    now = datetime.now(UTC)
+    order = await db_call(
+        lambda s: store.modify_order(
+            s,
+            user.id,
+            order_id,
+            changes,
+            contract=contract,
+            view=view,
+            now=now,
+            opening=opening,
+        )
+    )
+    await _to_engine(order.id)
+    return _out(order)
+
+
+@router.delete(
+    "/orders/{order_id}", response_model=OrderOut, responses={**AUTH, **NOT_FOUND, **CONFLICT}
+)
+async def cancel_order(order_id: int, user: CurrentUser) -> OrderOut:
+    """Cancel an open order; answers the cancelled order."""
+    now = datetime.now(UTC)
+    order = await db_call(lambda s: store.cancel_order(s, user.id, order_id, now))
+    paper_engine.order_closed(order_id)
+    return _out(order)
+
+
+@router.get("/funds", response_model=FundsOut, responses=AUTH)
+async def get_funds(user: CurrentUser) -> FundsOut:
+    opening = get_settings().paper_opening_balance
+    return _funds_out(await db_call(lambda s: store.funds(s, user.id, opening)))
+
+
+@router.get("/trades", response_model=list[FillOut], responses=AUTH)
+async def list_trades(user: CurrentUser) -> list[FillOut]:
+    """Every fill, oldest first, with its contract-note charges."""
+    fills = await db_call(lambda s: store.list_fills(s, user.id))
+    return [
+        FillOut(
+            id=f.id,
+            order_id=f.order_id,
+            symbol=f.symbol,
+            market=f.market,
+            side=f.side,
+            product=f.product,
+            quantity=f.quantity,
+            price=float(f.price),
+            charges=float(f.charges),
+            filled_at=iso_ms(f.filled_at),
+        )
+        for f in fills
+    ]
+
+
+@router.get("/portfolio", response_model=PaperPortfolioOut, responses=AUTH)
+async def paper_portfolio(
+    user: CurrentUser, hub: HubDep, universe: UniverseDep
+) -> PaperPortfolioOut:
+    """The paper book in the shape of GET /api/v1/portfolio, plus the funds."""
+    opening = get_settings().paper_opening_balance
+
+    def read(s):
+        return store.list_fills(s, user.id), store.funds(s, user.id, opening)
+
+    fills, funds = await db_call(read)
+    positions = paper_positions(fills)
+    held = [k for k, p in positions.items() if p.quantity > 0]
+    quotes = await _prices(hub, universe, held)
+    prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
+    now = datetime.now(UTC)
+    valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
+    t = valued.totals
+
+    def opt(v: Decimal | None) -> float | None:
+        return None if v is None else float(money(v))
+
+    return PaperPortfolioOut(
+        holdings=[holding_out(h, universe) for h in valued.holdings],
+        totals=TotalsOut(
+            invested=float(money(t.invested)),
+            market_value=float(money(t.market_value)),
+            unrealized_pnl=float(money(t.unrealized_pnl)),
+            unrealized_pct=opt(t.unrealized_pct),
+            realized_pnl=float(money(t.realized_pnl)),
+            day_pnl=float(money(t.day_pnl)),
+            xirr=t.xirr,
+        ),
+        as_of=iso_ms(now),
+        funds=_funds_out(funds),
+    )

@@ -1,0 +1,157 @@
+"""What can be traded on paper: cash equities and NSE options, each as a `Contract`.
+
+Options are named like a broker's trading symbol, with the full expiry date so weekly and
+monthly contracts read alike: `<underlying><YY><MON><DD><strike><CE|PE>`, for example
+`NIFTY26DEC2926000CE` (NIFTY 50, expiry 29 Dec 2026, strike 26000, call) or
+`RELIANCE26DEC291400PE`. The underlying is its trading name (NIFTY, BANKNIFTY, FINNIFTY, or
+the stock symbol). A contract is tradable while it is listed (see option_expiries) and its
+strike is on the underlying's strike grid; it has no price band, a fixed 0.05 tick, and
+trades in lots of the underlying's F&O lot size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from stockapp.market.instruments import Universe
+from stockapp.market.models import DEFAULT_MARKET, Instrument, Key, Quote
+from stockapp.market.option_expiries import (
+    BANKNIFTY,
+    FINNIFTY,
+    NIFTY,
+    expiries,
+    resolve_underlying,
+    strike_step,
+)
+from stockapp.market.options import quote_contracts
+from stockapp.market.paper.orders import Contract, equity_contract, lot_size
+
+OPTION_TICK_PAISE = 5
+_TRADING_NAMES = {NIFTY: "NIFTY", BANKNIFTY: "BANKNIFTY", FINNIFTY: "FINNIFTY"}
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_OPTION = re.compile(
+    r"^(?P<name>.+?)(?P<yy>\d{2})(?P<mon>" + "|".join(_MONTHS) + r")(?P<dd>\d{2})"
+    r"(?P<strike>\d+(?:\.\d+)?)(?P<right>CE|PE)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    underlying: str  # the universe symbol ("NIFTY 50", "RELIANCE")
+    expiry: date
+    strike: Decimal
+    is_call: bool
+
+    @property
+    def symbol(self) -> str:
+        name = _TRADING_NAMES.get(self.underlying, self.underlying)
+        strike = format(self.strike.normalize(), "f")
+        stamp = f"{self.expiry:%y}{_MONTHS[self.expiry.month - 1]}{self.expiry:%d}"
+        return f"{name}{stamp}{strike}{'CE' if self.is_call else 'PE'}"
+
+
+def parse_option_symbol(text: str) -> OptionSpec | None:
+    found = _OPTION.match(text.strip().upper().replace(" ", ""))
+    if found is None:
+        return None
+    try:
+        expiry = date(2000 + int(found["yy"]), _MONTHS.index(found["mon"]) + 1, int(found["dd"]))
+        strike = Decimal(found["strike"])
+    except (ValueError, InvalidOperation):
+        return None
+    return OptionSpec(resolve_underlying(found["name"]), expiry, strike, found["right"] == "CE")
+
+
+@dataclass(frozen=True, slots=True)
+class OptionContract(Contract):
+    spec: OptionSpec | None = None
+
+    @property
+    def underlying_key(self) -> Key:
+        assert self.spec is not None
+        return (self.spec.underlying, DEFAULT_MARKET)
+
+
+def resolve_contract(
+    universe: Universe, symbol: str, market: str, now: datetime
+) -> Contract | None:
+    """The tradable contract named `symbol` on `market`, or None (unknown, an index, an
+    unlisted expiry or strike)."""
+    inst = universe.get(symbol, market)
+    day = now.date()
+    if inst is not None:
+        return None if inst.is_index else equity_contract(inst, day)
+    spec = parse_option_symbol(symbol)
+    if spec is None or market != DEFAULT_MARKET:
+        return None
+    under = universe.get(spec.underlying, DEFAULT_MARKET)
+    if under is None or not under.fno:
+        return None
+    if spec.expiry not in expiries(under.symbol, now, under.kind):
+        return None
+    step = Decimal(str(strike_step(under.symbol, under.ref_price)))
+    if spec.strike <= 0 or spec.strike % step:
+        return None
+    return OptionContract(
+        symbol=spec.symbol,
+        market=DEFAULT_MARKET,
+        segment="options",
+        lot_size=lot_size(under, "options", spec.expiry),
+        band_pct=None,
+        tick=OPTION_TICK_PAISE,
+        banded=False,
+        expiry=spec.expiry,
+        spec=spec,
+    )
+
+
+@dataclass(slots=True)
+class BookQuote(Quote):
+    """A quote with a bid and an ask (option contracts, priced off their underlying)."""
+
+    bid: float = 0.0
+    ask: float = 0.0
+
+
+def option_quotes(
+    under: Instrument,
+    spot: float,
+    contracts: Sequence[OptionContract],
+    now: datetime,
+    prev_spot: float | None = None,
+) -> dict[Key, BookQuote]:
+    """Quotes for `contracts` of one underlying trading at `spot` (one pricing call per
+    expiry); `prev_spot` also prices each contract's previous close."""
+    groups: dict[date, list[OptionContract]] = defaultdict(list)
+    for c in contracts:
+        assert c.spec is not None
+        groups[c.spec.expiry].append(c)
+    out: dict[Key, BookQuote] = {}
+    for expiry, group in groups.items():
+        strikes = [float(c.spec.strike) for c in group]  # type: ignore[union-attr]
+        calls = [c.spec.is_call for c in group]  # type: ignore[union-attr]
+        ltp, bid, ask = quote_contracts(under, spot, expiry, strikes, calls, now)
+        prev = ltp
+        if prev_spot:
+            prev = quote_contracts(under, prev_spot, expiry, strikes, calls, now)[0]
+        for i, c in enumerate(group):
+            price = float(ltp[i])
+            out[(c.symbol, c.market)] = BookQuote(
+                c.symbol,
+                c.market,
+                price,
+                price,
+                price,
+                price,
+                float(prev[i]),
+                0,
+                now,
+                bid=float(bid[i]),
+                ask=float(ask[i]),
+            )
+    return out

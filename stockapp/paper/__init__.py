@@ -1,0 +1,1 @@
+"""Paper trading: persistence (store), the cluster-wide order engine, the paper portfolio."""
