@@ -126,7 +126,7 @@ class AlertsState(ComboboxMixin, LiveMixin, rx.State):
         if runtime.universe.get(symbol, market) is None:
             return
         self.symbol, self.market = symbol, market
-        self.combo_reset(key_str((symbol, market)))
+        self._combo_reset(key_str((symbol, market)))
         if self.condition.startswith("price") or not self.value:
             self.value = ltp_text(symbol, market)
 

@@ -179,7 +179,7 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
     @rx.event
     async def load(self):
         self.error = ""
-        self.combo_reset()
+        self._combo_reset()
         wanted = str(self.router.page.params.get("symbol") or "NIFTY")
         inst = fno_underlying(runtime.universe, wanted)
         if inst is None:
@@ -244,7 +244,7 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
 
     @rx.event
     def choose(self, symbol: str):
-        self.combo_reset()
+        self._combo_reset()
         if fno_underlying(runtime.universe, symbol) is not None:
             return rx.redirect(f"/options/{symbol}")
 

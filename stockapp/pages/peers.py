@@ -165,7 +165,7 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
     async def load(self):
         params = self.router.page.params
         symbol = str(params.get("symbol") or "").strip().upper()
-        self.combo_reset()
+        self._combo_reset()
         inst = _equity(symbol)
         if inst is None:
             known = runtime.universe.get(symbol, MARKET)
@@ -209,7 +209,7 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
 
     async def _combo_chosen(self, inst: Instrument):
         if not self.subject or self.error:  # no stock to compare with yet: open this one
-            self.combo_reset()
+            self._combo_reset()
             return rx.redirect(f"/peers/{inst.symbol}")
         return self.add_peer(inst.symbol)
 
@@ -219,7 +219,7 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
         if inst is None or not self.subject or self.error:
             return
         self.error_add = ""
-        self.combo_reset()
+        self._combo_reset()
         if inst.symbol in self._members:
             return
         if len(self._members) >= MAX_MEMBERS:

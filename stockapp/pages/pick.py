@@ -35,15 +35,15 @@ class SymbolPickState(ComboboxMixin, rx.State):
         return True
 
     async def _combo_chosen(self, inst: Instrument):
-        self.combo_reset()
+        self._combo_reset()
         return rx.redirect(f"/{self.section}/{inst.symbol}")
 
     @rx.event
     async def load(self):
-        self.combo_reset()
+        self._combo_reset()
         section = self.router.url.path.strip("/").split("/")[0]
         self.section = section if section in SECTIONS else "analysis"
-        last = (await self.get_state(RecentState)).last(self.section)
+        last = (await self.get_state(RecentState))._last(self.section)
         if last:
             return rx.redirect(f"/{self.section}/{last}", replace=True)
 

@@ -281,7 +281,7 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
         )
         self.f_symbol = self.f_price = self.f_qty = self.f_fees = self.f_note = ""
         self.f_when = now_local()
-        self.combo_reset()
+        self._combo_reset()
         await self._reload(uid)
         return PortfolioState.load_history
 

@@ -181,10 +181,10 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
         if key_str((symbol, market)) in self.rows:
             self.error = ""
             self.notice = f"{symbol} is already in this watchlist"
-            self.combo_reset()
+            self._combo_reset()
             return
         if await self._edit(wl.add_item, self.active_id, symbol, market):
-            self.combo_reset()
+            self._combo_reset()
             await self._refresh(self.active_id)
 
     @rx.event

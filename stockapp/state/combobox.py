@@ -56,7 +56,7 @@ class ComboboxMixin(rx.State, mixin=True):
         found = runtime.universe.search(query, self._combo_market(), COMBO_LIMIT * 3)
         return [i for i in found if self._combo_offers(i)][:COMBO_LIMIT]
 
-    def combo_reset(self, text: str = "") -> None:
+    def _combo_reset(self, text: str = "") -> None:
         """Set the box's text and close its list (e.g. after the enclosing form saved)."""
         self.combo_query, self.combo_options, self.combo_active = text, [], -1
 
@@ -107,7 +107,7 @@ class ComboboxMixin(rx.State, mixin=True):
                 return await self._combo_pick(inst)
 
     async def _combo_pick(self, inst: Instrument) -> Any:
-        self.combo_reset(inst.symbol)
+        self._combo_reset(inst.symbol)
         return await self._combo_chosen(inst)
 
     @rx.event

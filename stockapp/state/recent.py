@@ -34,7 +34,7 @@ class RecentState(rx.State):
     last_peers: str = rx.LocalStorage("", name="stockapp_last_peers")
     last_options: str = rx.LocalStorage("", name="stockapp_last_options")
 
-    def last(self, section: str) -> str:
+    def _last(self, section: str) -> str:
         value = str(getattr(self, f"last_{section}", "") or "") if section in SECTIONS else ""
         return value if value and known(section, value) else ""
 

@@ -34,7 +34,7 @@ class ShellState(ComboboxMixin, LiveMixin, rx.State):
 
     @rx.event
     async def load(self):
-        self.combo_reset()  # a new page starts with the search box closed and empty
+        self._combo_reset()  # a new page starts with the search box closed and empty
         self.quotes = live.track(self, ticker_keys(), shell=True)
         await toasts.register(self)  # this tab now receives its user's alert toasts
         settings = runtime.settings
@@ -48,5 +48,5 @@ class ShellState(ComboboxMixin, LiveMixin, rx.State):
         self.calendar_note = clock_calendar_status(now).note or ""
 
     async def _combo_chosen(self, inst: Instrument):
-        self.combo_reset()
+        self._combo_reset()
         return rx.redirect(f"/analysis/{inst.symbol}")
