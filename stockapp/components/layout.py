@@ -8,6 +8,7 @@ from reflex_components_core.core.banner import (
     has_too_many_connection_errors,
 )
 
+from stockapp.components.connection import connection_lost
 from stockapp.components.price import change_color, field, flash_price
 from stockapp.components.search import instrument_combobox
 from stockapp.state.auth import AuthState
@@ -234,4 +235,6 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
         rx.toast.provider(),
         alert_toasts(),
         width="100%",
+        # while the socket is down, CSS greys every live dot and marks every price stale
+        class_name=rx.cond(connection_lost, "app-shell conn-lost", "app-shell"),
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from stockapp.components.connection import connection_lost
 from stockapp.state.views import FIELDS, SEP
 
 UP = "var(--green-11)"
@@ -69,26 +68,22 @@ def flash_price(
         stale_badge(view),
         spacing="1",
         align="center",
-        class_name="num",
+        class_name="num live-price",
     )
 
 
 def stale_badge(view: rx.Var) -> rx.Component:
-    """Shown while the feed is failing and the price is the last one known ("x" in the row),
-    and while this browser has lost its connection (no new prices can arrive)."""
+    """Shown while the feed is failing and the price is the last one known ("x" in the row).
+    (While this browser's connection is lost, the shell marks every price stale by CSS.)"""
     return rx.cond(
-        (field(view, "x") == "1") | connection_lost,
+        field(view, "x") == "1",
         rx.badge(
             "stale",
             color_scheme="gray",
             variant="soft",
             size="1",
             class_name="stale-badge",
-            title=rx.cond(
-                connection_lost,
-                "Connection lost; showing the last price received",
-                "Upstream prices unavailable; showing the last known price",
-            ),
+            title="Upstream prices unavailable; showing the last known price",
         ),
     )
 
@@ -106,12 +101,8 @@ def change_text(view: rx.Var, size: str = "2") -> rx.Component:
 
 
 def live_dot() -> rx.Component:
-    """Green and pulsing while prices stream; grey while the connection is lost."""
+    """Green and pulsing while prices stream; grey while the connection is lost (the shell's
+    `conn-lost` class: one subscriber to the socket state, not one per dot)."""
     return rx.tooltip(
-        rx.box(
-            class_name=rx.cond(connection_lost, "live-dot live-dot-off", "live-dot"),
-            aria_label=rx.cond(connection_lost, "Not live", "Live"),
-            role="img",
-        ),
-        content=rx.cond(connection_lost, "Connection lost: prices paused", "Streaming live"),
+        rx.box(class_name="live-dot", aria_label="Live", role="img"), content="Streaming live"
     )

@@ -231,6 +231,7 @@ def create_card() -> rx.Component:
         ),
         width="100%",
         max_width="360px",
+        class_name="combo-host",
     )
 
 

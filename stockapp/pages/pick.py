@@ -77,6 +77,7 @@ def _body(section: str) -> rx.Component:
             ),
             max_width="640px",
             id="symbol-picker",
+            class_name="combo-host",
         ),
     )
 

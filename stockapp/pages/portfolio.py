@@ -245,6 +245,7 @@ def trade_form() -> rx.Component:
         ),
         width="100%",
         id="trade-form",
+        class_name="combo-host",
     )
 
 
