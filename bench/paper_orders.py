@@ -12,7 +12,11 @@ reported: on a shared machine the wall-clock tail is mostly time the thread was 
 Orders that fill are replaced by new ones, so the book stays at its size.
 
     python bench/paper_orders.py                       # 10,000 orders, 1,000 users
+    python bench/paper_orders.py --options 0.1 --out bench/results/paper_orders_options.json
     python bench/paper_orders.py --orders 50000 --ticks 300
+
+With --options, that share of the orders is on 200 NSE option contracts near the money
+(random F&O underlyings, the two nearest expiries), priced off their underlyings each tick.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import statistics
 import sys
 import time
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +38,14 @@ if str(ROOT) not in sys.path:
 from bench.common import pct, write_report  # noqa: E402
 from stockapp.market.instruments import load_universe  # noqa: E402
 from stockapp.market.models import Key, Quote  # noqa: E402
+from stockapp.market.option_expiries import expiries, strike_step  # noqa: E402
 from stockapp.market.paper import PENDING, WORKING, OrderType, WorkingOrder  # noqa: E402
-from stockapp.paper import store  # noqa: E402
+from stockapp.market.paper.contracts import (  # noqa: E402
+    OptionSpec,
+    option_quotes,
+    resolve_contract,
+)
+from stockapp.paper import executions  # noqa: E402
 from stockapp.paper.engine import PaperEngine  # noqa: E402
 
 KINDS = (
@@ -50,7 +61,7 @@ DAY = date(2026, 11, 26)
 
 
 async def _no_db(fn, *args, **kwargs):
-    return [] if fn is store.open_orders else None
+    return [] if fn is executions.open_orders else None
 
 
 def make_order(oid: int, user: int, key: Key, ltp: int, rng: random.Random) -> WorkingOrder:
@@ -85,37 +96,67 @@ def make_order(oid: int, user: int, key: Key, ltp: int, rng: random.Random) -> W
     return o
 
 
-async def run(orders: int, users: int, ticks: int, seed: int) -> dict:
+def option_keys(count: int, rng: random.Random) -> dict[Key, tuple[Key, int]]:
+    """`count` listed option contracts near the money of random F&O underlyings (the first
+    two expiries): contract key -> (underlying key, a premium in paise to place orders by)."""
+    universe = load_universe()
+    unders = [i for i in universe.all("india_nse") if i.fno]
+    out: dict[Key, tuple[Key, int]] = {}
+    while len(out) < count:
+        under = rng.choice(unders)
+        expiry = rng.choice(expiries(under.symbol, AT, under.kind)[:2])
+        step = strike_step(under.symbol, under.ref_price)
+        strike = round(under.ref_price / step) * step + step * rng.randint(-5, 5)
+        spec = OptionSpec(under.symbol, expiry, Decimal(str(strike)), rng.random() < 0.5)
+        contract = resolve_contract(universe, spec.symbol, "india_nse", AT)
+        if contract is None:
+            continue
+        q = option_quotes(under, under.ref_price, [contract], AT)[(contract.symbol, "india_nse")]
+        out[(contract.symbol, "india_nse")] = (under.key, max(round(q.current_price * 100), 100))
+    return out
+
+
+async def run(orders: int, users: int, ticks: int, seed: int, options: float = 0.0) -> dict:
     rng = random.Random(seed)
-    equities = load_universe().equities("india_nse")
+    universe = load_universe()
+    equities = universe.equities("india_nse")
     price = {i.key: round(i.ref_price * 100) for i in equities}
-    keys = list(price)
-    engine = PaperEngine(run=_no_db)
+    for idx in universe.indices("india_nse"):
+        price[idx.key] = round(idx.ref_price * 100)
+    keys = [i.key for i in equities]
+    contracts = option_keys(200, rng) if options > 0 else {}
+    engine = PaperEngine(run=_no_db, clock=lambda: AT)
     await engine.open()
     for oid in range(1, orders + 1):
+        if contracts and rng.random() < options:
+            ckey = rng.choice(list(contracts))
+            engine.book.add(make_order(oid, oid % users, ckey, contracts[ckey][1], rng))
+            continue
         key = rng.choice(keys)
         engine.book.add(make_order(oid, oid % users, key, price[key], rng))
+    moving = list(price)
     next_id = orders + 1
     times: list[float] = []
     cpu: list[float] = []
     fills = triggers = 0
-    for _ in range(ticks):
+    for n in range(ticks + 1):  # the first tick warms up (calendar, contract look-ups)
         batch = {}
-        for key in keys:
+        for key in moving:
             p = max(int(price[key] * (1 + rng.gauss(0, 0.0015))), 100)
             price[key] = p
             batch[key] = Quote(key[0], key[1], p / 100, p / 100, p / 100, p / 100, 0.0, 1, AT)
         start, start_cpu = time.perf_counter(), time.thread_time()
         result = engine.evaluate(batch, AT)
-        cpu.append(time.thread_time() - start_cpu)
-        times.append(time.perf_counter() - start)
+        if n:
+            cpu.append(time.thread_time() - start_cpu)
+            times.append(time.perf_counter() - start)
         assert result is not None
         fills += len(result.fills)
         triggers += len(result.triggers)
         for f in result.fills:  # keep the book at its size
-            engine.book.add(
-                make_order(next_id, f.order.user_id, f.order.key, price[f.order.key], rng)
-            )
+            key = f.order.key
+            ref = contracts[key][1] if key in contracts else price[key]
+            engine.book.add(make_order(next_id, f.order.user_id, key, ref, rng))
             next_id += 1
         await engine.drain()
     await engine.stop()
@@ -125,6 +166,8 @@ async def run(orders: int, users: int, ticks: int, seed: int) -> dict:
         "orders": orders,
         "users": users,
         "instruments": len(keys),
+        "option_share": options,
+        "option_contracts": len(contracts),
         "ticks": ticks,
         "median_ms": round(statistics.median(ms), 3),
         "p99_ms": round(pct(ms, 0.99), 3),
@@ -143,9 +186,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1_000)
     parser.add_argument("--ticks", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--options", type=float, default=0.0, help="share of orders on option contracts"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    result = asyncio.run(run(args.orders, args.users, args.ticks, args.seed))
+    result = asyncio.run(run(args.orders, args.users, args.ticks, args.seed, args.options))
     print(
         f"{result['orders']:,} orders, {result['users']:,} users, "
         f"{result['instruments']} instruments, {result['ticks']} ticks: "

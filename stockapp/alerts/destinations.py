@@ -18,6 +18,8 @@ import re
 import socket
 from urllib.parse import urlsplit
 
+from stockapp.db.names import has_forbidden_characters
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 REFUSED_STATUS = "refused: destination not allowed"
 ALLOWED_SCHEMES = ("http", "https")
@@ -82,6 +84,8 @@ def check_url(url: str, *, allow_private: bool) -> str:
     """The normalised URL when it is an acceptable webhook destination by its text alone
     (scheme, no credentials, host not a private literal or a local name)."""
     url = url.strip()
+    if any(ch.isspace() for ch in url) or has_forbidden_characters(url):
+        raise DestinationRefused("webhook_url must not contain spaces or control characters")
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -7,22 +7,22 @@ with the reason in `detail` and the recorded order in `order`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from stockapp.api.deps import CurrentUser, HubDep, UniverseDep, db_call
+from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.api.portfolio import HoldingOut, TotalsOut, holding_out
+from stockapp.market.clock import app_now
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Key, Quote, iso_ms
 from stockapp.market.paper import Contract, MarketView, OrderRejected, OrderRequest, to_paise
 from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
-from stockapp.paper import store
+from stockapp.paper import executions, store
 from stockapp.paper.engine import paper_engine
 from stockapp.paper.portfolio import paper_positions
 from stockapp.portfolio import IST, PriceInfo, money, value_portfolio
@@ -33,10 +33,19 @@ router = APIRouter(prefix="/paper", tags=["paper trading"])
 MAX_QUANTITY = 10**9
 MAX_PRICE = Decimal(10**8)
 Price = Decimal | None
+# documented lower bound; a zero or negative price is still answered by the engine's own
+# recorded rejection (422), so it is not enforced here
+NON_NEGATIVE = {"minimum": 0}
 
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class UnprocessableOut(BaseModel):
+    detail: str | list[dict[str, Any]] = Field(
+        description="why, in a string; FastAPI's list of errors for a body that does not parse"
+    )
 
 
 class OrderIn(BaseModel):
@@ -58,10 +67,21 @@ class OrderIn(BaseModel):
     validity: Literal["day", "gtt"] | None = Field(
         None, description="default: gtt for gtt/gtt_oco orders, day otherwise"
     )
-    price: Price = Field(None, le=MAX_PRICE, description="limit price (OCO: target leg's)")
-    trigger_price: Price = Field(None, le=MAX_PRICE, description="sl/sl_m/gtt trigger")
-    stop_trigger_price: Price = Field(None, le=MAX_PRICE, description="gtt_oco stop trigger")
-    stop_price: Price = Field(None, le=MAX_PRICE, description="gtt_oco stop leg's limit")
+    price: Price = Field(
+        None,
+        le=MAX_PRICE,
+        json_schema_extra=NON_NEGATIVE,
+        description="limit price (OCO: target leg's)",
+    )
+    trigger_price: Price = Field(
+        None, le=MAX_PRICE, json_schema_extra=NON_NEGATIVE, description="sl/sl_m/gtt trigger"
+    )
+    stop_trigger_price: Price = Field(
+        None, le=MAX_PRICE, json_schema_extra=NON_NEGATIVE, description="gtt_oco stop trigger"
+    )
+    stop_price: Price = Field(
+        None, le=MAX_PRICE, json_schema_extra=NON_NEGATIVE, description="gtt_oco stop leg's limit"
+    )
 
 
 class OrderPatch(BaseModel):
@@ -98,8 +118,19 @@ class OrderOut(BaseModel):
 
 
 class RejectedOut(BaseModel):
-    detail: str = Field(description="why the order was rejected")
-    order: OrderOut = Field(description="the rejected order, as recorded in the order book")
+    detail: str | list[dict[str, Any]] = Field(
+        description="why the order was rejected (FastAPI's list of errors for a body that "
+        "does not parse: no order is recorded then)"
+    )
+    order: OrderOut | None = Field(
+        None, description="the rejected order, as recorded in the order book"
+    )
+
+
+class InvalidBodyOut(BaseModel):
+    """FastAPI's answer to a body or parameter that does not parse (detail is a list)."""
+
+    detail: list[dict[str, Any]] | str
 
 
 class FundsOut(BaseModel):
@@ -132,7 +163,7 @@ class FillOut(BaseModel):
 AUTH = {401: {"model": ErrorOut, "description": "Not authenticated"}}
 NOT_FOUND = {404: {"model": ErrorOut, "description": "No such order of yours"}}
 CONFLICT = {409: {"model": ErrorOut, "description": "The order is no longer open"}}
-UNPROCESSABLE = {422: {"model": ErrorOut, "description": "The change is not allowed"}}
+UNPROCESSABLE = {422: {"model": UnprocessableOut, "description": "The change is refused"}}
 
 
 def _out(o: store.OrderData) -> OrderOut:
@@ -152,7 +183,7 @@ async def _market(
     hub: PriceHub, universe: Universe, symbol: str, market: str
 ) -> tuple[Contract | None, MarketView | None]:
     """The contract and its current price (options: priced off the underlying's quote)."""
-    now = datetime.now(UTC)
+    now = app_now()
     contract = resolve_contract(universe, symbol, market, now)
     if contract is None:
         return None, None
@@ -172,7 +203,7 @@ async def _market(
 
 async def _prices(hub: PriceHub, universe: Universe, keys: list[Key]) -> dict[Key, Quote]:
     """Hub quotes for instruments; option contracts priced off their underlying's quote."""
-    now = datetime.now(UTC)
+    now = app_now()
     options: dict[Key, list[OptionContract]] = {}
     plain: list[Key] = []
     for key in keys:
@@ -191,7 +222,7 @@ async def _prices(hub: PriceHub, universe: Universe, keys: list[Key]) -> dict[Ke
 
 
 async def _to_engine(order_id: int) -> None:
-    row = await db_call(lambda s: store.open_order(s, order_id))
+    row = await db_call(lambda s: executions.open_order(s, order_id))
     if row is not None:
         paper_engine.order_opened(row)
     else:
@@ -205,7 +236,7 @@ async def _to_engine(order_id: int) -> None:
     responses={
         **AUTH,
         422: {
-            "model": RejectedOut,
+            "model": RejectedOut | InvalidBodyOut,
             "description": "Rejected (recorded in the order book with its reason): unknown "
             "symbol, quantity not a multiple of the lot size, price off the tick grid or "
             "outside the band, insufficient virtual funds, ... A body that does not parse "
@@ -239,7 +270,7 @@ async def place_order(
     except OrderRejected as exc:  # cannot happen past the Literal fields; kept for safety
         return JSONResponse({"detail": str(exc)}, status_code=422)
     opening = get_settings().paper_opening_balance
-    now = datetime.now(UTC)
+    now = app_now()
     order = await db_call(
         lambda s: store.place_order(
             s, user.id, req, contract=contract, view=view, now=now, opening=opening
@@ -267,7 +298,7 @@ async def list_orders(
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses={**AUTH, **NOT_FOUND})
-async def get_order(order_id: int, user: CurrentUser) -> OrderOut:
+async def get_order(order_id: ObjectId, user: CurrentUser) -> OrderOut:
     return _out(await db_call(lambda s: store.get_order(s, user.id, order_id)))
 
 
@@ -277,14 +308,18 @@ async def get_order(order_id: int, user: CurrentUser) -> OrderOut:
     responses={**AUTH, **NOT_FOUND, **CONFLICT, **UNPROCESSABLE},
 )
 async def modify_order(
-    order_id: int, body: OrderPatch, user: CurrentUser, hub: HubDep, universe: UniverseDep
+    order_id: ObjectId,
+    body: OrderPatch,
+    user: CurrentUser,
+    hub: HubDep,
+    universe: UniverseDep,
 ) -> OrderOut:
     """Change the quantity or prices of an open order; it is checked again as if new."""
     current = await db_call(lambda s: store.get_order(s, user.id, order_id))
     contract, view = await _market(hub, universe, current.symbol, current.market)
     changes = body.model_dump(exclude_none=True)
     opening = get_settings().paper_opening_balance
-    now = datetime.now(UTC)
+    now = app_now()
     order = await db_call(
         lambda s: store.modify_order(
             s,
@@ -304,9 +339,9 @@ async def modify_order(
 @router.delete(
     "/orders/{order_id}", response_model=OrderOut, responses={**AUTH, **NOT_FOUND, **CONFLICT}
 )
-async def cancel_order(order_id: int, user: CurrentUser) -> OrderOut:
+async def cancel_order(order_id: ObjectId, user: CurrentUser) -> OrderOut:
     """Cancel an open order; answers the cancelled order."""
-    now = datetime.now(UTC)
+    now = app_now()
     order = await db_call(lambda s: store.cancel_order(s, user.id, order_id, now))
     paper_engine.order_closed(order_id)
     return _out(order)
@@ -354,7 +389,7 @@ async def paper_portfolio(
     held = [k for k, p in positions.items() if p.quantity > 0]
     quotes = await _prices(hub, universe, held)
     prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
-    now = datetime.now(UTC)
+    now = app_now()
     valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
     t = valued.totals
 

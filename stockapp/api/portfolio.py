@@ -33,6 +33,7 @@ from stockapp.portfolio import (
     value_portfolio,
 )
 from stockapp.portfolio.csv_fields import DATE_ONLY_TIME, MAX_NOTE, MAX_PRICE, MAX_QUANTITY
+from stockapp.portfolio.trades import check_trade_date
 from stockapp.settings import get_settings
 
 T = TypeVar("T")
@@ -183,6 +184,7 @@ def _trade_in(body: TradeBody, universe: Universe) -> TradeIn:
     if body.traded_at > datetime.now(UTC) + CLOCK_SKEW:
         raise HTTPException(422, detail=f"traded_at {iso_ms(body.traded_at)} is in the future")
     try:
+        check_trade_date(body.traded_at.astimezone(IST).date())
         return TradeIn(
             symbol=symbol,
             market=market,

@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 
 from stockapp.auth.passwords import (
     MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
+    WeakPassword,
+    check_new_password,
     dummy_hash,
     hash_password,
     verify_password,
@@ -38,17 +39,28 @@ def validate_credentials(username: str, password: str) -> str:
     username = username.strip()
     if not USERNAME_RE.match(username):
         raise AccountError("Username must be 3-64 characters: letters, digits and _ . - @", 422)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters", 422)
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"Password must be at most {MAX_PASSWORD_LENGTH} characters", 422)
+    try:
+        check_new_password(password)
+    except WeakPassword as exc:
+        raise AccountError(str(exc), 422) from None
     return username
+
+
+def username_key(username: str) -> str:
+    """What makes two usernames the same account: `Ravi` and `ravi` are one."""
+    return username.strip().lower()
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The account for `username`, compared without regard to case (the unique index on
+    lower(username) guarantees at most one)."""
+    key = username_key(username)
+    return session.exec(select(User).where(sa.func.lower(User.username) == key)).first()
 
 
 def register_user(session: Session, username: str, password: str) -> User:
     username = validate_credentials(username, password)
-    existing = session.exec(select(User).where(User.username == username)).first()
-    if existing is not None:
+    if find_user(session, username) is not None:
         raise AccountError("Username is already taken", 409)
     user = User(username=username, password_hash=hash_password(password))
     session.add(user)
@@ -66,14 +78,14 @@ def authenticate(session: Session, username: str, password: str) -> User:
     attempts are checked per lockout window, the rest answer 429 at once. A good password
     clears the count."""
     settings = get_settings()
-    username = username.strip()[:64]
+    username = username_key(username)[:64]  # also the lockout key: one count for any case
     now = datetime.now(UTC)
     _refuse_while_locked(session, username, now)
     attempt = _count_attempt(session, username)
     if attempt > settings.login_max_failures:
         _lock(session, username, now)
         raise _locked_error(settings.login_lockout_seconds)
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = find_user(session, username)
     ok = verify_password(password, user.password_hash if user else dummy_hash())
     if user is not None and ok and len(password) <= MAX_PASSWORD_LENGTH:
         session.execute(sa.delete(LoginFailure).where(LoginFailure.username == username))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from jose import jwt
@@ -31,6 +32,10 @@ def create_access_token(user_id: int, settings: Settings | None = None) -> tuple
         "exp": int((now + lifetime).timestamp()),
     }
     return jwt.encode(claims, settings.secret(), algorithm=ALGORITHM), int(lifetime.total_seconds())
+
+
+def _is_timestamp(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def decode_access_token(token: str, settings: Settings | None = None) -> int:
@@ -65,6 +70,10 @@ def decode_access_token(token: str, settings: Settings | None = None) -> int:
         raise InvalidToken("invalid or expired token") from exc
     except Exception as exc:  # malformed input of any kind
         raise InvalidToken("invalid token") from exc
+    for name in ("exp", "iat", "nbf"):
+        # the library reads "exp": "9999999999" as a number; only JSON numbers are accepted
+        if name in claims and not _is_timestamp(claims[name]):
+            raise InvalidToken(f"invalid token: {name} is not a number")
     iat = claims.get("iat")
     if not isinstance(iat, int | float) or iat > datetime.now(UTC).timestamp() + IAT_SKEW_SECONDS:
         raise InvalidToken("token issued in the future")

@@ -43,6 +43,8 @@ MONEY = sa.Numeric(18, 4)
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    # usernames are one account whatever their case (`Ravi` is `ravi`): unique on lower()
+    __table_args__ = (sa.Index("uq_users_username_lower", sa.text("lower(username)"), unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
     password_hash: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))

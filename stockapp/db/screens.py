@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import Screen
+from stockapp.db.names import clean_display_name
 from stockapp.market.screener import ScreenCriteria, criteria_from_dict, criteria_to_dict
 
 MAX_SCREENS = 50
@@ -40,12 +41,7 @@ def _data(row: Screen) -> SavedScreen:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(str(name).split())
-    if not name:
-        raise ValueError("Screen name must not be empty")
-    if len(name) > NAME_MAX:
-        raise ValueError(f"Screen name must be at most {NAME_MAX} characters")
-    return name
+    return clean_display_name(name, "Screen name", NAME_MAX)
 
 
 def _owned(session: Session, user_id: int, screen_id: int) -> Screen:

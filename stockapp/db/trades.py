@@ -33,6 +33,7 @@ from stockapp.portfolio import (
     validate_deletion,
     validate_new_trade,
 )
+from stockapp.portfolio.trades import check_trade_date
 
 PRICE_STEP = Decimal("0.0001")  # the scale of the Numeric money columns
 INSERT_CHUNK = 2000
@@ -141,6 +142,7 @@ def _free_fingerprint(trade: TradeIn, existing: Iterable[TradeIn]) -> str:
 
 def add_trade(session: Session, user_id: int, trade: TradeIn) -> Trade:
     """Store one trade; BookError when it is a sell of more than was held at its time."""
+    check_trade_date(trade.trade_date)
     _lock_user(session, user_id)
     existing = [_to_domain(r) for r in _rows(session, user_id, [trade.key])]
     _check(lambda: validate_new_trade(existing, trade))
@@ -159,6 +161,7 @@ def add_trade(session: Session, user_id: int, trade: TradeIn) -> Trade:
 def update_trade(session: Session, user_id: int, trade_db_id: int, trade: TradeIn) -> Trade:
     """Replace a trade's fields (keeping its broker id unless a new one is given); the
     histories of both the old and the new instrument must stay valid."""
+    check_trade_date(trade.trade_date)
     _lock_user(session, user_id)
     row = _owned(session, user_id, trade_db_id)
     if trade.trade_id is None:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import Watchlist, WatchlistItem
+from stockapp.db.names import clean_display_name
 
 __all__ = ["Conflict", "NotFound"]
 
@@ -68,12 +69,7 @@ def get_watchlist(session: Session, user_id: int, watchlist_id: int) -> Watchlis
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise ValueError("Watchlist name must not be empty")
-    if len(name) > 64:
-        raise ValueError("Watchlist name must be at most 64 characters")
-    return name
+    return clean_display_name(name, "Watchlist name", 64)
 
 
 def create_watchlist(session: Session, user_id: int, name: str) -> WatchlistData:

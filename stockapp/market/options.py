@@ -443,6 +443,31 @@ def build_chain(
     )
 
 
+def quote_many(
+    spot: ArrayLike,
+    strikes: ArrayLike,
+    t: ArrayLike,
+    atm_vol: ArrayLike,
+    is_call: ArrayLike,
+    step: ArrayLike,
+    kind: str,
+    r: float = DEFAULT_RATE,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(ltp, bid, ask) of many contracts of one kind ("index" or "equity") at once, each with
+    its own spot, time to expiry (years), ATM volatility and strike step, priced exactly as
+    `build_chain` prices its rows (same surface, spread and tick)."""
+    s = np.atleast_1d(np.asarray(spot, float))
+    k = np.atleast_1d(np.asarray(strikes, float))
+    tt = np.atleast_1d(np.asarray(t, float))
+    calls = np.atleast_1d(np.asarray(is_call, bool))
+    surface = surface_vol(s, k, tt, atm_vol, kind)
+    k_disc = k * np.exp(-r * tt)
+    lower = np.maximum(np.where(calls, s - k_disc, k_disc - s), 0.0)
+    theo = np.atleast_1d(bs_price(s, k, tt, r, surface, calls))
+    steps_away = (k - s) / np.asarray(step, float)
+    return _quote_legs(theo, lower, steps_away, HALF_SPREAD[kind])
+
+
 def quote_contracts(
     underlying: Instrument,
     spot: float,
@@ -452,17 +477,8 @@ def quote_contracts(
     now: datetime,
     r: float = DEFAULT_RATE,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(ltp, bid, ask) of any listed contracts of one expiry, priced exactly as `build_chain`
-    prices its rows (same surface, spread and tick), for strikes outside a chain's window."""
+    """(ltp, bid, ask) of any listed contracts of one underlying and expiry (see quote_many)."""
     kind = "index" if underlying.is_index else "equity"
-    k = np.asarray(strikes, float)
-    calls = np.asarray(is_call, bool)
     step = strike_step(underlying.symbol, underlying.ref_price or spot)
     t = time_to_expiry(expiry, now)
-    surface = surface_vol(spot, k, t, underlying.volatility, kind)
-    k_disc = k * np.exp(-r * t)
-    lower = np.maximum(np.where(calls, spot - k_disc, k_disc - spot), 0.0)
-    theo = bs_price(spot, k, t, r, surface, calls)
-    return _quote_legs(
-        np.atleast_1d(theo), np.atleast_1d(lower), (k - spot) / step, HALF_SPREAD[kind]
-    )
+    return quote_many(spot, strikes, t, underlying.volatility, is_call, step, kind, r)

@@ -5,7 +5,7 @@ by instrument and trigger level (loaded at start, updated at once when this proc
 modifies or cancels one, and reloaded every few seconds to pick up other workers' orders),
 keeps the hub subscribed to each ordered instrument, and evaluates on the hub's tick
 listener, so each order is evaluated once per tick for the whole cluster, on the leader.
-The database fences every write (see `store.record_fill`), so an order can never fill twice
+The database fences every write (see `executions.record_fill`), so an order can never fill twice
 even if two processes briefly both think they lead, and orders survive restarts and leader
 changes because the database, not memory, is the book of record.
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,13 +27,14 @@ from stockapp.alerts.engine import is_leader
 from stockapp.db.paper_models import PaperOrder
 from stockapp.db.session import run_db
 from stockapp.market.calendar import CLOSE, IST, OPEN, is_trading_day, next_trading_day
+from stockapp.market.clock import app_now
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.instruments import Universe, load_universe
-from stockapp.market.models import Key, Quote, utcnow
+from stockapp.market.models import Key, Quote
 from stockapp.market.paper import PENDING, WORKING, Evaluation, OrderBook, OrderType, WorkingOrder
-from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
+from stockapp.market.paper.contracts import OptionContract, OptionPricer, resolve_contract
 from stockapp.market.paper.orders import Contract, to_paise
-from stockapp.paper import store
+from stockapp.paper import executions, store, sweep
 from stockapp.runtime import Runtime, on_start, on_stop
 
 log = logging.getLogger("stockapp.paper")
@@ -126,7 +126,7 @@ class PaperEngine:
         hours: str = "always",
         opening: Decimal = Decimal(1_000_000),
         reload_seconds: float = RELOAD_SECONDS,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = app_now,
         run: Callable[..., Awaitable] = run_db,
     ) -> None:
         self.run = run  # runs fn(session, *args) in one transaction off the event loop
@@ -147,6 +147,10 @@ class PaperEngine:
         self._inflight: set[int] = set()  # orders with a queued trigger or fill
         self._contracts: dict[Key, Contract | None] = {}
         self._derived: dict[Key, list[OptionContract]] = {}  # underlying -> ordered options
+        self._pricer: OptionPricer | None = None
+        self._known: set[Key] = set()  # the instruments the structures below reflect
+        self._option_keys: set[Key] = set()
+        self._pricing_inputs: dict[Key, tuple] = {}
         self._stale: set[int] = set()  # orders whose trigger the database refused
 
     @property
@@ -173,6 +177,7 @@ class PaperEngine:
         self.book = OrderBook()
         self._inflight.clear()
         self._stale.clear()
+        self._known, self._option_keys, self._derived, self._pricer = set(), set(), {}, None
         self._queue = asyncio.Queue()
         self._tasks = [asyncio.create_task(self._worker(), name="paper-orders-worker")]
         await self.reload_now()
@@ -241,32 +246,45 @@ class PaperEngine:
     # -- the tick path -------------------------------------------------------------------
     def _sync_subscription(self) -> None:
         """When the set of ordered instruments changed: which option contracts are priced
-        off which underlying, and what the hub must keep fresh for us."""
+        off which underlying, and what the hub must keep fresh for us (incremental: only the
+        instruments that gained their first or lost their last order are looked at)."""
         if not self.book.keys_changed:
             return
         self.book.keys_changed = False
-        derived: dict[Key, list[OptionContract]] = defaultdict(list)
-        wanted: set[Key] = set()
-        for key in self.book.instruments():
+        current = self.book.instruments()
+        added, removed = current - self._known, self._known - current
+        self._known = current
+        options_changed = False
+        for key in removed:
+            contract = self._contracts.get(key)
+            if isinstance(contract, OptionContract):
+                self._option_keys.discard(key)
+                siblings = self._derived.get(contract.underlying_key, [])
+                if contract in siblings:
+                    siblings.remove(contract)
+                if not siblings:
+                    self._derived.pop(contract.underlying_key, None)
+                options_changed = True
+        for key in added:
             contract = self._contract(key)
             if isinstance(contract, OptionContract):
-                derived[contract.underlying_key].append(contract)
-                wanted.add(contract.underlying_key)
-            else:
-                wanted.add(key)
-        self._derived = dict(derived)
+                self._option_keys.add(key)
+                self._derived.setdefault(contract.underlying_key, []).append(contract)
+                options_changed = True
+        if options_changed:
+            self._pricer = OptionPricer(
+                self._universe or load_universe(),
+                [c for cs in self._derived.values() for c in cs],
+                self._pricing_inputs,
+            )
         if self._sub is not None and not self._sub.closed:
-            self._sub.set_keys(wanted)
+            self._sub.set_keys((current - self._option_keys) | self._derived.keys())
 
     def _price_options(self, batch: dict[Key, Quote], at: datetime) -> None:
         """Add quotes for the ordered option contracts of each underlying in `batch`."""
-        universe = self._universe or load_universe()
-        for ukey, contracts in self._derived.items():
-            quote = batch.get(ukey)
-            under = universe.get(*ukey)
-            if quote is None or under is None or quote.current_price <= 0:
-                continue
-            batch.update(option_quotes(under, quote.current_price, contracts, at))
+        spots = {k: batch[k].current_price for k in self._derived if k in batch}
+        if spots and self._pricer is not None:
+            batch.update(self._pricer.quotes(spots, at))
 
     def _on_tick(self, _changed: dict[Key, Quote]) -> None:
         hub, sub = self._hub, self._sub
@@ -336,7 +354,7 @@ class PaperEngine:
             await self._sweep()
         elif kind == "trigger":
             order_id, version, leg, at = item  # type: ignore[misc]
-            ok = await self.run(store.record_trigger, order_id, version, leg, at)
+            ok = await self.run(executions.record_trigger, order_id, version, leg, at)
             self._inflight.discard(order_id)
             if not ok:
                 self._stale.add(order_id)
@@ -347,7 +365,7 @@ class PaperEngine:
                 self._inflight.discard(order_id)
                 return
             recorded = await self.run(
-                store.record_fill, order_id, version, price, at, leg=leg, opening=self.opening
+                executions.record_fill, order_id, version, price, at, leg=leg, opening=self.opening
             )
             self._inflight.discard(order_id)
             if recorded is None:
@@ -364,7 +382,7 @@ class PaperEngine:
     async def _reload(self) -> None:
         """Replace the book with the database's open orders. An order this process already
         holds at the same version keeps its in-memory state (resting or arriving)."""
-        rows = await self.run(store.open_orders)
+        rows = await self.run(executions.open_orders)
         held = self.book.orders
         now = self.clock()
         orders = []
@@ -383,7 +401,7 @@ class PaperEngine:
         self._sync_subscription()
 
     async def _sweep(self) -> None:
-        cancelled, created = await self.run(store.sweep, self.clock())
+        cancelled, created = await self.run(sweep.sweep, self.clock())
         for order_id in cancelled:
             self.book.remove(order_id)
         for row in created:

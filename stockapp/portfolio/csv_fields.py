@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from stockapp.portfolio.csv_safe import FORMULA_START
-from stockapp.portfolio.trades import IST
+from stockapp.portfolio.trades import EARLIEST_TRADE_DATE, IST, TradeError, check_trade_date
 
 # A trade given only a date is placed at the market open, so it sorts inside the session.
 DATE_ONLY_TIME = time(9, 15)
@@ -111,9 +111,21 @@ def parse_date(text: str) -> date:
     try:
         if len(raw) != 10:
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise FieldError(f"date {raw!r} is not a YYYY-MM-DD date") from None
+    _not_too_old(day)
+    return day
+
+
+EARLIEST_INSTANT = datetime.combine(EARLIEST_TRADE_DATE, time(0), tzinfo=IST).astimezone(UTC)
+
+
+def _not_too_old(day: date) -> None:
+    try:
+        check_trade_date(day)
+    except TradeError as exc:
+        raise FieldError(str(exc)) from None
 
 
 def at_market_open(day: date) -> datetime:
@@ -135,7 +147,10 @@ def parse_when(text: str) -> datetime:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=IST)
-    return when.astimezone(UTC)
+    when = when.astimezone(UTC)
+    if when < EARLIEST_INSTANT:  # one comparison per row: imports run to 10,000s of rows
+        _not_too_old(when.astimezone(IST).date())
+    return when
 
 
 def parse_note(text: str) -> str:

@@ -25,6 +25,19 @@ class TradeError(ValueError):
     """A trade whose fields cannot describe a real equity delivery trade."""
 
 
+# Before 1990 there was no NSE and no electronic contract note to import: a date that old is
+# a typo (1924 for 2024) or an attempt to skew XIRR and holding periods.
+EARLIEST_TRADE_DATE = date(1990, 1, 1)
+
+
+def check_trade_date(day: date) -> None:
+    """TradeError for a new trade dated before EARLIEST_TRADE_DATE (India time).
+
+    Applied where trades enter the book (API, form, import), not to stored rows."""
+    if day < EARLIEST_TRADE_DATE:
+        raise TradeError(f"trades before {EARLIEST_TRADE_DATE.year} are not accepted ({day})")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TradeIn:
     """A trade as entered or imported, before it has a database id."""

@@ -36,7 +36,7 @@ def test_duplicate_username_is_409(client):
     name = f"bob_{uuid.uuid4().hex[:8]}"
     assert (
         client.post(
-            "/api/v1/auth/register", json={"username": name, "password": "12345678"}
+            "/api/v1/auth/register", json={"username": name, "password": "plain-pass-8"}
         ).status_code
         == 201
     )
@@ -63,15 +63,15 @@ def test_token_flow_and_me(client):
 
 def test_token_response_shape(client):
     name = f"d_{uuid.uuid4().hex[:8]}"
-    client.post("/api/v1/auth/register", json={"username": name, "password": "password123"})
-    r = client.post("/api/v1/auth/token", data={"username": name, "password": "password123"})
+    client.post("/api/v1/auth/register", json={"username": name, "password": "right-pass-123"})
+    r = client.post("/api/v1/auth/token", data={"username": name, "password": "right-pass-123"})
     body = r.json()
     assert body["token_type"] == "bearer" and body["expires_in"] > 0 and body["access_token"]
 
 
 def test_wrong_password_is_401(client):
     name = f"e_{uuid.uuid4().hex[:8]}"
-    client.post("/api/v1/auth/register", json={"username": name, "password": "password123"})
+    client.post("/api/v1/auth/register", json={"username": name, "password": "right-pass-123"})
     r = client.post("/api/v1/auth/token", data={"username": name, "password": "wrong-password"})
     assert r.status_code == 401
     r = client.post("/api/v1/auth/token", data={"username": "nobody_" + name, "password": "x" * 9})
@@ -80,7 +80,7 @@ def test_wrong_password_is_401(client):
 
 def test_repeated_failures_lock_the_account_briefly(client):
     name = f"f_{uuid.uuid4().hex[:8]}"
-    client.post("/api/v1/auth/register", json={"username": name, "password": "password123"})
+    client.post("/api/v1/auth/register", json={"username": name, "password": "right-pass-123"})
     codes = [
         client.post(
             "/api/v1/auth/token", data={"username": name, "password": "bad-pass-1"}
@@ -88,7 +88,7 @@ def test_repeated_failures_lock_the_account_briefly(client):
         for _ in range(get_settings().login_max_failures)
     ]
     assert codes == [401] * get_settings().login_max_failures
-    r = client.post("/api/v1/auth/token", data={"username": name, "password": "password123"})
+    r = client.post("/api/v1/auth/token", data={"username": name, "password": "right-pass-123"})
     assert r.status_code == 429, "even the right password is refused while locked"
 
 

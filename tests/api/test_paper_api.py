@@ -202,3 +202,36 @@ def test_an_nse_option_trades_in_lots_priced_off_its_underlying(client, trader):
     (holding,) = client.get("/api/v1/paper/portfolio", headers=trader).json()["holdings"]
     assert (holding["symbol"], holding["quantity"]) == (symbol, 65)
     assert holding["current_price"] > 0
+
+
+def test_stops_and_gtts_protect_a_holding_without_selling_it_twice(client, trader):
+    r = client.post(ORDERS, json={"symbol": "INFY", "side": "buy", "quantity": 5}, headers=trader)
+    assert _wait_status(client, trader, r.json()["id"], "executed")["status"] == "executed"
+    ltp = _quote(client)["current_price"]
+    below = _on_grid(ltp)  # 3 % under the market
+    above = _on_grid(ltp * 1.06)  # 3 % over it
+    oco = {
+        "symbol": "INFY", "side": "sell", "quantity": 5, "order_type": "gtt_oco",
+        "trigger_price": str(above), "price": str(above),
+        "stop_trigger_price": str(below), "stop_price": str(below),
+    }  # fmt: skip
+    r = client.post(ORDERS, json=oco, headers=trader)
+    assert r.status_code == 201, r.text
+    assert (r.json()["validity"], r.json()["status"], r.json()["triggered"]) == (
+        "gtt",
+        "open",
+        False,
+    )
+    stop = {"symbol": "INFY", "side": "sell", "quantity": 5, "order_type": "sl_m"}
+    r2 = client.post(ORDERS, json={**stop, "trigger_price": str(below)}, headers=trader)
+    assert r2.status_code == 422 and "sell at most 0" in r2.json()["detail"]
+    assert client.delete(f"{ORDERS}/{r.json()['id']}", headers=trader).status_code == 200
+    r3 = client.post(ORDERS, json={**stop, "trigger_price": str(below)}, headers=trader)
+    assert r3.status_code == 201, r3.text
+    lower = below - _tick(float(below)) * 5
+    r4 = client.patch(
+        f"{ORDERS}/{r3.json()['id']}", json={"trigger_price": str(lower)}, headers=trader
+    )
+    assert r4.status_code == 200 and Decimal(str(r4.json()["trigger_price"])) == lower
+    holding = client.get("/api/v1/paper/portfolio", headers=trader).json()["holdings"][0]
+    assert holding["quantity"] == 5  # protected, not sold

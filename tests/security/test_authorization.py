@@ -19,8 +19,19 @@ import pytest
 from tests.security.conftest import new_user
 
 PREFIX = "/api/v1"
-# How to create one object for each kind of id: (collection path, body)
-CREATORS: dict[str, tuple[str, dict[str, Any]]] = {
+
+
+def _paper_order(api: httpx.Client) -> dict[str, Any]:
+    """A paper limit buy 5 % under the market: it stays open for the whole test."""
+    r = api.get(f"{PREFIX}/quotes", params={"symbols": "INFY"})
+    price = r.json()["quotes"][0]["current_price"] * 0.95
+    tick = 0.10 if price >= 1000 else 0.05 if price >= 250 else 0.01
+    limit = f"{round(round(price / tick) * tick, 2):.2f}"
+    return {"symbol": "INFY", "side": "buy", "quantity": 1, "order_type": "limit", "price": limit}
+
+
+# How to create one object for each kind of id: (collection path, body or body maker)
+CREATORS: dict[str, tuple[str, Any]] = {
     "watchlist_id": ("/watchlists", {"name": "secret-list-{tag}"}),
     "trade_id": (
         "/portfolio/trades",
@@ -39,6 +50,7 @@ CREATORS: dict[str, tuple[str, dict[str, Any]]] = {
         {"symbol": "TCS", "market": "india_nse", "condition": "price_above", "value": 1e7},
     ),
     "screen_id": ("/screens", {"name": "secret-screen-{tag}", "criteria": {"rsi_max": 30}}),
+    "order_id": ("/paper/orders", _paper_order),
 }
 NOT_IDS = {"symbol"}  # path params that name public things
 
@@ -92,8 +104,9 @@ def body_for(op: dict, spec: dict, id_name: str | None) -> dict | None:
     if creator_path is not None:
         post = spec["paths"].get(PREFIX + creator_path, {}).get("post", {})
         creator_schema = post.get("requestBody", {}).get("content", {}).get("application/json")
-        if creator_schema and creator_schema["schema"] == schema:
-            return _render(CREATORS[id_name][1], "b")
+        body = CREATORS[id_name][1]
+        if creator_schema and creator_schema["schema"] == schema and not callable(body):
+            return _render(body, "b")
     return sample_for(schema, spec)
 
 
@@ -143,7 +156,8 @@ def test_another_users_objects_answer_404_on_every_id_route(api, spec):
     for id_name, (collection, body) in CREATORS.items():
         if PREFIX + collection not in spec["paths"]:
             continue  # that feature is not installed
-        r = api.post(PREFIX + collection, json=_render(body, tag), headers=owner)
+        made = body(api) if callable(body) else _render(body, tag)
+        r = api.post(PREFIX + collection, json=made, headers=owner)
         assert r.status_code in (200, 201), (collection, r.text)
         ids[id_name] = r.json()["id"]
     assert "watchlist_id" in ids

@@ -20,7 +20,7 @@ from stockapp.db.paper_models import PaperAccount, PaperFill, PaperOrder
 from stockapp.db.session import make_engine
 from stockapp.market.models import Instrument, Quote
 from stockapp.market.paper import MarketView, OrderRequest, OrderType, Product, equity_contract
-from stockapp.paper import store
+from stockapp.paper import executions, store
 from stockapp.paper.engine import PaperEngine
 
 KEY = ("ACME", "india_nse")
@@ -38,7 +38,7 @@ def runner(engine: sa.Engine, *, die_before_commit: bool = False):
             with Session(engine, expire_on_commit=False) as session:
                 try:
                     result = fn(session, *args, **kwargs)
-                    if die_before_commit and fn is store.record_fill:
+                    if die_before_commit and fn is executions.record_fill:
                         raise ConnectionResetError("the leader died mid-write")
                     session.commit()
                     return result
@@ -272,3 +272,22 @@ async def test_a_reload_keeps_a_resting_order_resting(lite):
     finally:
         await engine.stop()
     assert [(f.order_id, f.price) for f in fills(lite)] == [(order.id, D(99))]
+
+
+async def test_observers_hear_of_each_recorded_fill(lite):
+    order = place(lite, order_type=OrderType.MARKET)
+    engine = PaperEngine(run=runner(lite), opening=OPENING)
+    heard: list[tuple[int, int]] = []
+
+    async def observe(o, f) -> None:
+        heard.append((o.id, f.order_id))
+
+    remove = engine.add_observer(observe)
+    await engine.open()
+    try:
+        engine.evaluate({KEY: quote(100.0)}, T0)
+        await engine.drain()
+        remove()
+        assert heard == [(order.id, order.id)]
+    finally:
+        await engine.stop()

@@ -157,3 +157,40 @@ async def test_an_option_fills_off_its_underlying_and_is_closed_out_on_expiry_da
         fills = s.exec(select(PaperFill)).all()
     assert [(o.side, o.quantity, o.status) for o in closing] == [("sell", 65, "executed")]
     assert sum(f.quantity if f.side == "buy" else -f.quantity for f in fills) == 0
+
+
+class _Sub:
+    closed = False
+    keys: set = set()
+
+    def set_keys(self, keys) -> None:
+        self.keys = set(keys)
+
+
+async def test_the_hub_keeps_underlyings_of_ordered_options_fresh(lite):
+    from stockapp.market.paper import WorkingOrder
+
+    engine = PaperEngine(run=_runner(lite), opening=OPENING, clock=lambda: NOW)
+    await engine.open()
+    sub = engine._sub = _Sub()  # what the hub subscription would receive
+
+    def add(oid: int, key) -> None:
+        engine.book.add(
+            WorkingOrder(oid, 1, key, True, 75, OrderType.LIMIT, "cnc", "day", EXPIRY, limit=5)
+        )
+        engine._sync_subscription()
+
+    try:
+        add(1, (SYMBOL, "india_nse"))
+        add(2, ("NIFTY26DEC0126000PE", "india_nse"))
+        add(3, ("INFY", "india_nse"))
+        assert sub.keys == {NIFTY, ("INFY", "india_nse")}
+        engine.book.remove(1)
+        engine._sync_subscription()
+        assert sub.keys == {NIFTY, ("INFY", "india_nse")}  # the put still needs NIFTY
+        engine.book.remove(2)
+        engine._sync_subscription()
+        assert sub.keys == {("INFY", "india_nse")}
+    finally:
+        engine._sub = None
+        await engine.stop()

@@ -16,7 +16,7 @@ from stockapp.db.paper_models import PaperFill
 from stockapp.db.session import make_engine
 from stockapp.market.models import Instrument
 from stockapp.market.paper import MarketView, OrderRequest, OrderType, equity_contract
-from stockapp.paper import store
+from stockapp.paper import executions, store
 
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)  # Thursday 10:30 IST
 OPENING = D(1_000_000)
@@ -87,8 +87,8 @@ def test_accepted_order_blocks_funds_and_rejected_ones_are_recorded_with_a_reaso
 
 def test_a_fill_lands_once_with_cash_and_charges(session):
     o = place(session, price=D(2500))
-    first = store.record_fill(session, o.id, 0, 250000, NOW, opening=OPENING)
-    again = store.record_fill(session, o.id, 0, 250000, NOW, opening=OPENING)
+    first = executions.record_fill(session, o.id, 0, 250000, NOW, opening=OPENING)
+    again = executions.record_fill(session, o.id, 0, 250000, NOW, opening=OPENING)
     assert first is not None and again is None
     order, fill = first
     assert order.status == "executed" and fill.charges == D("29.69")
@@ -109,9 +109,9 @@ def test_modified_or_cancelled_orders_refuse_a_stale_fill(session):
         now=NOW,
         opening=OPENING,
     )
-    assert store.record_fill(session, o.id, 0, 250000, NOW, opening=OPENING) is None
+    assert executions.record_fill(session, o.id, 0, 250000, NOW, opening=OPENING) is None
     store.cancel_order(session, 1, o.id, NOW)
-    assert store.record_fill(session, o.id, 1, 249000, NOW, opening=OPENING) is None
+    assert executions.record_fill(session, o.id, 1, 249000, NOW, opening=OPENING) is None
     with pytest.raises(Conflict):
         store.cancel_order(session, 1, o.id, NOW)
 

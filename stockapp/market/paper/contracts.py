@@ -6,18 +6,21 @@ monthly contracts read alike: `<underlying><YY><MON><DD><strike><CE|PE>`, for ex
 `RELIANCE26DEC291400PE`. The underlying is its trading name (NIFTY, BANKNIFTY, FINNIFTY, or
 the stock symbol). A contract is tradable while it is listed (see option_expiries) and its
 strike is on the underlying's strike grid; it has no price band, a fixed 0.05 tick, and
-trades in lots of the underlying's F&O lot size.
+trades in whole lots (the lot NSE set for its expiry, see `lot_size`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
+
+from stockapp.market.calendar import CLOSE, IST
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Instrument, Key, Quote
 from stockapp.market.option_expiries import (
@@ -28,7 +31,7 @@ from stockapp.market.option_expiries import (
     resolve_underlying,
     strike_step,
 )
-from stockapp.market.options import quote_contracts
+from stockapp.market.options import MIN_T, quote_many
 from stockapp.market.paper.orders import Contract, equity_contract, lot_size
 
 OPTION_TICK_PAISE = 5
@@ -118,6 +121,85 @@ class BookQuote(Quote):
     ask: float = 0.0
 
 
+YEAR_SECONDS = 365.0 * 86_400.0
+
+
+class OptionPricer:
+    """Prices a fixed set of option contracts off their underlyings' prices in a few
+    vectorised calls (one per kind: index, equity), whatever the number of underlyings and
+    expiries: the engine builds one when the set of ordered contracts changes and calls it
+    on every tick."""
+
+    def __init__(
+        self,
+        universe: Universe,
+        contracts: Sequence[OptionContract],
+        cache: dict[Key, tuple] | None = None,
+    ) -> None:
+        """`cache` keeps each contract's fixed pricing inputs across rebuilds."""
+        cache = {} if cache is None else cache
+        self._groups: list[tuple[str, list[OptionContract], list[Key], dict]] = []
+        by_kind: dict[str, list[tuple[OptionContract, tuple]]] = defaultdict(list)
+        for c in contracts:
+            key = (c.symbol, c.market)
+            row = cache.get(key)
+            if row is None:
+                under = universe.get(*c.underlying_key)
+                if under is None or c.spec is None:
+                    continue
+                row = cache[key] = (
+                    "index" if under.is_index else "equity",
+                    float(c.spec.strike),
+                    c.spec.is_call,
+                    under.volatility,
+                    strike_step(under.symbol, under.ref_price),
+                    datetime.combine(c.spec.expiry, CLOSE, tzinfo=IST).timestamp(),
+                )
+            by_kind[row[0]].append((c, row))
+        for kind, pairs in by_kind.items():
+            columns = list(zip(*(row[1:] for _, row in pairs), strict=True))
+            arrays = {
+                name: np.array(col, bool if name == "call" else float)
+                for name, col in zip(
+                    ("strike", "call", "vol", "step", "close"), columns, strict=True
+                )
+            }
+            unders = [c.underlying_key for c, _ in pairs]
+            self._groups.append((kind, [c for c, _ in pairs], unders, arrays))
+
+    def quotes(
+        self,
+        spots: Mapping[Key, float],
+        now: datetime,
+        prev_spots: Mapping[Key, float] | None = None,
+    ) -> dict[Key, BookQuote]:
+        """Quotes of the contracts whose underlying is in `spots` (a positive price)."""
+        out: dict[Key, BookQuote] = {}
+        stamp = now.timestamp()
+        for kind, contracts, unders, a in self._groups:
+            spot = np.array([spots.get(u, 0.0) for u in unders], float)
+            live = spot > 0
+            if not live.any():
+                continue
+            t = np.maximum((a["close"][live] - stamp) / YEAR_SECONDS, MIN_T)
+            args = (a["strike"][live], t, a["vol"][live], a["call"][live], a["step"][live], kind)
+            ltp, bid, ask = quote_many(spot[live], *args)
+            prev = ltp
+            if prev_spots is not None:
+                before = np.array([prev_spots.get(u, 0.0) for u in unders], float)[live]
+                prev = np.where(
+                    before > 0, quote_many(np.where(before > 0, before, 1.0), *args)[0], ltp
+                )
+            chosen = [c for c, ok in zip(contracts, live, strict=True) if ok]
+            for i, c in enumerate(chosen):
+                price = float(ltp[i])
+                out[(c.symbol, c.market)] = BookQuote(
+                    c.symbol, c.market, price, price, price, price, float(prev[i]), 0, now,
+                    bid=float(bid[i]), ask=float(ask[i]),
+                )  # fmt: skip
+        return out
+
+
 def option_quotes(
     under: Instrument,
     spot: float,
@@ -125,33 +207,13 @@ def option_quotes(
     now: datetime,
     prev_spot: float | None = None,
 ) -> dict[Key, BookQuote]:
-    """Quotes for `contracts` of one underlying trading at `spot` (one pricing call per
-    expiry); `prev_spot` also prices each contract's previous close."""
-    groups: dict[date, list[OptionContract]] = defaultdict(list)
-    for c in contracts:
-        assert c.spec is not None
-        groups[c.spec.expiry].append(c)
-    out: dict[Key, BookQuote] = {}
-    for expiry, group in groups.items():
-        strikes = [float(c.spec.strike) for c in group]  # type: ignore[union-attr]
-        calls = [c.spec.is_call for c in group]  # type: ignore[union-attr]
-        ltp, bid, ask = quote_contracts(under, spot, expiry, strikes, calls, now)
-        prev = ltp
-        if prev_spot:
-            prev = quote_contracts(under, prev_spot, expiry, strikes, calls, now)[0]
-        for i, c in enumerate(group):
-            price = float(ltp[i])
-            out[(c.symbol, c.market)] = BookQuote(
-                c.symbol,
-                c.market,
-                price,
-                price,
-                price,
-                price,
-                float(prev[i]),
-                0,
-                now,
-                bid=float(bid[i]),
-                ask=float(ask[i]),
-            )
-    return out
+    """Quotes for `contracts` of one underlying trading at `spot`; `prev_spot` also prices
+    each contract's previous close."""
+    pricer = OptionPricer(_OneInstrument(under), contracts)
+    prev = {under.key: prev_spot} if prev_spot else None
+    return pricer.quotes({under.key: spot}, now, prev)
+
+
+class _OneInstrument(Universe):
+    def __init__(self, inst: Instrument) -> None:
+        super().__init__([inst])

@@ -1,0 +1,134 @@
+"""The engine's writes: loading open orders, recording triggers and fills.
+
+Every write is fenced on the order's status and version, so it applies only to the order
+as the engine saw it: a fill writes the order's status, the fill row and the cash movement
+in one transaction, and an order already filled, cancelled or modified (by another process
+that briefly also thought it led, or by its owner) is left alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from stockapp.db.paper_models import PaperAccount, PaperFill, PaperOrder
+from stockapp.market.paper import Product, Status, compute_charges, from_paise, session_day
+from stockapp.paper.store import FillData, OrderData, ensure_account, order_data
+
+ZERO = Decimal(0)
+
+
+def open_orders(session: Session) -> list[PaperOrder]:
+    return list(session.exec(select(PaperOrder).where(PaperOrder.status == Status.OPEN)).all())
+
+
+def open_order(session: Session, order_id: int) -> PaperOrder | None:
+    row = session.get(PaperOrder, order_id)
+    return row if row is not None and row.status == Status.OPEN else None
+
+
+def record_trigger(session: Session, order_id: int, version: int, leg: str, at: datetime) -> bool:
+    result = session.execute(
+        sa.update(PaperOrder)
+        .where(
+            PaperOrder.id == order_id,
+            PaperOrder.status == Status.OPEN,
+            PaperOrder.version == version,
+            PaperOrder.stage == "pending",
+        )
+        .values(stage="working", leg=leg, version=version + 1, updated_at=at)
+    )
+    return result.rowcount == 1
+
+
+def record_fill(
+    session: Session,
+    order_id: int,
+    version: int,
+    price_paise: int,
+    at: datetime,
+    *,
+    leg: str | None = None,
+    opening: Decimal,
+) -> tuple[OrderData, FillData] | None:
+    """Execute an open order at `price_paise`: order, fill and cash in one transaction.
+
+    None when the order is no longer open at `version` (filled by another process,
+    cancelled or modified meanwhile). `leg` records a trigger that happened on the same tick.
+    """
+    price = from_paise(price_paise)
+    values: dict = dict(
+        status=Status.EXECUTED.value,
+        fill_price=price,
+        filled_at=at,
+        updated_at=at,
+        reserved=ZERO,
+        version=version + 1,
+    )
+    if leg is not None:
+        values.update(stage="working", leg=leg)
+    result = session.execute(
+        sa.update(PaperOrder)
+        .where(
+            PaperOrder.id == order_id,
+            PaperOrder.status == Status.OPEN,
+            PaperOrder.version == version,
+        )
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        return None
+    row = session.get(PaperOrder, order_id)
+    assert row is not None
+    session.refresh(row)
+    day = session_day(at)
+    charges = compute_charges(
+        segment=row.segment,  # type: ignore[arg-type]
+        intraday=row.product == Product.MIS,
+        side=row.side,
+        market=row.market,
+        quantity=int(row.quantity),
+        price=price,
+        on=day,
+    )
+    turnover = price * int(row.quantity)
+    fill = PaperFill(
+        order_id=order_id,
+        user_id=row.user_id,
+        symbol=row.symbol,
+        market=row.market,
+        side=row.side,
+        segment=row.segment,
+        product=row.product,
+        quantity=row.quantity,
+        price=price,
+        session_day=row.session_day if row.product == Product.MIS else day,
+        filled_at=at,
+        charges=charges.total,
+        **{k: v for k, v in charges.as_dict().items() if k != "total"},
+    )
+    session.add(fill)
+    ensure_account(session, row.user_id, opening)
+    delta = -(turnover + charges.total) if row.side == "buy" else turnover - charges.total
+    session.execute(
+        sa.update(PaperAccount)
+        .where(PaperAccount.user_id == row.user_id)
+        .values(cash=PaperAccount.cash + delta, updated_at=at)
+    )
+    session.flush()
+    data = FillData(
+        id=fill.id or 0,
+        order_id=order_id,
+        symbol=row.symbol,
+        market=row.market,
+        side=row.side,
+        product=row.product,
+        quantity=int(row.quantity),
+        price=price,
+        charges=charges.total,
+        filled_at=at,
+    )
+    return order_data(row), data
