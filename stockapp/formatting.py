@@ -12,9 +12,12 @@ half-way value it was written as, not as the binary 1.00499999... it is stored a
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
+
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 LOCALE = "en_IN"
 LAKH = 100_000
@@ -90,3 +93,12 @@ def price(value: float | None, is_index: bool = False) -> str:
     if value is None:
         return "—"
     return number(value, 2) if is_index else inr(value, 2)
+
+
+def ist_time(iso: str) -> str:
+    """An ISO 8601 instant ("2026-12-02T09:15:03.120Z") as Indian time, as the app shows
+    times everywhere: "2026-12-02 14:45:03 IST". A naive instant is taken as UTC."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S IST")

@@ -24,6 +24,7 @@ from stockapp.api import (
     ws,
 )
 from stockapp.api.contract import add_api_not_found, document_errors
+from stockapp.api.docs import add_docs
 from stockapp.api.security import (
     SecurityMiddleware,
     add_out_of_range_handlers,
@@ -98,11 +99,12 @@ def create_api(*, standalone: bool = False) -> FastAPI:
         version="1.0.0",
         description="Live NSE/BSE quotes, watchlists, portfolio, options and alerts.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by add_docs, with local assets
         redoc_url=None,
         lifespan=runtime_lifespan if standalone else None,
     )
     api.include_router(api_router())
+    add_docs(api, f"{API_PREFIX}/openapi.json")
     api.include_router(health.metrics_router)
     api.add_api_websocket_route("/ws", ws.websocket_endpoint)
     add_api_not_found(api, API_PREFIX)  # after every API route: JSON 404, not the HTML page

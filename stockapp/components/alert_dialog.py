@@ -12,6 +12,7 @@ from stockapp.db.session import run_db
 from stockapp.market.alerts import CONDITION_LABELS, CONDITIONS, WEEK52_CONDITIONS, InvalidRule
 from stockapp.market.models import DEFAULT_MARKET, MARKETS
 from stockapp.runtime import runtime
+from stockapp.state import toasts
 from stockapp.state.auth import current_user_id
 
 CONDITION_ITEMS = [{"value": c, "label": CONDITION_LABELS[c]} for c in CONDITIONS]
@@ -91,13 +92,15 @@ class AlertDialogState(rx.State):
     @rx.event
     async def save(self):
         try:
-            await create_for(
+            data = await create_for(
                 self, self.symbol, self.market, self.condition, self.value, self.repeat
             )
         except ValueError as exc:
             self.error = str(exc)
             return
         self.error, self.open = "", False
+        label = CONDITION_LABELS.get(data.condition, data.condition)
+        await toasts.confirm(self, f"Alert created: {data.symbol}", f"{label} · alert #{data.id}")
 
 
 def alert_form_fields(state=AlertDialogState) -> rx.Component:

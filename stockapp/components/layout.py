@@ -8,8 +8,9 @@ from reflex_components_core.core.banner import (
     has_too_many_connection_errors,
 )
 
+from stockapp.components.connection import connection_lost
 from stockapp.components.price import change_color, field, flash_price
-from stockapp.components.search import symbol_picker
+from stockapp.components.search import instrument_combobox
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
 from stockapp.state.toasts import alert_toasts
@@ -19,10 +20,10 @@ NAV = [
     ("Watchlist", "/watchlist", "star"),
     ("Market Movers", "/movers", "trending-up"),
     ("Portfolio", "/portfolio", "briefcase"),
-    ("Analysis", "/analysis/RELIANCE", "chart-candlestick"),
+    ("Analysis", "/analysis", "chart-candlestick"),
     ("Recommendations", "/recommendations", "lightbulb"),
-    ("Peer Comparison", "/peers/RELIANCE", "users"),
-    ("Options Chain", "/options/NIFTY", "layers"),
+    ("Peer Comparison", "/peers", "users"),
+    ("Options Chain", "/options", "layers"),
     ("Sector Analysis", "/sectors", "pie-chart"),
     ("Screener", "/screener", "filter"),
     ("Alerts", "/alerts", "bell"),
@@ -64,16 +65,11 @@ def market_pill() -> rx.Component:
 
 
 def search_box() -> rx.Component:
-    return symbol_picker(
+    return instrument_combobox(
+        ShellState,
         input_id="global-search",
-        name="q",
         placeholder="Search symbol or company  ( / )",
         aria_label="Search instruments",
-        value=ShellState.search_query,
-        on_change=ShellState.set_search,
-        on_submit=ShellState.open_first,
-        results=ShellState.search_results,
-        on_pick=lambda r: ShellState.open_symbol(r["symbol"]),
         results_id="search-results",
         result_class="search-result",
         icon="search",
@@ -114,21 +110,34 @@ def ticker_strip() -> rx.Component:
     )
 
 
+def is_current(href: str) -> rx.Var:
+    """Whether the page shown is `href` or one of its per-symbol pages (/analysis/TCS)."""
+    path = rx.State.router.url.path
+    if href == "/":
+        return path == "/"
+    return (path == href) | path.startswith(href + "/")
+
+
+def nav_link(label: str, href: str, icon: str) -> rx.Component:
+    current = is_current(href)
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), align="center"),
+        href=href,
+        underline="none",
+        color=rx.cond(current, "var(--accent-12)", "var(--gray-12)"),
+        background=rx.cond(current, "var(--accent-a4)", "transparent"),
+        font_weight=rx.cond(current, "600", "400"),
+        aria_current=rx.cond(current, "page", "false"),
+        width="100%",
+        padding="6px 8px",
+        border_radius="6px",
+        _hover={"background": "var(--gray-a3)"},
+    )
+
+
 def nav_links() -> rx.Component:
     return rx.vstack(
-        *[
-            rx.link(
-                rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), align="center"),
-                href=href,
-                underline="none",
-                color="var(--gray-12)",
-                width="100%",
-                padding="6px 8px",
-                border_radius="6px",
-                _hover={"background": "var(--gray-a3)"},
-            )
-            for label, href, icon in NAV
-        ],
+        *[nav_link(label, href, icon) for label, href, icon in NAV],
         spacing="1",
         width="100%",
     )
@@ -226,4 +235,6 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
         rx.toast.provider(),
         alert_toasts(),
         width="100%",
+        # while the socket is down, CSS greys every live dot and marks every price stale
+        class_name=rx.cond(connection_lost, "app-shell conn-lost", "app-shell"),
     )

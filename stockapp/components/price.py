@@ -2,6 +2,9 @@
 
 The flash is a CSS animation on an element whose React `key` is the price text: a new
 price mounts a new element, which replays the animation. No JavaScript of ours.
+
+Two signals, never mixed: the brief flash is the last tick's direction; the arrow and the
+colour are the day's change (its sign), so an arrow never contradicts the number beside it.
 """
 
 from __future__ import annotations
@@ -21,12 +24,18 @@ def change_color(change: rx.Var) -> rx.Var:
     )
 
 
-def arrow(direction: rx.Var) -> rx.Component:
-    return rx.match(
-        direction,
-        ("up", rx.icon("arrow-up", size=14, color=UP)),
-        ("down", rx.icon("arrow-down", size=14, color=DOWN)),
-        rx.box(width="14px"),
+def day_arrow(change: rx.Var) -> rx.Component:
+    """Up or down by the sign of the day's change ("+12.30" / "-4.05"); none when flat."""
+    return rx.cond(
+        change.startswith("+"),
+        rx.icon("arrow-up", size=14, color=UP, class_name="day-arrow-up", aria_label="up"),
+        rx.cond(
+            change.startswith("-"),
+            rx.icon(
+                "arrow-down", size=14, color=DOWN, class_name="day-arrow-down", aria_label="down"
+            ),
+            rx.box(width="14px"),
+        ),
     )
 
 
@@ -55,16 +64,17 @@ def flash_price(
             size=size,
             weight=weight,
         ),
-        arrow(field(view, "d")),
+        day_arrow(field(view, "c")),
         stale_badge(view),
         spacing="1",
         align="center",
-        class_name="num",
+        class_name="num live-price",
     )
 
 
 def stale_badge(view: rx.Var) -> rx.Component:
-    """Shown while the feed is failing and the price is the last one known ("x" in the row)."""
+    """Shown while the feed is failing and the price is the last one known ("x" in the row).
+    (While this browser's connection is lost, the shell marks every price stale by CSS.)"""
     return rx.cond(
         field(view, "x") == "1",
         rx.badge(
@@ -91,4 +101,8 @@ def change_text(view: rx.Var, size: str = "2") -> rx.Component:
 
 
 def live_dot() -> rx.Component:
-    return rx.tooltip(rx.box(class_name="live-dot", aria_label="Live"), content="Streaming live")
+    """Green and pulsing while prices stream; grey while the connection is lost (the shell's
+    `conn-lost` class: one subscriber to the socket state, not one per dot)."""
+    return rx.tooltip(
+        rx.box(class_name="live-dot", aria_label="Live", role="img"), content="Streaming live"
+    )

@@ -81,33 +81,46 @@ class Universe:
     def keys(self) -> list[Key]:
         return list(self._by_key)
 
+    def market_cap(self, inst: Instrument) -> float:
+        """Full market cap at the reference price; an index counts as the sum of its
+        members, so "nifty" lists NIFTY 50 before the smaller sectoral indices."""
+        if not inst.is_index:
+            return inst.ref_price * inst.shares_outstanding
+        total = 0.0
+        for symbol in inst.constituents:
+            member = self._by_key.get((symbol, inst.market))
+            if member is not None:
+                total += member.ref_price * member.shares_outstanding
+        return total
+
     def search(self, query: str, market: str | None = None, limit: int = 10) -> list[Instrument]:
-        """Symbol prefix matches first, then symbol substrings, then name words."""
-        q = query.strip().upper()
+        """Instruments matching what a person types, best first.
+
+        Tiers: the exact symbol; then a symbol or company name that starts with the query
+        ("tata" finds Tata Motors as well as TATASTEEL); then a word of the name; then a
+        substring anywhere. Within a tier the larger market cap wins, because the large cap
+        is what people mean far more often than an alphabetically earlier small cap.
+        """
+        q = " ".join(query.strip().upper().split())
         if not q:
             return []
-        scored: list[tuple[int, str, Instrument]] = []
+        scored: list[tuple[int, float, str, Instrument]] = []
         for inst in self._by_key.values():
             if market is not None and inst.market != market:
                 continue
             if market is None and inst.market != DEFAULT_MARKET and not inst.is_index:
                 continue
-            name = inst.name.upper()
-            if inst.symbol == q:
-                rank = 0
-            elif inst.symbol.startswith(q):
-                rank = 1
-            elif any(word.startswith(q) for word in name.split()):
-                rank = 2
-            elif q in inst.symbol:
-                rank = 3
-            elif q in name:
-                rank = 4
-            else:
-                continue
-            scored.append((rank, inst.symbol, inst))
-        scored.sort(key=lambda t: (t[0], t[1]))
-        return [inst for _, _, inst in scored[:limit]]
+            rank = _match_tier(q, inst.symbol, _plain_name(inst.name))
+            if rank is not None:
+                scored.append((rank, -self.market_cap(inst), inst.symbol, inst))
+        scored.sort(key=lambda t: t[:3])
+        return [inst for *_, inst in scored[:limit]]
+
+    def resolve(self, text: str, market: str | None = None) -> Instrument | None:
+        """What a typed symbol or company name means: the exact symbol, else the best
+        match (the one a search list shows first), or None when nothing matches."""
+        found = self.search(text, market, 1)
+        return found[0] if found else None
 
     def peers(self, inst: Instrument, limit: int = 8) -> list[Instrument]:
         """Same industry first, then same sector, largest market cap first."""
@@ -119,6 +132,26 @@ class Universe:
             return -i.ref_price * i.shares_outstanding
 
         return (sorted(same_ind, key=cap) + sorted(same_sec, key=cap))[:limit]
+
+
+def _plain_name(name: str) -> str:
+    """The name without the "Ltd" every company has (else "lt" would match them all)."""
+    upper = name.upper().rstrip(".")
+    for suffix in (" LTD", " LIMITED"):
+        upper = upper.removesuffix(suffix)
+    return upper
+
+
+def _match_tier(q: str, symbol: str, name: str) -> int | None:
+    if symbol == q:
+        return 0
+    if symbol.startswith(q) or name.startswith(q):
+        return 1
+    if any(word.startswith(q) for word in name.split()) or f" {q}" in f" {name}":
+        return 2
+    if q in symbol or q in name:
+        return 3
+    return None
 
 
 def _index_instruments(spec: dict, equities: dict[Key, Instrument], free_float: dict[str, float]):

@@ -11,13 +11,14 @@ from stockapp.alerts.engine import alert_engine
 from stockapp.components.alert_dialog import alert_form_fields, create_for, ltp_text
 from stockapp.components.layout import page_layout
 from stockapp.components.price import flash_price
-from stockapp.components.search import symbol_picker
+from stockapp.components.search import instrument_combobox
 from stockapp.db.session import run_db
 from stockapp.market.alerts import CONDITION_LABELS, WEEK52_CONDITIONS, AlertRule, trigger_level
-from stockapp.market.models import DEFAULT_MARKET, Key
+from stockapp.market.models import DEFAULT_MARKET, Instrument, Key
 from stockapp.runtime import runtime
 from stockapp.state import toasts
 from stockapp.state.auth import AuthState, current_user_id
+from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
 from stockapp.state.views import key_str
@@ -44,7 +45,7 @@ def event_row(e: store.EventData) -> dict[str, str]:
         "id": str(e.id),
         "symbol": e.symbol,
         "message": e.message,
-        "at": e.triggered_at.replace("T", " ")[:19] + " UTC",
+        "at": fmt.ist_time(e.triggered_at),
         "hook": e.webhook_status or "",
     }
 
@@ -59,12 +60,10 @@ def distance(rule: AlertRule, key: Key) -> dict[str, str]:
     return {"abs": fmt.signed(gap), "pct": fmt.pct(gap / quote.current_price * 100)}
 
 
-class AlertsState(LiveMixin, rx.State):
+class AlertsState(ComboboxMixin, LiveMixin, rx.State):
     alerts: list[dict[str, str]] = []
     dist: dict[str, dict[str, str]] = {}
     events: list[dict[str, str]] = []
-    query: str = ""
-    results: list[dict[str, str]] = []
     symbol: str = ""
     market: str = DEFAULT_MARKET
     condition: str = "price_above"
@@ -119,33 +118,17 @@ class AlertsState(LiveMixin, rx.State):
         self.loaded = True
 
     # -- create form ---------------------------------------------------------------------
-    @rx.event
-    def set_query(self, value: str):
-        self.query = value
-        q = value.strip()
-        self.results = (
-            [
-                {"symbol": i.symbol, "name": i.name, "market": i.market}
-                for i in runtime.universe.search(q, None, 8)
-            ]
-            if q
-            else []
-        )
+    async def _combo_chosen(self, inst: Instrument):
+        self.pick(inst.symbol, inst.market)
 
     @rx.event
     def pick(self, symbol: str, market: str):
         if runtime.universe.get(symbol, market) is None:
             return
         self.symbol, self.market = symbol, market
-        self.query = key_str((symbol, market))
-        self.results = []
+        self._combo_reset(key_str((symbol, market)))
         if self.condition.startswith("price") or not self.value:
             self.value = ltp_text(symbol, market)
-
-    @rx.event
-    def pick_first(self, _form: dict):
-        if self.results:
-            self.pick(self.results[0]["symbol"], self.results[0]["market"])
 
     @rx.event
     def set_condition(self, value: str):
@@ -165,6 +148,7 @@ class AlertsState(LiveMixin, rx.State):
 
     @rx.event
     async def create(self):
+        self.notice = ""  # an error below must not sit beside the last success
         if not self.symbol:
             self.error = "Choose a symbol first"
             return
@@ -226,15 +210,10 @@ S = AlertsState
 
 
 def symbol_box() -> rx.Component:
-    return symbol_picker(
+    return instrument_combobox(
+        S,
         input_id="alert-symbol",
-        name="q",
         placeholder="Symbol or company",
-        value=S.query,
-        on_change=S.set_query,
-        on_submit=S.pick_first,
-        results=S.results,
-        on_pick=lambda r: S.pick(r["symbol"], r["market"]),
         result_class="alert-symbol-result",
     )
 
@@ -252,6 +231,7 @@ def create_card() -> rx.Component:
         ),
         width="100%",
         max_width="360px",
+        class_name="combo-host",
     )
 
 

@@ -15,16 +15,18 @@ from functools import lru_cache
 import reflex as rx
 
 from stockapp import formatting as fmt
-from stockapp.api.options import chain_at, fno_underlying, fno_underlyings, listed_contracts
+from stockapp.api.options import chain_at, fno_underlying, listed_contracts
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_text, flash_price, live_dot
+from stockapp.components.search import instrument_combobox
 from stockapp.market.calendar import IST, calendar_status
 from stockapp.market.clock import app_now
-from stockapp.market.models import Instrument
+from stockapp.market.models import DEFAULT_MARKET, Instrument
 from stockapp.market.option_expiries import BANKNIFTY, FINNIFTY, NIFTY, Contract
 from stockapp.market.options import OptionChain, OptionLeg
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
+from stockapp.state.combobox import COMBO_LIMIT, ComboboxMixin
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
 from stockapp.state.views import key_str
@@ -131,7 +133,7 @@ def chain_view(
     return list(rows), summary
 
 
-class OptionsState(LiveMixin, rx.State):
+class OptionsState(ComboboxMixin, LiveMixin, rx.State):
     underlying: str = ""
     url_symbol: str = ""
     ukey: str = ""
@@ -144,8 +146,6 @@ class OptionsState(LiveMixin, rx.State):
     show_greeks: bool = False
     rows: list[dict[str, str]] = []
     summary: dict[str, str] = {}
-    query: str = ""
-    results: list[dict[str, str]] = []
     error: str = ""
     loaded: bool = False
     _spot: float = 0.0
@@ -178,7 +178,8 @@ class OptionsState(LiveMixin, rx.State):
 
     @rx.event
     async def load(self):
-        self.error, self.query, self.results = "", "", []
+        self.error = ""
+        self._combo_reset()
         wanted = str(self.router.page.params.get("symbol") or "NIFTY")
         inst = fno_underlying(runtime.universe, wanted)
         if inst is None:
@@ -226,32 +227,26 @@ class OptionsState(LiveMixin, rx.State):
         self.show_greeks = bool(value)
         self._rebuild(force=True)
 
-    @rx.event
-    def set_query(self, value: str):
-        self.query = value
-        q = value.strip().upper()
-        if not q:
-            self.results = []
-            return
-        found = []
-        for inst in fno_underlyings(runtime.universe):
-            name = url_name(inst)
-            if q in name or q in inst.symbol or q in inst.name.upper():
-                found.append({"symbol": name, "name": inst.name})
-            if len(found) >= 10:
-                break
-        self.results = found
+    def _combo_market(self) -> str | None:
+        return DEFAULT_MARKET
+
+    def _combo_offers(self, inst: Instrument) -> bool:
+        return inst.fno
+
+    def _combo_matches(self, query: str) -> list[Instrument]:
+        """A trading name ("BANKNIFTY") first, then the ordinary search."""
+        alias = fno_underlying(runtime.universe, query) if query.strip() else None
+        found = [i for i in super()._combo_matches(query) if i != alias]
+        return [alias, *found][:COMBO_LIMIT] if alias else found
+
+    async def _combo_chosen(self, inst: Instrument):
+        return self.choose(url_name(inst))
 
     @rx.event
     def choose(self, symbol: str):
-        self.query, self.results = "", []
+        self._combo_reset()
         if fno_underlying(runtime.universe, symbol) is not None:
             return rx.redirect(f"/options/{symbol}")
-
-    @rx.event
-    def choose_first(self, _form: dict):
-        if self.results:
-            return self.choose(self.results[0]["symbol"])
 
 
 # -- components -----------------------------------------------------------------------------
@@ -383,39 +378,13 @@ def summary_bar() -> rx.Component:
 def picker() -> rx.Component:
     quick = [("NIFTY", "NIFTY"), ("BANKNIFTY", "BANKNIFTY"), ("FINNIFTY", "FINNIFTY")]
     return rx.hstack(
-        rx.box(
-            rx.form(
-                rx.input(
-                    rx.input.slot(rx.icon("search", size=16)),
-                    placeholder="F&O underlying: NIFTY, RELIANCE…",
-                    value=S.query,
-                    on_change=S.set_query.debounce(120),
-                    id="options-underlying",
-                    name="q",
-                    auto_complete="off",
-                ),
-                on_submit=S.choose_first,
-            ),
-            rx.cond(
-                S.results.length() > 0,
-                rx.card(
-                    rx.foreach(
-                        S.results,
-                        lambda r: rx.box(
-                            rx.text(r["symbol"], weight="bold", size="2", as_="span"),
-                            rx.text(" ", r["name"], size="1", as_="span"),
-                            on_click=S.choose(r["symbol"]),
-                            padding="4px",
-                            cursor="pointer",
-                            _hover={"background": "var(--gray-a3)"},
-                        ),
-                    ),
-                    position="absolute",
-                    width="320px",
-                    z_index="20",
-                ),
-            ),
-            position="relative",
+        instrument_combobox(
+            S,
+            input_id="options-underlying",
+            placeholder="F&O underlying: NIFTY, RELIANCE…",
+            aria_label="Options underlying",
+            icon="search",
+            max_width="320px",
         ),
         *[
             rx.button(label, size="1", variant="soft", on_click=S.choose(target))

@@ -17,12 +17,13 @@ import reflex as rx
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
-from stockapp.components.search import symbol_picker
+from stockapp.components.search import instrument_combobox
 from stockapp.market.calendar import IST
 from stockapp.market.instruments import Instrument
 from stockapp.market.screen_data import ScreenData, fundamentals, shared_screen_data
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
+from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
 from stockapp.state.views import key_str
@@ -120,7 +121,7 @@ def relative_chart(symbols: list[str], data: ScreenData) -> list[dict]:
     return points
 
 
-class PeersState(LiveMixin, rx.State):
+class PeersState(ComboboxMixin, LiveMixin, rx.State):
     subject: str = ""
     subject_name: str = ""
     industry: str = ""
@@ -129,9 +130,7 @@ class PeersState(LiveMixin, rx.State):
     rows: list[dict[str, str]] = []
     chart: list[dict[str, float | str]] = []
     lines: list[dict[str, str]] = []
-    add_query: str = ""
     error_add: str = ""
-    add_results: list[dict[str, str]] = []
     _members: list[str] = []
     _defaults: list[str] = []
     _chart_at: float = 0.0
@@ -166,7 +165,7 @@ class PeersState(LiveMixin, rx.State):
     async def load(self):
         params = self.router.page.params
         symbol = str(params.get("symbol") or "").strip().upper()
-        self.add_query, self.add_results = "", []
+        self._combo_reset()
         inst = _equity(symbol)
         if inst is None:
             known = runtime.universe.get(symbol, MARKET)
@@ -202,23 +201,25 @@ class PeersState(LiveMixin, rx.State):
         if time.monotonic() - self._chart_at >= CHART_REFRESH_S:
             self._rebuild_chart()
 
-    @rx.event
-    def set_add_query(self, value: str):
-        self.add_query = value
-        q = value.strip()
-        found = runtime.universe.search(q, MARKET, 12) if q else []
-        self.add_results = [
-            {"symbol": i.symbol, "name": i.name}
-            for i in found
-            if not i.is_index and i.symbol not in self._members
-        ][:8]
+    def _combo_market(self) -> str | None:
+        return MARKET
+
+    def _combo_offers(self, inst: Instrument) -> bool:
+        return not inst.is_index and inst.symbol not in self._members
+
+    async def _combo_chosen(self, inst: Instrument):
+        if not self.subject or self.error:  # no stock to compare with yet: open this one
+            self._combo_reset()
+            return rx.redirect(f"/peers/{inst.symbol}")
+        return self.add_peer(inst.symbol)
 
     @rx.event
     def add_peer(self, symbol: str):
         inst = _equity(symbol)
         if inst is None or not self.subject or self.error:
             return
-        self.add_query, self.add_results, self.error_add = "", [], ""
+        self.error_add = ""
+        self._combo_reset()
         if inst.symbol in self._members:
             return
         if len(self._members) >= MAX_MEMBERS:
@@ -228,14 +229,6 @@ class PeersState(LiveMixin, rx.State):
         self._track()
         self._rebuild_rows()
         self._rebuild_chart()
-
-    @rx.event
-    def add_first(self, form: dict):
-        """Enter adds the best match of what was typed (not of a possibly stale list)."""
-        query = str(form.get("peer") or self.add_query).strip()
-        found = [i for i in runtime.universe.search(query, MARKET, 12) if not i.is_index]
-        if found:
-            return self.add_peer(found[0].symbol)
 
     @rx.event
     def remove_peer(self, symbol: str):
@@ -380,16 +373,11 @@ def chart() -> rx.Component:
 
 def add_box() -> rx.Component:
     return rx.vstack(
-        symbol_picker(
+        instrument_combobox(
+            PeersState,
             input_id="peer-add",
-            name="peer",
             placeholder="Add a stock to compare (symbol or name), Enter to add",
             aria_label="Add a stock to compare",
-            value=PeersState.add_query,
-            on_change=PeersState.set_add_query,
-            on_submit=PeersState.add_first,
-            results=PeersState.add_results,
-            on_pick=lambda r: PeersState.add_peer(r["symbol"]),
             results_id="peer-add-results",
             result_class="peer-result",
             icon="plus",

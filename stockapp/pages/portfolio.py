@@ -10,6 +10,7 @@ import reflex as rx
 
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, live_dot
+from stockapp.components.search import instrument_combobox
 from stockapp.pages.portfolio_parts import (
     allocation_bars,
     allocation_pie,
@@ -79,13 +80,15 @@ def holding_row(r: rx.Var) -> rx.Component:
             rx.hstack(flashing(r["ltp"], r["d"]), live_dot(), justify="end", align="center"),
             text_align="right",
         ),
-        rx.table.cell(flashing(r["value"], r["d"]), text_align="right"),
+        # only the price flashes (as brokers' terminals do); the figures derived from it
+        # update quietly
+        rx.table.cell(r["value"], **NUM),
         rx.table.cell(
-            flashing(r["pnl"], r["d"], color=change_color(r["pnl"])),
+            rx.text(r["pnl"], color=change_color(r["pnl"]), class_name="num"),
             rx.text(r["pnl_pct"], size="1", color=change_color(r["pnl_pct"]), class_name="num"),
             text_align="right",
         ),
-        rx.table.cell(flashing(r["day"], r["d"], color=change_color(r["day"])), text_align="right"),
+        rx.table.cell(rx.text(r["day"], color=change_color(r["day"])), **NUM),
         rx.table.cell(rx.text(r["xirr"], color=change_color(r["xirr"])), **NUM),
         id="holding-" + r["k"],
         class_name="holding-row",
@@ -120,48 +123,21 @@ def field(label: str, control: rx.Component) -> rx.Component:
 
 
 def symbol_box() -> rx.Component:
-    return rx.box(
-        rx.input(
-            name="symbol",
-            value=S.f_symbol,
-            on_change=S.set_symbol_query.debounce(150),
-            on_blur=S.close_suggestions,
-            placeholder="RELIANCE or a company name",
-            auto_complete="off",
-            id="trade-symbol",
-            width="100%",
-        ),
-        rx.cond(
-            S.suggestions.length() > 0,
-            rx.card(
-                rx.foreach(
-                    S.suggestions,
-                    lambda r: rx.box(
-                        rx.text(r["symbol"], weight="bold", size="2", as_="span"),
-                        rx.text(" ", r["exch"], " · ", r["name"], size="1", as_="span"),
-                        on_mouse_down=S.pick_symbol(r["symbol"], r["market"]),
-                        class_name="trade-suggestion",
-                        padding="4px",
-                        cursor="pointer",
-                        _hover={"background": "var(--gray-a3)"},
-                    ),
-                ),
-                position="absolute",
-                width="100%",
-                z_index="30",
-                padding="4px",
-                id="trade-suggestions",
-            ),
-        ),
-        position="relative",
-        width="100%",
+    return instrument_combobox(
+        S,
+        input_id="trade-symbol",
+        placeholder="RELIANCE or a company name",
+        aria_label="Symbol",
+        result_class="trade-suggestion",
+        results_id="trade-suggestions",
     )
 
 
 def trade_form() -> rx.Component:
     return rx.card(
         rx.text("Record a trade", weight="bold", size="3"),
-        rx.form(
+        # Not a <form>: Enter in a field must not save (only Add, or Enter in the last field).
+        rx.box(
             rx.grid(
                 field("Symbol", symbol_box()),
                 field(
@@ -237,6 +213,7 @@ def trade_form() -> rx.Component:
                         value=S.f_note,
                         on_change=S.set_note,
                         max_length=500,
+                        on_key_down=S.enter_in_last_field,
                         id="trade-note",
                     ),
                 ),
@@ -247,7 +224,7 @@ def trade_form() -> rx.Component:
             rx.hstack(
                 rx.button(
                     rx.cond(S.f_side == "sell", "Add sell", "Add buy"),
-                    type="submit",
+                    on_click=S.add_trade,
                     id="trade-submit",
                 ),
                 rx.cond(
@@ -258,7 +235,6 @@ def trade_form() -> rx.Component:
                 margin_top="10px",
                 wrap="wrap",
             ),
-            on_submit=S.add_trade,
             width="100%",
         ),
         rx.cond(
@@ -269,6 +245,7 @@ def trade_form() -> rx.Component:
         ),
         width="100%",
         id="trade-form",
+        class_name="combo-host",
     )
 
 

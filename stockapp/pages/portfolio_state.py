@@ -21,10 +21,9 @@ from stockapp import formatting as fmt
 from stockapp.db import trades as tr
 from stockapp.db.positions import cached_positions
 from stockapp.db.session import run_db
-from stockapp.market.models import Key
+from stockapp.market.models import Instrument, Key
 from stockapp.pages.portfolio_views import (
     allocations,
-    exchange,
     holding_row,
     known_equity,
     now_local,
@@ -48,6 +47,7 @@ from stockapp.portfolio.history import value_over_time
 from stockapp.runtime import runtime
 from stockapp.settings import get_settings
 from stockapp.state.auth import current_user_id
+from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live, views_for
 from stockapp.state.views import field as view_field
 from stockapp.state.views import key_str
@@ -73,7 +73,7 @@ def _trades_and_positions(session: Session, uid: int) -> tuple[list[Trade], dict
     return tr.list_trades(session, uid), cached_positions(session, uid)
 
 
-class PortfolioState(LiveMixin, rx.State):
+class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
     loaded: bool = False
     trade_count: int = 0
     rows: list[dict[str, str]] = []
@@ -92,7 +92,6 @@ class PortfolioState(LiveMixin, rx.State):
     f_fees: str = ""
     f_note: str = ""
     f_when: str = ""
-    suggestions: list[dict[str, str]] = []
     form_error: str = ""
     form_notice: str = ""
     # deletion and import
@@ -189,26 +188,18 @@ class PortfolioState(LiveMixin, rx.State):
             self.history_status = "ready" if points else ("error" if failed else "empty")
 
     # -- trade form --------------------------------------------------------------------------
-    @rx.event
-    async def set_symbol_query(self, value: str):
-        """Suggest instruments as the user types; an exact symbol is taken as chosen."""
+    def _combo_offers(self, inst: Instrument) -> bool:
+        return not inst.is_index
+
+    async def _combo_chosen(self, inst: Instrument):
+        self.f_symbol = inst.symbol
+        await self._prefill_price(force=True)
+
+    async def _combo_typed(self, value: str) -> None:
+        """An exact symbol typed is taken as chosen (its live price fills the price)."""
         self.f_symbol = value  # as typed: rewriting it would fight the user's typing
         if known_equity(value.strip().upper(), self.f_market):
-            self.suggestions = []
             await self._prefill_price(force=False)
-            return
-        query = value.strip()
-        found = runtime.universe.search(query, None, 12) if query else []
-        self.suggestions = [
-            {"symbol": i.symbol, "name": i.name, "market": i.market, "exch": exchange(i.market)}
-            for i in found
-            if not i.is_index
-        ][:8]
-
-    @rx.event
-    async def pick_symbol(self, symbol: str, market: str):
-        self.f_symbol, self.f_market, self.suggestions = symbol, market, []
-        await self._prefill_price(force=True)
 
     async def _prefill_price(self, *, force: bool) -> None:
         symbol = self.f_symbol.strip().upper()
@@ -219,10 +210,6 @@ class PortfolioState(LiveMixin, rx.State):
         quote = hub.latest(key) or (await hub.quotes([key])).get(key)
         if quote is not None:
             self.f_price = f"{quote.current_price:.2f}"
-
-    @rx.event
-    def close_suggestions(self, _value: str = ""):
-        self.suggestions = []
 
     @rx.event
     async def set_market(self, market: str):
@@ -255,15 +242,37 @@ class PortfolioState(LiveMixin, rx.State):
     def set_note(self, value: str):
         self.f_note = value
 
+    def _form(self) -> dict[str, str]:
+        """The trade form's fields as the person sees them; a typed company name stands for
+        the symbol the suggestion list would pick."""
+        symbol = self.f_symbol.strip()
+        if symbol and not known_equity(symbol.upper(), self.f_market):
+            matches = self._combo_matches(symbol)
+            symbol = matches[0].symbol if matches else symbol
+        return {
+            "symbol": symbol,
+            "quantity": self.f_qty,
+            "price": self.f_price,
+            "fees": self.f_fees,
+            "note": self.f_note,
+            "traded_at": self.f_when,
+        }
+
     @rx.event
-    async def add_trade(self, form: dict):
+    async def enter_in_last_field(self, key: str, _info: dict | None = None):
+        """Enter in the form's last field saves, like a click on Add."""
+        if key == "Enter":
+            return await self.add_trade()
+
+    @rx.event
+    async def add_trade(self):
         self.form_notice = ""
         uid = await current_user_id(self)
         if uid is None:
             self.form_error = "Log in to record trades"
             return
         try:
-            trade = trade_from_form(form, self.f_market, self.f_side)
+            trade = trade_from_form(self._form(), self.f_market, self.f_side)
         except ValueError as exc:
             self.form_error = str(exc)
             return
@@ -278,7 +287,7 @@ class PortfolioState(LiveMixin, rx.State):
         )
         self.f_symbol = self.f_price = self.f_qty = self.f_fees = self.f_note = ""
         self.f_when = now_local()
-        self.suggestions = []
+        self._combo_reset()
         await self._reload(uid)
         return PortfolioState.load_history
 

@@ -288,8 +288,10 @@ def error_text(*names: str) -> rx.Component:
     )
 
 
-def range_group(label: str, low: str, high: str | None = None) -> rx.Component:
-    inputs = [field_input(low, "min" if high else "max %")]
+def range_group(
+    label: str, low: str, high: str | None = None, placeholder: str = ""
+) -> rx.Component:
+    inputs = [field_input(low, placeholder or ("min" if high else "max %"))]
     if high is not None:
         inputs.append(field_input(high, "max"))
     names = [low, high] if high else [low]
@@ -346,7 +348,11 @@ def filters() -> rx.Component:
                     range_group("RSI (14)", "rsi_min", "rsi_max"),
                     range_group("Market cap (₹ Cr)", "mcap_min_cr", "mcap_max_cr"),
                     range_group("P/E", "pe_min", "pe_max"),
-                    range_group("Volume ÷ 20-day average, at least", "volume_ratio_min"),
+                    range_group(
+                        "Volume ÷ 20-day average, at least",
+                        "volume_ratio_min",
+                        placeholder="e.g. 2 = twice the usual volume",
+                    ),
                     range_group("Within % of 52-week high", "near_high_pct"),
                     range_group("Within % of 52-week low", "near_low_pct"),
                     columns=rx.breakpoints(initial="1", sm="2", lg="4"),

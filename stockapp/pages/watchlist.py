@@ -7,12 +7,13 @@ import reflex as rx
 from stockapp.components.alert_dialog import alert_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
-from stockapp.components.search import symbol_picker
+from stockapp.components.search import instrument_combobox
 from stockapp.db import watchlists as wl
 from stockapp.db.session import run_db
-from stockapp.market.models import DEFAULT_MARKET, Key, Quote
+from stockapp.market.models import DEFAULT_MARKET, Instrument, Key, Quote
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState, current_user_id
+from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
 from stockapp.state.views import facts_view, key_str, parse_key_str
@@ -34,15 +35,14 @@ SORTABLE = {
 LIVE_SORTS = set(SORTABLE) - {"symbol"}
 
 
-class WatchlistState(LiveMixin, rx.State):
+class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
     lists: list[dict[str, str]] = []
     active_id: int = 0
     rows: list[str] = []
     facts: dict[str, dict[str, str]] = {}
     sort_col: str = ""
     sort_desc: bool = False
-    add_query: str = ""
-    add_results: list[dict[str, str]] = []
+    notice: str = ""
     new_name: str = ""
     error: str = ""
     loaded: bool = False
@@ -86,7 +86,7 @@ class WatchlistState(LiveMixin, rx.State):
 
     @rx.event
     async def load(self):
-        self.error = ""
+        self.error = self.notice = ""
         want = self.router.page.params.get("id")
         await self._refresh(int(want) if str(want or "").isdigit() else None)
         self.loaded = True
@@ -166,40 +166,26 @@ class WatchlistState(LiveMixin, rx.State):
             self.active_id = 0
             await self._refresh()
 
-    @rx.event
-    def set_add_query(self, value: str):
-        self.add_query = value
-        q = value.strip()
-        self.add_results = (
-            [
-                {"symbol": i.symbol, "name": i.name, "market": i.market}
-                for i in runtime.universe.search(q, None, 8)
-            ]
-            if q
-            else []
-        )
+    async def _combo_chosen(self, inst: Instrument):
+        await self.add_symbol(inst.symbol, inst.market)
 
     @rx.event
     async def add_symbol(self, symbol: str, market: str = "india_nse"):
+        self.notice = ""
         if runtime.universe.get(symbol, market) is None:
             self.error = f"Unknown symbol {symbol}"
             return
         if not self.active_id:
             self.error = "Create a watchlist first"
             return
-        if await self._edit(wl.add_item, self.active_id, symbol, market):
-            self.add_query, self.add_results = "", []
-            await self._refresh(self.active_id)
-
-    @rx.event
-    async def add_first(self, form: dict):
-        """Enter adds the best match of what was typed (not of a possibly stale list)."""
-        query = str(form.get("symbol") or self.add_query).strip()
-        found = runtime.universe.search(query, None, 1) if query else []
-        if not found:
-            self.error = f"No instrument matches {query!r}" if query else ""
+        if key_str((symbol, market)) in self.rows:
+            self.error = ""
+            self.notice = f"{symbol} is already in this watchlist"
+            self._combo_reset()
             return
-        await self.add_symbol(found[0].symbol, found[0].market)
+        if await self._edit(wl.add_item, self.active_id, symbol, market):
+            self._combo_reset()
+            await self._refresh(self.active_id)
 
     @rx.event
     async def remove_symbol(self, row: str):
@@ -307,15 +293,10 @@ def table() -> rx.Component:
 
 
 def add_box() -> rx.Component:
-    return symbol_picker(
+    return instrument_combobox(
+        WatchlistState,
         input_id="watchlist-add",
-        name="symbol",
         placeholder="Add a symbol: type RELIANCE or a company name, Enter to add",
-        value=WatchlistState.add_query,
-        on_change=WatchlistState.set_add_query,
-        on_submit=WatchlistState.add_first,
-        results=WatchlistState.add_results,
-        on_pick=lambda r: WatchlistState.add_symbol(r["symbol"], r["market"]),
         max_width="480px",
     )
 
@@ -399,6 +380,12 @@ def page() -> rx.Component:
             rx.cond(
                 WatchlistState.error != "",
                 rx.callout(WatchlistState.error, icon="triangle-alert", color_scheme="red"),
+            ),
+            rx.cond(
+                WatchlistState.notice != "",
+                rx.callout(
+                    WatchlistState.notice, icon="info", color_scheme="blue", id="watchlist-notice"
+                ),
             ),
             rx.cond(
                 ~WatchlistState.loaded,

@@ -6,8 +6,10 @@ import reflex as rx
 
 from stockapp.market.calendar import clock_calendar_status, market_clock
 from stockapp.market.clock import app_now
+from stockapp.market.models import Instrument
 from stockapp.runtime import runtime
 from stockapp.state import toasts
+from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.views import key_str
 
@@ -24,16 +26,15 @@ def ticker_keys() -> list[tuple[str, str]]:
     return out
 
 
-class ShellState(LiveMixin, rx.State):
+class ShellState(ComboboxMixin, LiveMixin, rx.State):
     ticker: list[dict[str, str]] = [{"k": key_str(k), "name": k[0]} for k in ticker_keys()]
     market_status: str = ""
     simulated: bool = True
     calendar_note: str = ""  # "holiday calendar estimated for 2027" when it is
-    search_query: str = ""
-    search_results: list[dict[str, str]] = []
 
     @rx.event
     async def load(self):
+        self._combo_reset()  # a new page starts with the search box closed and empty
         self.quotes = live.track(self, ticker_keys(), shell=True)
         await toasts.register(self)  # this tab now receives its user's alert toasts
         settings = runtime.settings
@@ -46,27 +47,6 @@ class ShellState(LiveMixin, rx.State):
         self.market_status = STATUS_LABEL.get(status, "Closed")
         self.calendar_note = clock_calendar_status(now).note or ""
 
-    @rx.event
-    def set_search(self, value: str):
-        self.search_query = value
-        q = value.strip()
-        if not q:
-            self.search_results = []
-            return
-        self.search_results = [
-            {"symbol": i.symbol, "name": i.name, "market": i.market, "sector": i.sector}
-            for i in runtime.universe.search(q, None, 8)
-        ]
-
-    @rx.event
-    def open_first(self, form: dict | None = None):
-        query = str((form or {}).get("q") or self.search_query).strip()
-        found = runtime.universe.search(query, None, 1) if query else []
-        if found:
-            return self.open_symbol(found[0].symbol)
-
-    @rx.event
-    def open_symbol(self, symbol: str):
-        self.search_query = ""
-        self.search_results = []
-        return rx.redirect(f"/analysis/{symbol}")
+    async def _combo_chosen(self, inst: Instrument):
+        self._combo_reset()
+        return rx.redirect(f"/analysis/{inst.symbol}")

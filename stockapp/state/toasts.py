@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -103,6 +104,19 @@ class ToastState(rx.State):
     """The newest alert toast for this tab: {"id", "level", "title", "description", "ts"}."""
 
     last: dict[str, str] = {}
+
+
+async def confirm(state: rx.State, title: str, description: str = "") -> None:
+    """A success toast in this tab only (e.g. "Alert created"), through the same var and
+    hook as alert toasts."""
+    toast_state = await state.get_state(ToastState)
+    toast_state.last = {
+        "id": f"notice-{uuid.uuid4().hex[:12]}",
+        "level": "success",
+        "title": title,
+        "description": description,
+        "ts": str(int(time.time() * 1000)),
+    }
 
 
 def toast_payload(event: EventData) -> dict[str, str]:

@@ -71,6 +71,16 @@ def test_search(client):
     assert client.get("/api/v1/stocks/search", params={"q": ""}).status_code == 422
 
 
+def test_search_ranks_indices_and_large_caps(client):
+    """Once "nifty" found no index first and "tata" missed Tata Motors."""
+    nifty = client.get("/api/v1/stocks/search", params={"q": "nifty", "limit": 3}).json()
+    assert nifty["results"][0]["symbol"] == "NIFTY 50"
+    tata = client.get("/api/v1/stocks/search", params={"q": "tata", "limit": 8}).json()
+    assert "TMPV" in [r["symbol"] for r in tata["results"]]
+    larsen = client.get("/api/v1/stocks/search", params={"q": "larsen"}).json()
+    assert larsen["results"][0]["symbol"] == "LT"
+
+
 def test_instrument_facts(client):
     r = client.get("/api/v1/stocks/RELIANCE")
     assert r.status_code == 200
@@ -199,3 +209,16 @@ def test_openapi_lists_routes(client):
     ):
         assert path in doc["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_docs_assets_are_served_locally(client):
+    """Offline, a CDN-hosted Swagger UI left /api/docs blank."""
+    for page, asset in (
+        ("/api/docs", "/api/docs-assets/swagger-ui-bundle.js"),
+        ("/api/redoc", "/api/docs-assets/redoc.standalone.js"),
+    ):
+        html = client.get(page).text
+        assert asset in html and "cdn.jsdelivr.net" not in html
+        r = client.get(asset)
+        assert r.status_code == 200 and len(r.content) > 100_000
+    assert client.get("/api/docs-assets/swagger-ui.css").status_code == 200

@@ -33,7 +33,8 @@ OWNERSHIP: dict[str, str] = {
     "WatchlistState.rename_list": "_edit: wl.rename_watchlist(uid, active_id) -> _owned",
     "WatchlistState.delete_list": "_edit: wl.delete_watchlist(uid, active_id) -> _owned",
     "WatchlistState.add_symbol": "_edit: wl.add_item(uid, active_id) -> _owned",
-    "WatchlistState.add_first": "add_symbol -> _edit -> _owned",
+    "WatchlistState.combo_key": "Enter -> _combo_chosen -> add_symbol -> _edit -> _owned",
+    "WatchlistState.combo_pick": "_combo_chosen -> add_symbol -> _edit -> _owned",
     "WatchlistState.remove_symbol": "_edit: wl.remove_item(uid, active_id) -> _owned",
     "PortfolioState.ask_delete": "only ids among the user's own loaded trades (no storage)",
     "PortfolioState.confirm_delete": "tr.delete_trade(uid, id) answers NotFound",
@@ -133,6 +134,8 @@ def _drives(ids: dict) -> dict[str, tuple[str, str, tuple, dict]]:
     """handler -> (module, state class, args, state fields forced first)."""
     wl = {"active_id": ids["watchlist"]}
     alert, screen, trade = str(ids["alert"]), str(ids["screen"]), str(ids["trade"])
+    tcs = {"symbol": "TCS", "name": "", "market": "india_nse", "exch": "NSE"}
+    picked = {**wl, "combo_options": [tcs], "combo_active": 0}  # TCS highlighted in the box
     return {
         "AlertsState.delete": ("stockapp.pages.alerts", "AlertsState", (alert,), {}),
         "ScreenerState.load_screen": ("stockapp.pages.screener", "", (screen,), {}),
@@ -140,7 +143,8 @@ def _drives(ids: dict) -> dict[str, tuple[str, str, tuple, dict]]:
         "WatchlistState.select_list": ("stockapp.pages.watchlist", "", (str(wl["active_id"]),), {}),
         "WatchlistState.rename_list": ("stockapp.pages.watchlist", "", ({"name": "x1"},), wl),
         "WatchlistState.add_symbol": ("stockapp.pages.watchlist", "", ("TCS", "india_nse"), wl),
-        "WatchlistState.add_first": ("stockapp.pages.watchlist", "", ({"symbol": "TCS"},), wl),
+        "WatchlistState.combo_key": ("stockapp.pages.watchlist", "", ("Enter",), picked),
+        "WatchlistState.combo_pick": ("stockapp.pages.watchlist", "", (0,), picked),
         "WatchlistState.remove_symbol": ("stockapp.pages.watchlist", "", ("RELIANCE",), wl),
         "WatchlistState.delete_list": ("stockapp.pages.watchlist", "", (), wl),
         "PortfolioState.ask_delete": ("stockapp.pages.portfolio_state", "", (trade,), {}),

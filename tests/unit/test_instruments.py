@@ -253,3 +253,19 @@ def test_peers_of_a_bank_are_banks(universe: Universe) -> None:
     assert hdfc not in peers
     caps = [market_cap(p) for p in peers]
     assert caps == sorted(caps, reverse=True)
+
+
+def test_search_ranks_by_tier_then_market_cap(universe: Universe) -> None:
+    """The query "tata" once listed eight small caps alphabetically, without Tata Motors."""
+    tata = [i.symbol for i in universe.search("tata", limit=8)]
+    assert "TMPV" in tata and "TCS" in tata  # company names that start with "Tata"
+    caps = [universe.market_cap(universe.get(s)) for s in tata]
+    assert caps == sorted(caps, reverse=True)  # one tier: largest first
+
+
+def test_search_finds_indices_and_resolves_names(universe: Universe) -> None:
+    assert universe.search("nifty", limit=3)[0].symbol == "NIFTY 50"
+    assert universe.search("lt", limit=4)[0].symbol == "LT"  # exact symbol beats everything
+    assert universe.resolve("larsen").symbol == "LT"
+    assert universe.resolve("reliance").symbol == "RELIANCE"
+    assert universe.resolve("zzzz-no-such") is None
