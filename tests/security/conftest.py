@@ -195,11 +195,13 @@ def _started_elsewhere(request: pytest.FixtureRequest, name: str):
 
 @pytest.fixture(scope="session")
 def app_server(request, tmp_root, chromium_path) -> Iterator[AppServer]:
-    reused = _started_elsewhere(request, "app_server")
-    if reused is not None:
-        yield reused
-        return
+    """A fresh server of the security suite's own (not the browser tests' long-lived one):
+    after the e2e and cluster suites, log-ins through the reused server's pages stopped
+    completing in a full run, while the same tests pass on a fresh server."""
     from tests.conftest import need
+
+    tmp_root = tmp_root / "security-app"
+    tmp_root.mkdir(exist_ok=True)
 
     need((ROOT / ".tools/js/node_modules/.bin/bun").exists(), "bun/node not installed")
     port = free_port()
@@ -207,7 +209,7 @@ def app_server(request, tmp_root, chromium_path) -> Iterator[AppServer]:
     if private_web_dir is not None:  # build into a private copy of .web, as the e2e tests do
         extra["REFLEX_WEB_WORKDIR"] = str(private_web_dir(tmp_root))
     env = app_env(tmp_root, PORT=str(port), **extra)
-    server = AppServer(port, env, tmp_root / "e2e-server.log")
+    server = AppServer(port, env, tmp_root / "security-app-server.log")
     server.start()
     yield server
     server.stop()
