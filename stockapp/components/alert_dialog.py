@@ -106,7 +106,7 @@ class AlertDialogState(rx.State):
 def alert_form_fields(state=AlertDialogState) -> rx.Component:
     return rx.vstack(
         rx.select.root(
-            rx.select.trigger(width="100%"),
+            rx.select.trigger(width="100%", aria_label="Condition"),
             rx.select.content(
                 *[rx.select.item(i["label"], value=i["value"]) for i in CONDITION_ITEMS]
             ),
@@ -118,11 +118,12 @@ def alert_form_fields(state=AlertDialogState) -> rx.Component:
             on_change=state.set_value,
             placeholder="Price (₹) or change %",
             input_mode="decimal",
+            aria_label="Alert value: price in rupees or change in percent",
             disabled=state.condition.contains("week52"),
             width="100%",
         ),
         rx.hstack(
-            rx.checkbox(checked=state.repeat, on_change=state.set_repeat),
+            rx.checkbox(checked=state.repeat, on_change=state.set_repeat, aria_label="Repeat"),
             rx.text("Repeat (re-arms once the condition stops holding)", size="2"),
             align="center",
         ),

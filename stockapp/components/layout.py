@@ -103,6 +103,10 @@ def ticker_strip() -> rx.Component:
             ),
         ),
         class_name="ticker-strip",
+        # a scrolling region: reachable and named for keyboard and screen-reader users
+        tab_index=0,
+        role="region",
+        aria_label="Index ticker",
         border_bottom="1px solid var(--gray-a5)",
         padding_y="4px",
         width="100%",
@@ -187,7 +191,7 @@ def top_bar() -> rx.Component:
         rx.spacer(),
         market_pill(),
         connection_indicator(),
-        rx.color_mode.button(size="1", variant="ghost"),
+        rx.color_mode.button(size="1", variant="ghost", aria_label="Toggle light or dark theme"),
         user_menu(),
         align="center",
         spacing="3",
@@ -221,12 +225,13 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
             rx.box(
                 nav_links(), class_name="sidebar", width="200px", padding="12px", flex_shrink="0"
             ),
-            rx.box(
+            rx.el.main(
                 rx.heading(title, size="6", margin_bottom="12px"),
                 *content,
                 width="100%",
                 min_width="0",
                 padding="12px",
+                id="main",
             ),
             align="start",
             width="100%",

@@ -148,13 +148,17 @@ def page() -> rx.Component:
             rx.tabs.list(
                 *[rx.tabs.trigger(label, value=value) for value, label in TABS], wrap="wrap"
             ),
+            # the list is the active tab's panel, so the tab's aria-controls names it
+            rx.tabs.content(
+                rx.cond(
+                    MoversState.rows.length() > 0,
+                    movers_table(),
+                    rx.text("No instruments in this list right now.", id="movers-empty"),
+                ),
+                value=MoversState.tab,
+            ),
             value=MoversState.tab,
             on_change=MoversState.set_tab,
-        ),
-        rx.cond(
-            MoversState.rows.length() > 0,
-            movers_table(),
-            rx.text("No instruments in this list right now.", id="movers-empty"),
         ),
     )
 

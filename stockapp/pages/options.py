@@ -401,15 +401,20 @@ def picker() -> rx.Component:
             value=S.expiry,
             on_change=S.set_expiry,
         ),
-        rx.select(
-            STRIKE_CHOICES,
+        rx.select.root(
+            rx.select.trigger(aria_label="Strikes each side"),
+            rx.select.content(*[rx.select.item(c, value=c) for c in STRIKE_CHOICES]),
             value=S.strikes,
             on_change=S.set_strikes,
-            aria_label="Strikes each side",
         ),
         rx.text("strikes each side", size="1"),
         rx.hstack(
-            rx.switch(checked=S.show_greeks, on_change=S.toggle_greeks, id="greeks-toggle"),
+            rx.switch(
+                checked=S.show_greeks,
+                on_change=S.toggle_greeks,
+                id="greeks-toggle",
+                aria_label="Greeks",
+            ),
             rx.text("Greeks", size="2"),
             align="center",
         ),

@@ -143,7 +143,7 @@ def trade_form() -> rx.Component:
                 field(
                     "Exchange",
                     rx.select.root(
-                        rx.select.trigger(id="trade-market", width="100%"),
+                        rx.select.trigger(id="trade-market", aria_label="Exchange", width="100%"),
                         rx.select.content(
                             rx.select.item("NSE", value="india_nse"),
                             rx.select.item("BSE", value="india_bse"),
@@ -172,6 +172,7 @@ def trade_form() -> rx.Component:
                         min=1,
                         step=1,
                         id="trade-qty",
+                        aria_label="Quantity",
                     ),
                 ),
                 field(
@@ -183,6 +184,7 @@ def trade_form() -> rx.Component:
                         input_mode="decimal",
                         placeholder="live price when you pick a symbol",
                         id="trade-price",
+                        aria_label="Price (₹)",
                     ),
                 ),
                 field(
@@ -193,6 +195,7 @@ def trade_form() -> rx.Component:
                         value=S.f_when,
                         on_change=S.set_when,
                         id="trade-when",
+                        aria_label="Date and time (IST)",
                     ),
                 ),
                 field(
@@ -204,6 +207,7 @@ def trade_form() -> rx.Component:
                         input_mode="decimal",
                         placeholder="0",
                         id="trade-fees",
+                        aria_label="Fees (₹)",
                     ),
                 ),
                 field(
@@ -215,6 +219,7 @@ def trade_form() -> rx.Component:
                         max_length=500,
                         on_key_down=S.enter_in_last_field,
                         id="trade-note",
+                        aria_label="Note",
                     ),
                 ),
                 columns=rx.breakpoints(initial="1", sm="2", md="4"),

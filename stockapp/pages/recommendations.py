@@ -7,13 +7,14 @@ table when a new rating pass exists. Heat-map colours follow each tick's % chang
 
 from __future__ import annotations
 
-import math
-
 import reflex as rx
 
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price
+from stockapp.components.treemap import heat_colour as heat_color
+from stockapp.components.treemap import tile_geometry, tile_text, treemap
 from stockapp.market.recommend import Rated, recommendation_service
+from stockapp.market.treemap import squarified
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live
@@ -28,19 +29,6 @@ REASONS_SHOWN = 2
 DISCLAIMER = (
     "These are rule-based signals computed from price and volume indicators, not investment advice."
 )
-HEAT_SPAN_PCT = 3.0  # a move this large or larger gets the full colour
-NEUTRAL_RGB = (113, 113, 122)
-UP_RGB = (22, 163, 74)
-DOWN_RGB = (220, 38, 38)
-TILE_MIN_PX, TILE_SPAN_PX = 52, 200
-
-
-def heat_color(change_pct: float) -> str:
-    """Tile background for a % change: grey at 0, deepening to green (up) or red (down)."""
-    weight = min(abs(change_pct) / HEAT_SPAN_PCT, 1.0)
-    target = UP_RGB if change_pct > 0 else DOWN_RGB
-    r, g, b = (round(n + (t - n) * weight) for n, t in zip(NEUTRAL_RGB, target, strict=True))
-    return f"rgb({r}, {g}, {b})"
 
 
 def parse_pct(text: str) -> float:
@@ -49,12 +37,6 @@ def parse_pct(text: str) -> float:
         return float(text.replace("%", "").replace(",", ""))
     except ValueError:
         return 0.0
-
-
-def tile_basis(market_cap: float, largest: float) -> str:
-    """Tile width grows with the square root of market cap, so area tracks it roughly."""
-    share = math.sqrt(market_cap / largest) if largest > 0 and market_cap > 0 else 0.0
-    return f"{TILE_MIN_PX + round(TILE_SPAN_PX * share)}px"
 
 
 def _row(item: Rated) -> dict[str, str]:
@@ -111,16 +93,11 @@ class RecommendationsState(LiveMixin, rx.State):
             counts[item.recommendation.verdict] += 1
         self.counts = {"All": len(items), **counts}
         if not self.tiles:
-            caps = {key_str(i.instrument.key): i.market_cap or 0.0 for i in items}
-            largest = max(caps.values(), default=0.0)
-            by_cap = sorted(items, key=lambda i: -(i.market_cap or 0.0))
+            by_key = {key_str(i.instrument.key): i.instrument.symbol for i in items}
+            cells = squarified([(key_str(i.instrument.key), i.market_cap or 0.0) for i in items])
             self.tiles = [
-                {
-                    "k": key_str(i.instrument.key),
-                    "symbol": i.instrument.symbol,
-                    "basis": tile_basis(caps[key_str(i.instrument.key)], largest),
-                }
-                for i in by_cap
+                {"k": c.key, "symbol": by_key[c.key], **tile_geometry(c, by_key[c.key])}
+                for c in cells
             ]
         chosen = [i for i in items if self.verdict in ("All", i.recommendation.verdict)]
         if self.verdict == "Sell":
@@ -226,31 +203,17 @@ def heat_map() -> rx.Component:
     def tile(t: rx.Var) -> rx.Component:
         view = S.quotes[t["k"]]
         return rx.link(
-            rx.box(
-                rx.text(t["symbol"], size="1", weight="bold"),
-                rx.text(field(view, "cp"), size="1", class_name="num tile-pct"),
-                id="tile-" + t["symbol"],
-                background_color=S.tile_colors[t["k"]],
-                flex=rx.Var.create("1 1 ") + t["basis"],
-                height="44px",
-                padding="4px 6px",
-                color="white",
-                border_radius="4px",
-                overflow="hidden",
-                class_name="heat-tile",
-            ),
+            *tile_text(t["symbol"], rx.el.span(field(view, "cp"), class_name="tile-pct")),
             href="/analysis/" + t["symbol"],
+            id="tile-" + t["symbol"],
+            aria_label=t["symbol"] + " " + field(view, "cp"),
+            title=t["symbol"] + " " + field(view, "cp"),
             underline="none",
-            display="contents",
+            class_name="tm-tile heat-tile",
+            background_color=S.tile_colors[t["k"]],
         )
 
-    return rx.box(
-        rx.flex(rx.foreach(S.tiles, tile), wrap="wrap", gap="3px", width="100%"),
-        max_height="380px",
-        overflow_y="auto",
-        width="100%",
-        id="heat-map",
-    )
+    return treemap(S.tiles, tile, id="heat-map", label="Stocks sized by market cap")
 
 
 def page() -> rx.Component:

@@ -15,7 +15,9 @@ import reflex as rx
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
+from stockapp.components.treemap import heat_colour, tile_geometry, tile_text, treemap
 from stockapp.market.analytics import SectorView, market_cap, sector_views
+from stockapp.market.treemap import squarified
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live, views_for
@@ -24,21 +26,12 @@ from stockapp.state.tick_memo import hub_version
 from stockapp.state.views import key_str
 
 MARKET = "india_nse"
-FULL_COLOUR_AT = 3.0  # % change at which a tile is fully saturated
 LAKH_CRORE = 1e12
+HIDDEN = {"x": "0%", "y": "0%", "w": "0%", "h": "0%", "fit": "tm-hidden"}  # no market cap
 
 
 def slug(sector: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", sector.lower()).strip("-")
-
-
-def tile_colour(change_pct: float) -> str:
-    """Green up, red down, grey flat; stronger the bigger the move."""
-    if change_pct == 0:
-        return "rgba(128, 128, 128, 0.35)"
-    alpha = 0.25 + 0.7 * min(abs(change_pct) / FULL_COLOUR_AT, 1.0)
-    rgb = "22, 163, 74" if change_pct > 0 else "220, 38, 38"
-    return f"rgba({rgb}, {alpha:.2f})"
 
 
 def lakh_crore(value: float) -> str:
@@ -52,7 +45,7 @@ def _leader(pair: tuple | None) -> tuple[str, str]:
     return inst.symbol, fmt.pct(q.change_percent)
 
 
-def _tile(view: SectorView, share: float) -> dict[str, str]:
+def _tile(view: SectorView, geometry: dict[str, str]) -> dict[str, str]:
     best, best_cp = _leader(view.best)
     worst, worst_cp = _leader(view.worst)
     return {
@@ -60,8 +53,8 @@ def _tile(view: SectorView, share: float) -> dict[str, str]:
         "name": view.sector,
         "cp": fmt.pct(view.change_percent),
         "cap": lakh_crore(view.market_cap),
-        "bg": tile_colour(view.change_percent),
-        "flex": f"{max(share * 100, 1):.1f} 1 {90 + share * 900:.0f}px",
+        "bg": heat_colour(view.change_percent),
+        **geometry,
         "adv": str(view.breadth.advances),
         "dec": str(view.breadth.declines),
         "best": best,
@@ -92,9 +85,12 @@ class _TickCache:
             equities, {i.key: q for i, q in zip(equities, quotes, strict=True) if q is not None}
         )
         views.sort(key=lambda v: -v.market_cap)
-        total = sum(v.market_cap for v in views) or 1.0
+        cells = {c.key: c for c in squarified([(v.sector, v.market_cap) for v in views])}
         self.views = views
-        self.tiles = [_tile(v, v.market_cap / total) for v in views]
+        self.tiles = [
+            _tile(v, tile_geometry(cells[v.sector], v.sector) if v.sector in cells else HIDDEN)
+            for v in views
+        ]
 
     def members(self, sector: str) -> list[dict[str, str]]:
         view = next((v for v in self.views if v.sector == sector), None)
@@ -178,52 +174,26 @@ class SectorsState(LiveMixin, rx.State):
 # -- components -------------------------------------------------------------------------
 def heat_tile(tile) -> rx.Component:
     return rx.el.button(
-        rx.text(
-            tile["name"],
-            size="1",
-            weight="bold",
-            width="100%",
-            style={"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"},
-            title=tile["name"],
-        ),
-        rx.text(tile["cp"], size="4", weight="bold", class_name="num tile-cp"),
-        rx.text(tile["cap"], size="1", class_name="num"),
+        *tile_text(tile["name"], rx.el.span(tile["cp"], class_name="tile-cp"), tile["cap"]),
         id="sector-tile-" + tile["slug"],
-        key=tile["slug"],
+        type="button",
         on_click=SectorsState.select(tile["name"]),
-        aria_label="Show " + tile["name"] + " constituents",
+        # the name holds the label's words even when the tile is too small to show them
+        aria_label=tile["name"] + " " + tile["cp"] + " " + tile["cap"],
+        title=tile["name"] + " " + tile["cp"] + " " + tile["cap"],
         aria_pressed=SectorsState.selected == tile["name"],
         custom_attrs={"data-change": tile["cp"]},
-        class_name="sector-tile",
-        style={
-            "flex": tile["flex"],
-            "background": tile["bg"],
-            "min_height": "84px",
-            "padding": "8px",
-            "border_radius": "6px",
-            "border": rx.cond(
-                SectorsState.selected == tile["name"],
-                "2px solid var(--accent-9)",
-                "1px solid var(--gray-a5)",
-            ),
-            "color": "var(--gray-12)",
-            "text_align": "left",
-            "cursor": "pointer",
-            "display": "flex",
-            "flex_direction": "column",
-            "justify_content": "space-between",
-            "min_width": "0",
-        },
+        class_name="tm-tile sector-tile",
+        background=tile["bg"],
     )
 
 
 def heat_map() -> rx.Component:
-    return rx.flex(
-        rx.foreach(SectorsState.tiles, heat_tile),
-        wrap="wrap",
-        gap="6px",
-        width="100%",
+    return treemap(
+        SectorsState.tiles,
+        heat_tile,
         id="sector-heatmap",
+        label="Sectors sized by market cap, coloured by today's change",
     )
 
 
@@ -349,8 +319,12 @@ def members_panel() -> rx.Component:
         ),
         id="sector-panel",
         width="100%",
-        max_height=rx.breakpoints(initial="none", lg="640px"),
+        max_height="480px",
         overflow_y="auto",
+        # a scrolling region: reachable and named for keyboard users
+        tab_index=0,
+        role="region",
+        aria_label=SectorsState.selected + " constituents",
     )
 
 
@@ -365,18 +339,9 @@ def page() -> rx.Component:
                 color="var(--gray-11)",
             ),
             rx.cond(SectorsState.tiles.length() > 0, heat_map(), rx.spinner()),
-            rx.cond(
-                SectorsState.selected != "",
-                rx.grid(
-                    sector_table(),
-                    members_panel(),
-                    columns=rx.breakpoints(initial="1", lg="2"),
-                    gap="12px",
-                    width="100%",
-                    align_items="start",
-                ),
-                sector_table(),
-            ),
+            # the picked sector's stocks open above the table, which keeps its full width
+            rx.cond(SectorsState.selected != "", members_panel()),
+            sector_table(),
             spacing="3",
             width="100%",
         ),

@@ -304,7 +304,9 @@ def add_box() -> rx.Component:
 def list_bar() -> rx.Component:
     return rx.hstack(
         rx.select.root(
-            rx.select.trigger(placeholder="Choose a watchlist", id="watchlist-select"),
+            rx.select.trigger(
+                placeholder="Choose a watchlist", id="watchlist-select", aria_label="Watchlist"
+            ),
             rx.select.content(
                 rx.foreach(
                     WatchlistState.lists,

@@ -1,0 +1,80 @@
+"""One treemap component for every heat map (Sectors, Recommendations).
+
+Rectangles come from the squarified layout (`stockapp.market.treemap`), placed absolutely in
+percent of the box, so area stays proportional to value at any screen width. Tiles carry a
+solid colour for the day's change with white text at 4.5:1 or better; labels wrap at spaces
+and hide, by CSS container queries on each tile's real size, when they would not fit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import reflex as rx
+
+from stockapp.market.treemap import Cell, cell_style
+
+FULL_AT_PCT = 3.0  # a move this large or larger gets the full colour
+NEUTRAL_RGB = (104, 104, 104)
+UP_RGB = (21, 122, 58)
+DOWN_RGB = (190, 30, 30)
+CHARS_PER_STEP = 3  # label-width classes tm-w1..tm-w8 step by this many characters
+WIDTH_STEPS = 8
+
+
+def heat_colour(change_pct: float, full_at: float = FULL_AT_PCT) -> str:
+    """Tile background for a % change: slate at 0, deepening to green (up) or red (down).
+    Every shade keeps white text at 4.5:1 or better (tests/unit/test_treemap_colours.py)."""
+    weight = min(abs(change_pct) / full_at, 1.0) if full_at > 0 else 1.0
+    target = UP_RGB if change_pct > 0 else DOWN_RGB
+    r, g, b = (round(n + (t - n) * weight) for n, t in zip(NEUTRAL_RGB, target, strict=True))
+    return f"rgb({r}, {g}, {b})"
+
+
+def label_fit(label: str) -> str:
+    """A class saying how wide a tile must be for its name's longest word: the stylesheet
+    hides the name in tiles narrower than that (`@container` rules in assets/styles.css)."""
+    longest = max((len(w) for w in label.split()), default=0)
+    return f"tm-w{min(max(math.ceil(longest / CHARS_PER_STEP), 1), WIDTH_STEPS)}"
+
+
+def tile_geometry(cell: Cell, label: str) -> dict[str, str]:
+    """The fields every treemap tile needs: where it sits and how wide its label is."""
+    return {**cell_style(cell), "fit": label_fit(label)}
+
+
+def treemap(
+    tiles: rx.Var,
+    tile: Callable[[rx.Var], rx.Component],
+    *,
+    id: str,
+    label: str,
+) -> rx.Component:
+    """`tiles` carry x, y, w, h (CSS percentages, see `tile_geometry`) and fit; `tile(t)`
+    renders the tile's focusable element (a button or a link with class `tm-tile`)."""
+    return rx.box(
+        rx.foreach(
+            tiles,
+            lambda t: rx.box(
+                tile(t),
+                class_name="tm-cell " + t["fit"],
+                style={"left": t["x"], "top": t["y"], "width": t["w"], "height": t["h"]},
+            ),
+        ),
+        class_name="treemap",
+        role="group",
+        aria_label=label,
+        id=id,
+    )
+
+
+def tile_text(name: rx.Var | str, *lines: rx.Var | str) -> list[rx.Component]:
+    """The name (bold, wraps at spaces) and the lines under it, which hide first."""
+    return [
+        rx.el.span(name, class_name="tm-name"),
+        *[
+            rx.el.span(line, class_name="tm-sub num" + (" tm-extra" if i else ""))
+            for i, line in enumerate(lines)
+        ],
+    ]
