@@ -162,34 +162,110 @@ def user_menu() -> rx.Component:
     )
 
 
-def mobile_nav() -> rx.Component:
-    return rx.box(
-        rx.drawer.root(
-            rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Menu")),
-            rx.drawer.overlay(),
-            rx.drawer.portal(
-                rx.drawer.content(
-                    rx.vstack(rx.drawer.close(rx.icon("x")), nav_links(), padding="16px"),
-                    background="var(--color-panel-solid)",
-                    width="260px",
-                    height="100%",
-                )
-            ),
-            direction="left",
-        ),
+# the phone's bottom tab bar: the pages used most, then "More" for the rest
+TABS = ["/", "/watchlist", "/movers", "/portfolio"]
+TAB_LABELS = {
+    "/": "Dashboard",
+    "/watchlist": "Watchlist",
+    "/movers": "Movers",
+    "/portfolio": "Portfolio",
+}
+MORE = [(label, href, icon) for label, href, icon in NAV if href not in TABS]
+
+OPEN_SEARCH = rx.call_script(
+    "(() => { const s = document.querySelector('.app-shell');"
+    " const open = s.classList.toggle('search-open');"
+    " const b = document.getElementById('search-toggle');"
+    " if (b) b.setAttribute('aria-expanded', String(open));"
+    " if (open) setTimeout(() => document.getElementById('global-search')?.focus(), 0); })()"
+)
+
+
+def search_toggle() -> rx.Component:
+    """On a phone the search is an icon button; it opens the search box under the header."""
+    return rx.icon_button(
+        rx.icon("search", size=18),
+        variant="ghost",
+        aria_label="Search instruments",
+        aria_controls="global-search",
+        aria_expanded="false",
+        on_click=OPEN_SEARCH,
+        id="search-toggle",
         class_name="mobile-only",
+    )
+
+
+def tab_link(href: str, icon: str) -> rx.Component:
+    current = is_current(href)
+    return rx.link(
+        rx.icon(icon, size=20),
+        rx.text(TAB_LABELS[href], size="1"),
+        href=href,
+        underline="none",
+        aria_current=rx.cond(current, "page", "false"),
+        class_name=rx.cond(current, "tab-link tab-current", "tab-link"),
+    )
+
+
+def more_menu() -> rx.Component:
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.el.button(
+                rx.icon("ellipsis", size=20),
+                rx.text("More", size="1"),
+                type="button",
+                class_name="tab-link",
+                id="tab-more",
+            )
+        ),
+        rx.drawer.overlay(),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    rx.hstack(
+                        rx.text("More pages", weight="bold"),
+                        rx.spacer(),
+                        rx.drawer.close(
+                            rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Close menu")
+                        ),
+                        width="100%",
+                        align="center",
+                    ),
+                    rx.vstack(
+                        *[nav_link(label, href, icon) for label, href, icon in MORE],
+                        spacing="1",
+                        width="100%",
+                    ),
+                    padding="16px",
+                    id="more-menu",
+                ),
+                background="var(--color-panel-solid)",
+                width="100%",
+                border_radius="12px 12px 0 0",
+            )
+        ),
+        direction="bottom",
+    )
+
+
+def tab_bar() -> rx.Component:
+    icons = {href: icon for _, href, icon in NAV}
+    return rx.el.nav(
+        *[tab_link(href, icons[href]) for href in TABS],
+        more_menu(),
+        class_name="tab-bar mobile-only",
+        aria_label="Main pages",
+        id="tab-bar",
     )
 
 
 def top_bar() -> rx.Component:
     return rx.hstack(
-        mobile_nav(),
-        rx.link(
-            rx.heading("stockapp", size="4"), href="/", underline="none", class_name="hide-mobile"
-        ),
-        search_box(),
+        rx.link(rx.heading("stockapp", size="4"), href="/", underline="none"),
+        rx.box(search_box(), class_name="header-search"),
         rx.spacer(),
-        market_pill(),
+        rx.box(market_pill(), class_name="hide-mobile"),
+        search_toggle(),
         connection_indicator(),
         rx.color_mode.button(size="1", variant="ghost", aria_label="Toggle light or dark theme"),
         user_menu(),
@@ -198,6 +274,7 @@ def top_bar() -> rx.Component:
         padding="8px 12px",
         width="100%",
         wrap="wrap",
+        class_name="top-bar",
     )
 
 
@@ -237,6 +314,7 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
             width="100%",
             spacing="0",
         ),
+        tab_bar(),
         rx.toast.provider(),
         alert_toasts(),
         width="100%",

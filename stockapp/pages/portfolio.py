@@ -258,7 +258,9 @@ def trade_form() -> rx.Component:
 def import_export() -> rx.Component:
     return rx.card(
         rx.text("Import and export", weight="bold", size="3"),
-        rx.box(
+        # a <label> names the dropzone's file input; the label's own click opens the file
+        # dialog, so the dropzone's click handler is off (no double dialog)
+        rx.el.label(
             rx.upload(
                 rx.vstack(
                     rx.icon("upload", size=20),
@@ -277,6 +279,7 @@ def import_export() -> rx.Component:
                 accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
                 max_files=1,
                 multiple=False,
+                no_click=True,
                 on_drop=S.import_files(
                     rx.upload_files(
                         upload_id="portfolio-upload", on_upload_progress=S.upload_progress
@@ -289,6 +292,7 @@ def import_export() -> rx.Component:
                 width="100%",
             ),
             id="import-drop",
+            display="block",
             width="100%",
             margin_y="8px",
         ),
