@@ -24,6 +24,71 @@ UP_VOLUME = "rgba(22, 163, 74, 0.35)"
 DOWN_VOLUME = "rgba(220, 38, 38, 0.35)"
 
 _WRAPPER_JS = """
+// Indian grouping (lakh, crore): 240000 -> 2,40,000
+const stockCandlesInr = new Intl.NumberFormat("en-IN", {
+  minimumFractionDigits: 2, maximumFractionDigits: 2,
+});
+const stockCandlesWhole = new Intl.NumberFormat("en-IN", { maximumFractionDigits: 0 });
+const stockCandlesPlain = new Intl.NumberFormat("en-IN", { maximumFractionDigits: 2 });
+
+function stockCandlesSpan(text, color, bold) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  if (color) span.style.color = color;
+  if (bold) span.style.fontWeight = "600";
+  return span;
+}
+
+// TradingView-style legend: OHLC, volume and every indicator's value at the hovered bar
+// (the latest bar when the pointer is off the chart)
+function stockCandlesLegend(api, legend, param) {
+  if (!api || !legend) return;
+  const hovered = param && param.time !== undefined && param.seriesData;
+  const at = (series) => {
+    if (hovered) return param.seriesData.get(series) || null;
+    const data = series.data();
+    return data.length ? data[data.length - 1] : null;
+  };
+  const bar = at(api.candles);
+  if (!bar || bar.open === undefined) { legend.replaceChildren(); return; }
+  // text colours from the theme (AA contrast in light and dark); the candle's own are too pale
+  const colour = bar.close >= bar.open ? "var(--green-11)" : "var(--red-11)";
+  const parts = [];
+  const ohlc = [["O", bar.open], ["H", bar.high], ["L", bar.low], ["C", bar.close]];
+  for (const [label, value] of ohlc) {
+    parts.push(stockCandlesSpan(label + " ", null, false));
+    parts.push(stockCandlesSpan(stockCandlesInr.format(value) + "  ", colour, true));
+  }
+  const vol = at(api.vol);
+  if (vol && vol.value !== undefined) {
+    parts.push(stockCandlesSpan("Vol ", null, false));
+    parts.push(stockCandlesSpan(stockCandlesWhole.format(vol.value) + "  ", null, true));
+  }
+  const line = document.createElement("div");
+  line.className = "chart-legend-ohlc";
+  line.replaceChildren(...parts);
+  const rows = [line];
+  const values = [];
+  for (const item of api.legendItems || []) {
+    const point = at(item.series);
+    if (!point || point.value === undefined) continue;
+    const swatch = stockCandlesSpan("", null, false);
+    swatch.className = "chart-legend-swatch";
+    swatch.style.background = item.color;
+    values.push(swatch);
+    values.push(stockCandlesSpan(item.name + " ", null, false));
+    values.push(stockCandlesSpan(stockCandlesPlain.format(point.value) + "  ", null, true));
+  }
+  if (values.length) {
+    const ind = document.createElement("div");
+    ind.className = "chart-legend-ind";
+    ind.replaceChildren(...values);
+    rows.push(ind);
+  }
+  legend.replaceChildren(...rows);
+  legend.dataset.hovered = hovered ? String(param.time) : "";
+}
+
 function stockCandlesMark(box, api, close) {
   if (!box || !api) return;
   box.dataset.bars = String(api.count);
@@ -46,6 +111,7 @@ function stockCandlesTheme(dark) {
 function StockCandles(props) {
   const { bars, volume, overlays, panes, lastBar, dark, upColor, downColor } = props;
   const boxRef = useRef(null);
+  const legendRef = useRef(null);
   const apiRef = useRef(null);
   const paneCount = (panes || []).length;
 
@@ -60,15 +126,26 @@ function StockCandles(props) {
     const candles = chart.addSeries(CandlestickSeries, {
       upColor: upColor, downColor: downColor, wickUpColor: upColor, wickDownColor: downColor,
       borderVisible: false,
+      priceFormat: { type: "custom", minMove: 0.01, formatter: (p) => stockCandlesInr.format(p) },
     });
     const vol = chart.addSeries(HistogramSeries, {
-      priceScaleId: "volume", priceFormat: { type: "volume" },
+      priceScaleId: "volume",
+      priceFormat: { type: "custom", minMove: 1, formatter: (v) => stockCandlesWhole.format(v) },
       lastValueVisible: false, priceLineVisible: false,
     });
     vol.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
-    apiRef.current = { chart, candles, vol, extra: [], count: 0, lastTime: null };
+    apiRef.current = { chart, candles, vol, extra: [], count: 0, lastTime: null, legendItems: [] };
+    const legendOf = (param) => stockCandlesLegend(apiRef.current, legendRef.current, param);
+    chart.subscribeCrosshairMove(legendOf);
+    apiRef.current.legendOf = legendOf;
+    // the chart's own formatters, reachable from a browser test
+    boxRef.current.stockChart = apiRef.current;
     boxRef.current.dataset.ready = "1";
-    return () => { apiRef.current = null; chart.remove(); };
+    return () => {
+      chart.unsubscribeCrosshairMove(legendOf);
+      apiRef.current = null;
+      chart.remove();
+    };
   }, []);
 
   useEffect(() => {
@@ -86,6 +163,7 @@ function StockCandles(props) {
     api.lastTime = data.length ? data[data.length - 1].time : null;
     stockCandlesMark(boxRef.current, api, data.length ? data[data.length - 1].close : null);
     api.chart.timeScale().fitContent();
+    api.legendOf(null);
   }, [bars, volume]);
 
   useEffect(() => {
@@ -94,6 +172,7 @@ function StockCandles(props) {
     for (const series of api.extra) api.chart.removeSeries(series);
     api.extra = [];
     api.named = {};
+    api.legendItems = [];
     for (let i = api.chart.panes().length - 1; i > 0; i--) api.chart.removePane(i);
     for (const line of overlays || []) {
       const series = api.chart.addSeries(LineSeries, {
@@ -103,6 +182,7 @@ function StockCandles(props) {
       series.setData(line.data);
       api.extra.push(series);
       api.named[line.key] = series;
+      api.legendItems.push({ name: line.name, color: line.color, series });
     }
     (panes || []).forEach((pane, index) => {
       for (const line of pane.series) {
@@ -114,10 +194,12 @@ function StockCandles(props) {
         series.setData(line.data);
         api.extra.push(series);
         api.named[line.key] = series;
+        api.legendItems.push({ name: line.name, color: line.color, series });
       }
     });
     const all = api.chart.panes();
     all.forEach((pane, index) => pane.setStretchFactor(index === 0 ? 3 : 1));
+    api.legendOf(null);
   }, [overlays, panes]);
 
   useEffect(() => {
@@ -150,14 +232,24 @@ function StockCandles(props) {
       boxRef.current.dataset.lastRsi = String(lastBar.ind.rsi_14);
     }
     stockCandlesMark(boxRef.current, api, close);
+    if (!legendRef.current || !legendRef.current.dataset.hovered) api.legendOf(null);
   }, [lastBar]);
 
-  return createElement("div", {
-    id: props.id,
-    ref: boxRef,
-    className: props.className,
-    style: { width: "100%", height: `${props.height + paneCount * props.paneHeight}px` },
-  });
+  return createElement(
+    "div",
+    { style: { position: "relative", width: "100%" } },
+    createElement("div", {
+      id: props.id,
+      ref: boxRef,
+      className: props.className,
+      style: { width: "100%", height: `${props.height + paneCount * props.paneHeight}px` },
+    }),
+    createElement("div", {
+      ref: legendRef,
+      className: "chart-legend num",
+      id: props.id ? props.id + "-legend" : undefined,
+    }),
+  );
 }
 """
 

@@ -172,14 +172,6 @@ TAB_LABELS = {
 }
 MORE = [(label, href, icon) for label, href, icon in NAV if href not in TABS]
 
-OPEN_SEARCH = rx.call_script(
-    "(() => { const s = document.querySelector('.app-shell');"
-    " const open = s.classList.toggle('search-open');"
-    " const b = document.getElementById('search-toggle');"
-    " if (b) b.setAttribute('aria-expanded', String(open));"
-    " if (open) setTimeout(() => document.getElementById('global-search')?.focus(), 0); })()"
-)
-
 
 def search_toggle() -> rx.Component:
     """On a phone the search is an icon button; it opens the search box under the header."""
@@ -189,7 +181,6 @@ def search_toggle() -> rx.Component:
         aria_label="Search instruments",
         aria_controls="global-search",
         aria_expanded="false",
-        on_click=OPEN_SEARCH,
         id="search-toggle",
         class_name="mobile-only",
     )
@@ -279,7 +270,8 @@ def top_bar() -> rx.Component:
 
 
 def shortcut_script() -> rx.Component:
-    """`/` focuses the global search (unless the user is typing somewhere)."""
+    """`/` focuses the global search (unless the user is typing somewhere); on a phone the
+    search icon opens the search box and focuses it (plain DOM: no round trip, no eval)."""
     return rx.script(
         """
 document.addEventListener('keydown', function (e) {
@@ -288,6 +280,16 @@ document.addEventListener('keydown', function (e) {
   if (tag === 'INPUT' || tag === 'TEXTAREA' || (t && t.isContentEditable)) return;
   var box = document.getElementById('global-search');
   if (box) { e.preventDefault(); box.focus(); }
+});
+document.addEventListener('click', function (e) {
+  var button = e.target && e.target.closest && e.target.closest('#search-toggle');
+  var shell = button && document.querySelector('.app-shell');
+  if (!shell) return;
+  var open = shell.classList.toggle('search-open');
+  button.setAttribute('aria-expanded', String(open));
+  if (open) setTimeout(function () {
+    var box = document.getElementById('global-search'); if (box) box.focus();
+  }, 0);
 });
 """
     )

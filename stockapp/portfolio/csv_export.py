@@ -44,6 +44,12 @@ HOLDING_COLUMNS = (
     "first_bought",
 )
 TOTAL_LABEL = "TOTAL"
+# the exchange as people and brokers write it; the importer reads these back
+EXCHANGE_LABELS = {"india_nse": "NSE", "india_bse": "BSE"}
+
+
+def exchange_label(market: str) -> str:
+    return EXCHANGE_LABELS.get(market, market)
 
 
 def _plain(value: Decimal) -> str:
@@ -55,7 +61,7 @@ def trades_to_csv(trades: Iterable[TradeIn]) -> str:
         (
             trade.traded_at.astimezone(IST).isoformat(),
             trade.symbol,
-            trade.market,
+            exchange_label(trade.market),
             trade.side,
             trade.quantity,
             _plain(trade.price),
@@ -82,6 +88,7 @@ def holdings_to_csv(valuation: PortfolioValuation) -> str:
     rows: list[list[str]] = []
     for holding in valuation.holdings:
         shown = holding.display()
+        shown = {**shown, "market": exchange_label(str(shown["market"]))}
         rows.append([_cell(shown[column]) for column in HOLDING_COLUMNS])
     totals = valuation.totals.display()
     rows.append([TOTAL_LABEL if c == "symbol" else _cell(totals.get(c)) for c in HOLDING_COLUMNS])

@@ -261,7 +261,7 @@ def test_holdings_csv_has_rows_and_total(client, auth):
     r = client.get(f"{BASE}/holdings.csv", headers=auth)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     lines = r.text.strip().splitlines()
-    assert lines[1].startswith("TCS,india_nse,2,3500.00,7000.00,")
+    assert lines[1].startswith("TCS,NSE,2,3500.00,7000.00,")
     assert lines[-1].startswith("TOTAL,")
 
 

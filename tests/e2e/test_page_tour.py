@@ -2,7 +2,7 @@
 with a watchlist row, a trade and an alert:
 
 - axe-core (pinned in tools/js-package.json) finds no critical or serious violation on any
-  page in either theme (desktop);
+  page, in either theme, at either size;
 - at 390 px no page body scrolls sideways (wide tables scroll inside their own region);
 - a screenshot of every page in every combination lands in tests/e2e/screenshots/
   (git-ignored, left after the run for people to look at).
@@ -67,9 +67,7 @@ def tour(browser, app_server) -> dict[tuple[str, str], dict[str, dict]]:
         for slug, path, ready in PAGES:
             page.goto(path)
             settle(page, ready)
-            record: dict = {"overflow": page.evaluate(OVERFLOW_JS)}
-            if label == "desktop":
-                record["axe"] = axe_violations(page)
+            record: dict = {"overflow": page.evaluate(OVERFLOW_JS), "axe": axe_violations(page)}
             page.screenshot(path=SHOTS / f"{slug}-{label}-{scheme}.png", full_page=True)
             results[slug] = record
         seen[(scheme, label)] = results
@@ -77,10 +75,11 @@ def tour(browser, app_server) -> dict[tuple[str, str], dict[str, dict]]:
     return seen
 
 
+@pytest.mark.parametrize("label", VIEWPORTS)
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_no_critical_or_serious_accessibility_violations(tour, scheme):
+def test_no_critical_or_serious_accessibility_violations(tour, scheme, label):
     problems = []
-    for slug, record in tour[(scheme, "desktop")].items():
+    for slug, record in tour[(scheme, label)].items():
         allowed = CEILINGS.get((scheme, slug), {})
         for v in record["axe"]:
             if v["impact"] in BLOCKING and len(v["nodes"]) > allowed.get(v["id"], 0):

@@ -358,7 +358,7 @@ def test_export_guards_formula_notes_and_writes_ist_times() -> None:
     rows = list(csv.reader(io.StringIO(trades_to_csv([trade]))))
     assert rows[0] == ["date", "symbol", "market", "side", "quantity", "price", "fees",
                        "trade_id", "note"]  # fmt: skip
-    assert rows[1] == ["2024-05-02T10:15:23+05:30", "ITC", "india_nse", "buy", "5", "100",
+    assert rows[1] == ["2024-05-02T10:15:23+05:30", "ITC", "NSE", "buy", "5", "100",
                        "0.50", "", "'=HYPERLINK(1)"]  # fmt: skip
 
 
@@ -371,6 +371,7 @@ def test_holdings_csv_rows_and_total() -> None:
     reliance = rows[2]
     assert reliance["quantity"] == "8" and reliance["market_value"] == "8000.04"
     assert reliance["first_bought"] == "2024-01-15"
+    assert {r["market"] for r in rows[:-1]} == {"NSE"}  # the exchange, as people write it
     total = rows[-1]
     assert D(total["invested"]) == valuation.totals.invested.quantize(D("0.01"))
     assert D(total["realized_pnl"]) == valuation.totals.realized_pnl.quantize(D("0.01"))
