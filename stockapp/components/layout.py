@@ -252,7 +252,10 @@ def tab_bar() -> rx.Component:
 
 def top_bar() -> rx.Component:
     return rx.hstack(
-        rx.link(rx.heading("stockapp", size="4"), href="/", underline="none"),
+        # on a phone the tab bar leads home; the header keeps its one row for the controls
+        rx.link(
+            rx.heading("stockapp", size="4"), href="/", underline="none", class_name="hide-mobile"
+        ),
         rx.box(search_box(), class_name="header-search"),
         rx.spacer(),
         rx.box(market_pill(), class_name="hide-mobile"),

@@ -14,6 +14,7 @@ from stockapp.components.price import change_color, field, flash_price
 from stockapp.components.treemap import heat_colour as heat_color
 from stockapp.components.treemap import tile_geometry, tile_text, treemap
 from stockapp.market.recommend import Rated, recommendation_service
+from stockapp.market.signals import BUY_THRESHOLD, SELL_THRESHOLD
 from stockapp.market.treemap import squarified
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
@@ -216,6 +217,15 @@ def heat_map() -> rx.Component:
     return treemap(S.tiles, tile, id="heat-map", label="Stocks sized by market cap")
 
 
+SCORE_LEGEND = (
+    "Score runs from -100 to +100: each rule that fires adds signed points (RSI overbought or "
+    "oversold, MACD crossover, price against its 50- and 200-day averages, the 50/200-day "
+    "crossover, 52-week breakouts, volume surges), scaled so that every bullish rule at once "
+    f"is +100. {BUY_THRESHOLD:+d} or more is Buy, {SELL_THRESHOLD:+d} or less is Sell, "
+    "anything between is Hold."
+)
+
+
 def page() -> rx.Component:
     return page_layout(
         "Recommendations",
@@ -227,6 +237,7 @@ def page() -> rx.Component:
         rx.heading("Heat map: size by market cap, colour by today's change", size="3"),
         heat_map(),
         rx.heading("Signals", size="3", margin_top="16px"),
+        rx.text(SCORE_LEGEND, size="1", color="var(--gray-11)", id="score-legend"),
         filters(),
         table(),
     )

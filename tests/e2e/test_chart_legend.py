@@ -19,7 +19,7 @@ def _num(text: str) -> float:
 def test_legend_follows_the_crosshair_with_ohlc_volume_and_indicators(page):
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto("/analysis/RELIANCE")
-    page.wait_for_function(f"() => Number(document.querySelector('{CHART}').dataset.bars) > 20")
+    page.wait_for_function(f"() => Number(document.querySelector('{CHART}')?.dataset.bars) > 20")
     legend = page.locator(LEGEND)
     legend.wait_for()
     # off the chart: the latest candle
@@ -31,7 +31,7 @@ def test_legend_follows_the_crosshair_with_ohlc_volume_and_indicators(page):
     seen = []
     for fraction in (0.3, 0.6):
         page.mouse.move(box["x"] + box["width"] * fraction, box["y"] + 150)
-        page.wait_for_function(f"() => document.querySelector('{LEGEND}').dataset.hovered")
+        page.wait_for_function(f"() => document.querySelector('{LEGEND}')?.dataset.hovered")
         text = legend.inner_text()
         m = OHLC.search(text)
         assert m, text
@@ -40,7 +40,7 @@ def test_legend_follows_the_crosshair_with_ohlc_volume_and_indicators(page):
         assert re.search(r"Vol [\d,]+", text), text
         # the indicators drawn on the chart have their value at this candle too
         assert re.search(r"(SMA|EMA|RSI|MACD)[^\n]*\d", text), text
-        seen.append((page.evaluate(f"document.querySelector('{LEGEND}').dataset.hovered"), text))
+        seen.append((page.evaluate(f"document.querySelector('{LEGEND}')?.dataset.hovered"), text))
     assert seen[0][0] != seen[1][0], "the legend did not follow the crosshair"
     page.mouse.move(5, 5)
     assert real_errors(page.errors) == []
@@ -48,7 +48,7 @@ def test_legend_follows_the_crosshair_with_ohlc_volume_and_indicators(page):
 
 def test_price_and_volume_axes_use_indian_grouping(page):
     page.goto("/analysis/RELIANCE")
-    page.wait_for_function(f"() => Number(document.querySelector('{CHART}').dataset.bars) > 0")
+    page.wait_for_function(f"() => Number(document.querySelector('{CHART}')?.dataset.bars) > 0")
     fmt = page.evaluate(
         f"""() => {{ const api = document.querySelector('{CHART}').stockChart;
             return [api.vol.priceFormatter().format(240000),

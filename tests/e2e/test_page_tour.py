@@ -21,6 +21,9 @@ from tests.conftest import need
 from tests.e2e.conftest import api_user, login_via_ui
 from tests.e2e.pages import AXE_JS, PAGES, VIEWPORTS, axe_violations, fill_account, settle
 
+# one tour visits 44 pages (with axe and a screenshot each) before the first test reads it
+pytestmark = pytest.mark.timeout(1200)
+
 SHOTS = Path(__file__).parent / "screenshots"
 SCHEMES = ("light", "dark")
 BLOCKING = ("critical", "serious")
@@ -68,7 +71,12 @@ def tour(browser, app_server) -> dict[tuple[str, str], dict[str, dict]]:
             page.goto(path)
             settle(page, ready)
             record: dict = {"overflow": page.evaluate(OVERFLOW_JS), "axe": axe_violations(page)}
-            page.screenshot(path=SHOTS / f"{slug}-{label}-{scheme}.png", full_page=True)
+            page.screenshot(
+                path=SHOTS / f"{slug}-{label}-{scheme}.png",
+                full_page=True,
+                animations="disabled",  # the live dots pulse for ever
+                timeout=90_000,
+            )
             results[slug] = record
         seen[(scheme, label)] = results
         context.close()
