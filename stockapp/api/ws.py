@@ -377,7 +377,9 @@ class Connection:
                 self.claims.expires_at - time.time(),
             )
             try:
-                message = await asyncio.wait_for(self.ws.receive(), max(wait, 0.0))
+                # a timeout scope, not wait_for: no second task per idle connection
+                async with asyncio.timeout(max(wait, 0.0)):
+                    message = await self.ws.receive()
             except TimeoutError:
                 now = time.monotonic()
                 if now - last_check >= recheck or time.time() >= self.claims.expires_at:
