@@ -7,7 +7,7 @@ subscribe to it by id; the live market keeps running for everyone else.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response, status
@@ -28,15 +28,16 @@ from stockapp.replay.store import ReplayData
 router = APIRouter(prefix="/replay", tags=["market replay"])
 
 Speed = Literal[1, 5, 10, 30, 60]
+MARKET_OPEN = "09:15"
 
 
 class ReplayIn(BaseModel):
-    date: date = Field(description="the past trading day to replay (IST)")
+    date: dt.date = Field(description="the past trading day to replay (IST)")
     speed: Speed = Field(10, description="how many session seconds pass per wall second")
     time: str | None = Field(
         None,
         pattern=r"^\d{2}:\d{2}$",
-        description="where to start, HH:MM IST (default: the session's open)",
+        description="where to start, HH:MM IST (default: 09:15, the market's open)",
     )
 
 
@@ -50,7 +51,7 @@ class SpeedIn(BaseModel):
 
 class ReplayOut(BaseModel):
     id: str
-    date: date
+    date: dt.date
     speed: int
     speeds: list[int] = Field(description="the speeds a replay can run at")
     status: Literal["running", "paused", "finished"]
@@ -84,13 +85,13 @@ def replay_out(data: ReplayData, wall: int | None = None) -> ReplayOut:
     )
 
 
-def _at(day: date, hhmm: str, clock_start: int, clock_end: int) -> int:
+def _at(day: dt.date, hhmm: str, clock_start: int, clock_end: int) -> int:
     parts = [int(p) for p in hhmm.split(":")]
     try:
-        local = time(*parts)
+        local = dt.time(*parts)
     except ValueError as exc:
         raise ReplayError(f"{hhmm} is not a time of day") from exc
-    ms = to_ms(datetime.combine(day, local, tzinfo=IST).astimezone(UTC))
+    ms = to_ms(dt.datetime.combine(day, local, tzinfo=IST).astimezone(dt.UTC))
     if not clock_start <= ms <= clock_end:
         start = from_ms(clock_start).astimezone(IST)
         end = from_ms(clock_end).astimezone(IST)
@@ -108,7 +109,7 @@ async def start_replay(user: CurrentUser, body: ReplayIn) -> ReplayOut:
     return replay_out(data, wall)
 
 
-async def _new_clock(body: ReplayIn) -> tuple[int, date, ReplayClock]:
+async def _new_clock(body: ReplayIn) -> tuple[int, dt.date, ReplayClock]:
     today = app_now().astimezone(IST).date()
     if body.date >= today:
         raise ReplayError("only a finished session can be replayed: pick a day before today")
@@ -120,7 +121,10 @@ async def _new_clock(body: ReplayIn) -> tuple[int, date, ReplayClock]:
         )
     start, end = window
     wall = wall_ms()
-    at = _at(body.date, body.time, start, end) if body.time else None
+    if body.time:
+        at = _at(body.date, body.time, start, end)
+    else:  # the exchange's open, or the session's start where the simulator runs all day
+        at = min(max(start, _at(body.date, MARKET_OPEN, 0, end)), end)
     return wall, body.date, ReplayClock.begin(start, end, body.speed, wall, at)
 
 
