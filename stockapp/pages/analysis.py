@@ -35,7 +35,7 @@ from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
-from stockapp.state.views import key_str, parse_key_str
+from stockapp.state.views import key_str, parse_key_str, views_for
 
 log = logging.getLogger(__name__)
 SPECS = parse_indicator_spec("sma:20,sma:50,ema:20,bbands:20:2,rsi:14,macd:12:26:9")
@@ -267,10 +267,10 @@ class AnalysisState(LiveMixin, rx.State):
         self.pane_on = [t for t in PANES if t in on]
         self._select_indicators()
 
-    def _apply_live(self, views):
-        self.quotes = {**self.quotes, **views}
-        inst, hub = self._instrument(), runtime.hub
-        q = hub.latest(inst.key) if inst is not None and hub is not None else None
+    def _apply_live(self, snapshot, changed):
+        self.quotes = {**self.quotes, **views_for(snapshot, changed)}
+        inst = self._instrument()
+        q = snapshot.get(inst.key) if inst is not None else None
         if q is None or inst is None:
             return
         facts = header_facts(inst, q)

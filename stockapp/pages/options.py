@@ -2,38 +2,44 @@
 
 The chain is rebuilt from the live underlying price in `_apply_live` (about a millisecond)
 and sent as rows of display strings, only the strikes on screen and the Greek columns only
-when shown. Formatted rows are cached per (underlying, expiry, spot, ...) so every tab
-watching the same chain shares one formatting pass per tick.
+when shown. Chains and their formatted rows are memoised on the market snapshot, so every
+tab watching the same chain shares one pricing and one formatting pass per tick.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import date
-from functools import lru_cache
 
 import reflex as rx
 
 from stockapp import formatting as fmt
-from stockapp.api.options import chain_at, fno_underlying, listed_contracts
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_text, flash_price, live_dot
 from stockapp.components.search import instrument_combobox
 from stockapp.market.calendar import IST, calendar_status
 from stockapp.market.clock import app_now
 from stockapp.market.models import DEFAULT_MARKET, Instrument
-from stockapp.market.options import BANKNIFTY, FINNIFTY, NIFTY, Contract, OptionChain, OptionLeg
-from stockapp.runtime import runtime
+from stockapp.market.options import (
+    BANKNIFTY,
+    FINNIFTY,
+    NIFTY,
+    Contract,
+    OptionChain,
+    OptionLeg,
+    fno_underlying,
+    listed_contracts,
+)
+from stockapp.market.snapshot import MarketSnapshot
+from stockapp.services import market
 from stockapp.state.auth import AuthState
 from stockapp.state.combobox import COMBO_LIMIT, ComboboxMixin
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
-from stockapp.state.views import key_str
+from stockapp.state.views import key_str, parse_key_str
 
 URL_NAMES = {NIFTY: "NIFTY", BANKNIFTY: "BANKNIFTY", FINNIFTY: "FINNIFTY"}
 STRIKE_CHOICES = ["5", "10", "15", "20"]
 DEFAULT_STRIKES = 10
-OI_REFRESH_SECONDS = 5  # OI and volume drift with the session clock; rows refresh this often
 
 
 def url_name(inst: Instrument) -> str:
@@ -113,23 +119,15 @@ def chain_summary(chain: OptionChain) -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=64)
-def _view(
-    symbol: str, expiry: date, strikes: int, spot: float, greeks: bool, _slot: int
-) -> tuple[tuple[dict[str, str], ...], dict[str, str]]:
-    inst = runtime.universe.get(symbol)
-    assert inst is not None
-    chain = chain_at(inst, spot, expiry, strikes)
-    return tuple(format_rows(chain, greeks)), chain_summary(chain)
-
-
 def chain_view(
-    inst: Instrument, expiry: date, strikes: int, spot: float, greeks: bool
+    snap: MarketSnapshot, inst: Instrument, expiry: date, strikes: int, greeks: bool
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
-    rows, summary = _view(
-        inst.symbol, expiry, strikes, spot, greeks, int(time.time() // OI_REFRESH_SECONDS)
-    )
-    return list(rows), summary
+    """The chain's display rows and summary at the snapshot's price, formatted once per
+    tick for every tab watching the same chain."""
+    chain = snap.option_chain(inst, expiry, strikes)
+    if chain is None:
+        return [], {}
+    return format_rows(chain, greeks), chain_summary(chain)
 
 
 class OptionsState(ComboboxMixin, LiveMixin, rx.State):
@@ -150,37 +148,31 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
     _spot: float = 0.0
 
     def _inst(self) -> Instrument | None:
-        return fno_underlying(runtime.universe, self.underlying) if self.underlying else None
+        return fno_underlying(market.universe(), self.underlying) if self.underlying else None
 
-    def _rebuild(self, force: bool = False) -> None:
-        inst = self._inst()
-        hub = runtime.hub
-        quote = hub.latest(inst.key) if inst and hub else None
+    def _rebuild(self, force: bool = False, snap: MarketSnapshot | None = None) -> None:
+        inst, snap = self._inst(), snap or market.snapshot()
+        quote = snap.get(inst.key) if inst else None
         if inst is None or quote is None or not self.expiry:
             return
         if not force and quote.current_price == self._spot:
             return
         self._spot = quote.current_price
-        rows, summary = chain_view(
-            inst,
-            date.fromisoformat(self.expiry),
-            int(self.strikes),
-            quote.current_price,
-            self.show_greeks,
-        )
-        self.rows, self.summary = rows, summary
+        expiry = date.fromisoformat(self.expiry)
+        rows, summary = snap.derive(chain_view, inst, expiry, int(self.strikes), self.show_greeks)
+        self.rows, self.summary = list(rows), summary
 
-    def _apply_live(self, views) -> None:
-        super()._apply_live(views)
-        if self.ukey in views:
-            self._rebuild()
+    def _apply_live(self, snapshot, changed) -> None:
+        super()._apply_live(snapshot, changed)
+        if parse_key_str(self.ukey) in changed:
+            self._rebuild(snap=snapshot)
 
     @rx.event
     async def load(self):
         self.error = ""
         self._combo_reset()
         wanted = str(self.router.page.params.get("symbol") or "NIFTY")
-        inst = fno_underlying(runtime.universe, wanted)
+        inst = fno_underlying(market.universe(), wanted)
         if inst is None:
             self.loaded, self.rows, self.underlying = True, [], ""
             self.error = f"{wanted.upper()} has no listed options. Pick an F&O underlying below."
@@ -197,8 +189,8 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
             self.expiry = self.expiries[0] if self.expiries else ""
         self._note_calendar()
         self.quotes = live.track(self, [inst.key])
-        if runtime.hub is not None and runtime.hub.latest(inst.key) is None:
-            await runtime.hub.quotes([inst.key])
+        if market.latest(inst.key) is None:
+            await market.quotes([inst.key])
         self._rebuild(force=True)
         self.loaded = True
 
@@ -234,7 +226,7 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
 
     def _combo_matches(self, query: str) -> list[Instrument]:
         """A trading name ("BANKNIFTY") first, then the ordinary search."""
-        alias = fno_underlying(runtime.universe, query) if query.strip() else None
+        alias = fno_underlying(market.universe(), query) if query.strip() else None
         found = [i for i in super()._combo_matches(query) if i != alias]
         return [alias, *found][:COMBO_LIMIT] if alias else found
 
@@ -244,7 +236,7 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
     @rx.event
     def choose(self, symbol: str):
         self._combo_reset()
-        if fno_underlying(runtime.universe, symbol) is not None:
+        if fno_underlying(market.universe(), symbol) is not None:
             return rx.redirect(f"/options/{symbol}")
 
 

@@ -18,9 +18,10 @@ from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_combobox
+from stockapp.market.analytics import fundamentals
 from stockapp.market.calendar import IST
 from stockapp.market.instruments import Instrument
-from stockapp.market.screening import ScreenData, fundamentals, shared_screen_data
+from stockapp.market.screening import ScreenData, shared_screen_data
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.combobox import ComboboxMixin
@@ -195,8 +196,8 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
             self._rebuild_rows()
         self._rebuild_chart()
 
-    def _apply_live(self, views):
-        super()._apply_live(views)
+    def _apply_live(self, snapshot, changed):
+        super()._apply_live(snapshot, changed)
         self._rebuild_rows()
         if time.monotonic() - self._chart_at >= CHART_REFRESH_S:
             self._rebuild_chart()

@@ -22,6 +22,7 @@ from stockapp.db import trades as tr
 from stockapp.db.positions import cached_positions
 from stockapp.db.session import run_db
 from stockapp.market.models import Instrument, Key
+from stockapp.market.snapshot import MarketSnapshot
 from stockapp.pages.portfolio_views import (
     allocations,
     holding_row,
@@ -36,37 +37,31 @@ from stockapp.portfolio import (
     ImportError_,
     PortfolioValuation,
     Position,
-    PriceInfo,
     Trade,
     holdings_to_csv,
     money,
     trades_to_csv,
-    value_portfolio,
+    value_at_quotes,
 )
 from stockapp.portfolio.history import value_over_time
-from stockapp.runtime import runtime
+from stockapp.services import market
 from stockapp.settings import get_settings
 from stockapp.state.auth import current_user_id
 from stockapp.state.combobox import ComboboxMixin
-from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.live import LiveMixin, live
 from stockapp.state.views import field as view_field
-from stockapp.state.views import key_str
+from stockapp.state.views import key_str, views_for
 
 ALLOCATION_REFRESH_SECONDS = 5.0
 HISTORY_TABLE_ROWS = 200
 
 
-def value_at_hub(
-    positions: dict[Key, Position],
+def value_at(
+    positions: dict[Key, Position], snap: MarketSnapshot
 ) -> tuple[PortfolioValuation, dict[str, str]]:
-    """The book at the hub's latest prices, and those quotes' display rows."""
-    hub = runtime.hub
-    held = [k for k, p in positions.items() if p.quantity > 0]
-    quotes = {k: q for k in held if hub is not None and (q := hub.latest(k)) is not None}
-    prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
-    now = datetime.now(UTC)
-    valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
-    return valued, views_for(quotes)
+    """The book at the snapshot's prices, and those quotes' display rows."""
+    valued = value_at_quotes(positions, snap.quotes, datetime.now(UTC))
+    return valued, views_for(snap, [k for k, p in positions.items() if p.quantity > 0])
 
 
 def _trades_and_positions(session: Session, uid: int) -> tuple[list[Trade], dict[Key, Position]]:
@@ -114,19 +109,18 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
         self.trades = [trade_row(t) for t in reversed(trades[-HISTORY_TABLE_ROWS:])]
         held = [k for k, p in self._positions.items() if p.quantity > 0]
         live.track(self, held)
-        hub = runtime.hub
-        if hub is not None:  # price anything the hub has not seen yet, once
-            missing = [k for k in held if hub.latest(k) is None]
-            if missing:
-                await hub.quotes(missing)
+        snap = market.snapshot()  # price anything the hub has not seen yet, once
+        missing = [k for k in held if snap.get(k) is None]
+        if missing:
+            await market.quotes(missing)
         self._alloc_at = 0.0
         self._revalue()
 
-    def _valuation(self) -> tuple[PortfolioValuation, dict[str, str]]:
-        return value_at_hub(self._positions)
+    def _valuation(self, snap: MarketSnapshot | None = None) -> tuple[PortfolioValuation, dict]:
+        return value_at(self._positions, snap or market.snapshot())
 
-    def _revalue(self) -> None:
-        valued, views = self._valuation()
+    def _revalue(self, snap: MarketSnapshot | None = None) -> None:
+        valued, views = self._valuation(snap)
         self.rows = [
             holding_row(h, view_field(views.get(key_str(h.key), ""), "d")) for h in valued.holdings
         ]
@@ -135,8 +129,8 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
             self._alloc_at = time.monotonic()
             self.sector_alloc, self.holding_alloc = allocations(valued)
 
-    def _apply_live(self, views: dict[str, str]) -> None:
-        self._revalue()
+    def _apply_live(self, snapshot, changed) -> None:
+        self._revalue(snapshot)
 
     @rx.event
     async def load(self):
@@ -161,7 +155,7 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
             self.history_status = "loading"
             trades = [t for p in self._positions.values() for t in p.trades]
         keys = sorted({t.key for t in trades})
-        provider = runtime.provider
+        provider = market.provider()
         if not keys or provider is None:
             async with self:
                 self.history_points, self.history_status = [], "empty"
@@ -203,11 +197,10 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
 
     async def _prefill_price(self, *, force: bool) -> None:
         symbol = self.f_symbol.strip().upper()
-        hub = runtime.hub
-        if hub is None or not known_equity(symbol, self.f_market) or (self.f_price and not force):
+        if not known_equity(symbol, self.f_market) or (self.f_price and not force):
             return
         key = (symbol, self.f_market)
-        quote = hub.latest(key) or (await hub.quotes([key])).get(key)
+        quote = market.latest(key) or (await market.quotes([key])).get(key)
         if quote is not None:
             self.f_price = f"{quote.current_price:.2f}"
 

@@ -23,6 +23,7 @@ from stockapp.portfolio.valuation import (
     PortfolioValuation,
     PriceInfo,
     money,
+    value_at_quotes,
     value_portfolio,
     value_position,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "trades_to_csv",
     "validate_deletion",
     "validate_new_trade",
+    "value_at_quotes",
     "value_portfolio",
     "value_position",
     "xirr",
