@@ -48,7 +48,7 @@ PRESETS: dict[str, dict[str, str]] = {
 COLUMNS = [
     ("symbol", "Symbol", "left"),
     ("price", "LTP", "right"),
-    ("change_pct", "Change %", "right"),
+    ("change_percent", "Change %", "right"),
     ("market_cap", "Market cap", "right"),
     ("pe", "P/E", "right"),
     ("rsi14", "RSI", "right"),
