@@ -6,16 +6,16 @@ from __future__ import annotations
 import reflex as rx
 
 from stockapp import formatting as fmt
-from stockapp.alerts import store
-from stockapp.alerts.engine import alert_engine
-from stockapp.components.alert_dialog import alert_form_fields, create_for, ltp_text
+from stockapp.components.alert_dialog import AlertFormMixin, alert_form_fields
 from stockapp.components.layout import page_layout
 from stockapp.components.price import flash_price
 from stockapp.components.search import instrument_combobox
-from stockapp.db.session import run_db
 from stockapp.market.alerts import CONDITION_LABELS, WEEK52_CONDITIONS, AlertRule, trigger_level
-from stockapp.market.models import DEFAULT_MARKET, Instrument, Key
-from stockapp.runtime import runtime
+from stockapp.market.models import Instrument, Key
+from stockapp.services import alerts as svc
+from stockapp.services.alerts import ltp_text
+from stockapp.services.instruments import known
+from stockapp.services.quotes import latest
 from stockapp.state import toasts
 from stockapp.state.auth import AuthState, current_user_id
 from stockapp.state.combobox import ComboboxMixin
@@ -26,7 +26,7 @@ from stockapp.state.views import key_str
 EVENTS_SHOWN = 50
 
 
-def value_text(a: store.AlertData) -> str:
+def value_text(a: svc.AlertData) -> str:
     if a.condition in WEEK52_CONDITIONS:
         return "—"
     if a.condition.startswith("change_pct"):
@@ -34,13 +34,26 @@ def value_text(a: store.AlertData) -> str:
     return fmt.number(a.value)
 
 
-def status_text(a: store.AlertData) -> str:
+def status_text(a: svc.AlertData) -> str:
     if not a.active:
         return "Triggered"
     return "Active" if a.armed else "Fired · re-arms when clear"
 
 
-def event_row(e: store.EventData) -> dict[str, str]:
+def alert_row_view(a: svc.AlertData) -> dict[str, str]:
+    return {
+        "id": str(a.id),
+        "symbol": a.symbol,
+        "k": key_str((a.symbol, a.market)),
+        "cond": CONDITION_LABELS.get(a.condition, a.condition),
+        "value": value_text(a),
+        "repeat": "Repeat" if a.repeat else "Once",
+        "status": status_text(a),
+        "active": "1" if a.active else "",
+    }
+
+
+def event_row(e: svc.EventData) -> dict[str, str]:
     return {
         "id": str(e.id),
         "symbol": e.symbol,
@@ -51,8 +64,7 @@ def event_row(e: store.EventData) -> dict[str, str]:
 
 
 def distance(rule: AlertRule, key: Key) -> dict[str, str]:
-    hub = runtime.hub
-    quote = hub.latest(key) if hub else None
+    quote = latest(key)
     level = trigger_level(rule, quote) if quote else None
     if quote is None or level is None or quote.current_price <= 0:
         return {"abs": "—", "pct": ""}
@@ -60,39 +72,20 @@ def distance(rule: AlertRule, key: Key) -> dict[str, str]:
     return {"abs": fmt.signed(gap), "pct": fmt.pct(gap / quote.current_price * 100)}
 
 
-class AlertsState(ComboboxMixin, LiveMixin, rx.State):
+class AlertsState(AlertFormMixin, ComboboxMixin, LiveMixin, rx.State):
     alerts: list[dict[str, str]] = []
     dist: dict[str, dict[str, str]] = {}
     events: list[dict[str, str]] = []
-    symbol: str = ""
-    market: str = DEFAULT_MARKET
-    condition: str = "price_above"
-    value: str = ""
-    repeat: bool = False
-    error: str = ""
     notice: str = ""
     webhook_url: str = ""
     loaded: bool = False
     _rules: list[AlertRule] = []
 
     async def _refresh(self, uid: int) -> None:
-        alerts = await run_db(store.list_alerts, uid)
-        events = await run_db(store.list_events, uid, EVENTS_SHOWN)
-        self.events = [event_row(e) for e in events]
-        self._rules = [store.rule_of(a, uid) for a in alerts if a.active]
-        self.alerts = [
-            {
-                "id": str(a.id),
-                "symbol": a.symbol,
-                "k": key_str((a.symbol, a.market)),
-                "cond": CONDITION_LABELS.get(a.condition, a.condition),
-                "value": value_text(a),
-                "repeat": "Repeat" if a.repeat else "Once",
-                "status": status_text(a),
-                "active": "1" if a.active else "",
-            }
-            for a in alerts
-        ]
+        alerts = await svc.alerts(uid)
+        self.events = [event_row(e) for e in await svc.events(uid, EVENTS_SHOWN)]
+        self._rules = [svc.rule_of(a, uid) for a in alerts if a.active]
+        self.alerts = [alert_row_view(a) for a in alerts]
         self.quotes = live.track(self, {r.key for r in self._rules})
         self._recompute()
 
@@ -114,7 +107,7 @@ class AlertsState(ComboboxMixin, LiveMixin, rx.State):
         if uid is None:
             return
         await self._refresh(uid)
-        self.webhook_url = await run_db(store.get_webhook, uid) or ""
+        self.webhook_url = await svc.webhook(uid)
         self.loaded = True
 
     # -- create form ---------------------------------------------------------------------
@@ -123,28 +116,12 @@ class AlertsState(ComboboxMixin, LiveMixin, rx.State):
 
     @rx.event
     def pick(self, symbol: str, market: str):
-        if runtime.universe.get(symbol, market) is None:
+        if not known(symbol, market):
             return
         self.symbol, self.market = symbol, market
         self._combo_reset(key_str((symbol, market)))
         if self.condition.startswith("price") or not self.value:
             self.value = ltp_text(symbol, market)
-
-    @rx.event
-    def set_condition(self, value: str):
-        if value.startswith("change_pct") and not self.condition.startswith("change_pct"):
-            self.value = "2.0" if value.endswith("above") else "-2.0"
-        elif value.startswith("price") and not self.condition.startswith("price"):
-            self.value = ltp_text(self.symbol, self.market) if self.symbol else ""
-        self.condition = value
-
-    @rx.event
-    def set_value(self, value: str):
-        self.value = value
-
-    @rx.event
-    def set_repeat(self, value: bool):
-        self.repeat = bool(value)
 
     @rx.event
     async def create(self):
@@ -153,9 +130,7 @@ class AlertsState(ComboboxMixin, LiveMixin, rx.State):
             self.error = "Choose a symbol first"
             return
         try:
-            data = await create_for(
-                self, self.symbol, self.market, self.condition, self.value, self.repeat
-            )
+            data = await self._create_alert()
         except ValueError as exc:
             self.error = str(exc)
             return
@@ -171,12 +146,10 @@ class AlertsState(ComboboxMixin, LiveMixin, rx.State):
         if uid is None or not str(alert_id).isdigit():
             return
         try:
-            await run_db(store.delete_alert, uid, int(alert_id))
-        except store.NotFound:
+            await svc.delete(uid, int(alert_id))
+        except svc.NotFound:
             # someone else's alert, or gone already: the engine must keep evaluating it
             self.error = "That alert no longer exists"
-        else:
-            alert_engine.alert_deleted(int(alert_id))
         await self._refresh(uid)
 
     @rx.event
@@ -189,7 +162,7 @@ class AlertsState(ComboboxMixin, LiveMixin, rx.State):
         if uid is None:
             return
         try:
-            saved = await run_db(store.set_webhook, uid, self.webhook_url)
+            saved = await svc.set_webhook(uid, self.webhook_url)
         except ValueError as exc:
             self.error = str(exc)
             return
@@ -198,7 +171,7 @@ class AlertsState(ComboboxMixin, LiveMixin, rx.State):
 
 
 @toasts.on_push
-async def _on_fired(root: rx.State, event: store.EventData) -> None:
+async def _on_fired(root: rx.State, event: svc.EventData) -> None:
     """Runs under the tab's state lock when one of its user's alerts fires."""
     state = await root.get_state(AlertsState)
     if state.loaded:

@@ -11,6 +11,7 @@ import reflex as rx
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, live_dot
 from stockapp.components.search import instrument_combobox
+from stockapp.components.trade_form import labelled, text_fields
 from stockapp.pages.portfolio_parts import (
     allocation_bars,
     allocation_pie,
@@ -118,10 +119,6 @@ def holdings_table() -> rx.Component:
 
 
 # -- trade form -----------------------------------------------------------------------------
-def field(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="1", weight="medium"), control, spacing="1", width="100%")
-
-
 def symbol_box() -> rx.Component:
     return instrument_combobox(
         S,
@@ -133,108 +130,60 @@ def symbol_box() -> rx.Component:
     )
 
 
+def market_select() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(id="trade-market", width="100%"),
+        rx.select.content(
+            rx.select.item("NSE", value="india_nse"),
+            rx.select.item("BSE", value="india_bse"),
+        ),
+        value=S.f_market,
+        on_change=S.set_market,
+    )
+
+
+def side_control() -> rx.Component:
+    return rx.segmented_control.root(
+        rx.segmented_control.item("Buy", value="buy"),
+        rx.segmented_control.item("Sell", value="sell"),
+        value=S.f_side,
+        on_change=S.set_side,
+        id="trade-side",
+    )
+
+
+def trade_actions() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            rx.cond(S.f_side == "sell", "Add sell", "Add buy"),
+            on_click=S.add_trade,
+            id="trade-submit",
+        ),
+        rx.cond(
+            S.form_notice != "",
+            rx.text(S.form_notice, size="2", color="var(--green-11)", id="trade-notice"),
+        ),
+        align="center",
+        margin_top="10px",
+        wrap="wrap",
+    )
+
+
 def trade_form() -> rx.Component:
     return rx.card(
         rx.text("Record a trade", weight="bold", size="3"),
         # Not a <form>: Enter in a field must not save (only Add, or Enter in the last field).
         rx.box(
             rx.grid(
-                field("Symbol", symbol_box()),
-                field(
-                    "Exchange",
-                    rx.select.root(
-                        rx.select.trigger(id="trade-market", width="100%"),
-                        rx.select.content(
-                            rx.select.item("NSE", value="india_nse"),
-                            rx.select.item("BSE", value="india_bse"),
-                        ),
-                        value=S.f_market,
-                        on_change=S.set_market,
-                    ),
-                ),
-                field(
-                    "Side",
-                    rx.segmented_control.root(
-                        rx.segmented_control.item("Buy", value="buy"),
-                        rx.segmented_control.item("Sell", value="sell"),
-                        value=S.f_side,
-                        on_change=S.set_side,
-                        id="trade-side",
-                    ),
-                ),
-                field(
-                    "Quantity",
-                    rx.input(
-                        name="quantity",
-                        value=S.f_qty,
-                        on_change=S.set_qty,
-                        type="number",
-                        min=1,
-                        step=1,
-                        id="trade-qty",
-                    ),
-                ),
-                field(
-                    "Price (₹)",
-                    rx.input(
-                        name="price",
-                        value=S.f_price,
-                        on_change=S.set_price_text,
-                        input_mode="decimal",
-                        placeholder="live price when you pick a symbol",
-                        id="trade-price",
-                    ),
-                ),
-                field(
-                    "Date and time (IST)",
-                    rx.input(
-                        name="traded_at",
-                        type="datetime-local",
-                        value=S.f_when,
-                        on_change=S.set_when,
-                        id="trade-when",
-                    ),
-                ),
-                field(
-                    "Fees (₹)",
-                    rx.input(
-                        name="fees",
-                        value=S.f_fees,
-                        on_change=S.set_fees,
-                        input_mode="decimal",
-                        placeholder="0",
-                        id="trade-fees",
-                    ),
-                ),
-                field(
-                    "Note",
-                    rx.input(
-                        name="note",
-                        value=S.f_note,
-                        on_change=S.set_note,
-                        max_length=500,
-                        on_key_down=S.enter_in_last_field,
-                        id="trade-note",
-                    ),
-                ),
+                labelled("Symbol", symbol_box()),
+                labelled("Exchange", market_select()),
+                labelled("Side", side_control()),
+                *text_fields(S, on_last_key_down=S.enter_in_last_field),
                 columns=rx.breakpoints(initial="1", sm="2", md="4"),
                 gap="10px",
                 width="100%",
             ),
-            rx.hstack(
-                rx.button(
-                    rx.cond(S.f_side == "sell", "Add sell", "Add buy"),
-                    on_click=S.add_trade,
-                    id="trade-submit",
-                ),
-                rx.cond(
-                    S.form_notice != "",
-                    rx.text(S.form_notice, size="2", color="var(--green-11)", id="trade-notice"),
-                ),
-                align="center",
-                margin_top="10px",
-                wrap="wrap",
-            ),
+            trade_actions(),
             width="100%",
         ),
         rx.cond(

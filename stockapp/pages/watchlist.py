@@ -8,10 +8,10 @@ from stockapp.components.alert_dialog import alert_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_combobox
-from stockapp.db import watchlists as wl
-from stockapp.db.session import run_db
 from stockapp.market.models import DEFAULT_MARKET, Instrument, Key, Quote
-from stockapp.runtime import runtime
+from stockapp.services import watchlists as wl
+from stockapp.services.instruments import known, name_of
+from stockapp.services.quotes import latest
 from stockapp.state.auth import AuthState, current_user_id
 from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
@@ -57,7 +57,7 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
             self.lists, self.rows, self.active_id = [], [], 0
             live.untrack(self)
             return
-        lists = await run_db(wl.list_watchlists, uid)
+        lists = await wl.lists(uid)
         self.lists = [{"id": str(d.id), "name": d.name, "n": str(len(d.items))} for d in lists]
         ids = [d.id for d in lists]
         active = prefer if prefer in ids else (self.active_id if self.active_id in ids else None)
@@ -68,15 +68,13 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
         self._set_items(items)
 
     def _set_items(self, items: list[Key]) -> None:
-        hub = runtime.hub
         self.quotes = live.track(self, items)
         facts = {}
         for key in items:
-            inst = runtime.universe.get(*key)
-            q = hub.latest(key) if hub else None
+            q = latest(key)
             facts[key_str(key)] = {
                 "symbol": key[0],
-                "name": inst.name if inst else key[0],
+                "name": name_of(*key),
                 "exch": "BSE" if key[1] == "india_bse" else "NSE",
                 **(facts_view(q) if q else {}),
             }
@@ -96,11 +94,10 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
         if not self.sort_col:
             return
         key_fn = SORTABLE[self.sort_col]
-        hub = runtime.hub
 
         def k(row: str):
             key = parse_key_str(row)
-            q: Quote | None = hub.latest(key) if hub else None
+            q: Quote | None = latest(key)
             return key_fn(key, q)
 
         ordered = sorted(self.rows, key=k, reverse=self.sort_desc)
@@ -129,8 +126,8 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
             self.error = "Log in to edit watchlists"
             return False
         try:
-            await run_db(fn, uid, *args)
-        except (wl.NotFound, wl.Conflict, ValueError) as exc:
+            await fn(uid, *args)
+        except wl.EDIT_ERRORS as exc:
             self.error = str(exc)
             return False
         self.error = ""
@@ -148,8 +145,8 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
         if uid is None:
             return
         try:
-            data = await run_db(wl.create_watchlist, uid, name)
-        except (wl.Conflict, ValueError) as exc:
+            data = await wl.create(uid, name)
+        except wl.EDIT_ERRORS as exc:
             self.error = str(exc)
             return
         self.error, self.new_name = "", ""
@@ -157,12 +154,12 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
 
     @rx.event
     async def rename_list(self, form: dict):
-        if await self._edit(wl.rename_watchlist, self.active_id, str(form.get("name", ""))):
+        if await self._edit(wl.rename, self.active_id, str(form.get("name", ""))):
             await self._refresh(self.active_id)
 
     @rx.event
     async def delete_list(self):
-        if await self._edit(wl.delete_watchlist, self.active_id):
+        if await self._edit(wl.delete, self.active_id):
             self.active_id = 0
             await self._refresh()
 
@@ -172,7 +169,7 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
     @rx.event
     async def add_symbol(self, symbol: str, market: str = "india_nse"):
         self.notice = ""
-        if runtime.universe.get(symbol, market) is None:
+        if not known(symbol, market):
             self.error = f"Unknown symbol {symbol}"
             return
         if not self.active_id:

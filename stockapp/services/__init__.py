@@ -1,0 +1,1 @@
+"""Typed accessors pages use instead of the runtime."""
