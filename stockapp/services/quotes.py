@@ -4,8 +4,10 @@ market is simulated. Live updates arrive through the live registry instead."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from stockapp.market.chart_series import history_with_warmup
+from stockapp.market.indicators import IndicatorSpec
 from stockapp.market.models import Bar, Key, Quote
 from stockapp.runtime import runtime
 
@@ -57,3 +59,14 @@ def simulated() -> bool:
 
 def market_hours() -> str:
     return runtime.settings.market_hours
+
+
+async def chart_history(
+    key: Key, interval: str, range_: str, specs: Sequence[IndicatorSpec]
+) -> tuple[list[Bar], list[Bar]]:
+    """(warm-up, visible) bars for a chart with indicators; RuntimeError when no provider
+    runs, ValueError when the range is refused."""
+    provider = runtime.provider
+    if provider is None:
+        raise RuntimeError("market data is not available")
+    return await history_with_warmup(provider, key, interval, range_, specs)
