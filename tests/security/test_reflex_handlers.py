@@ -173,7 +173,7 @@ async def test_another_users_handlers_cannot_touch_owner_objects(two_users):
 
     sub(AuthState).token = create_access_token(ids["b"])[0]
     calls = []
-    from stockapp.pages.watchlist import WatchlistState
+    from stockapp.pages.watchlist_state import WatchlistState
 
     wl = sub(WatchlistState)
     calls += [
@@ -192,7 +192,7 @@ async def test_another_users_handlers_cannot_touch_owner_objects(two_users):
         await run([(wl, handler, args)])
     others = []
     for module, cls_name, handler, args, setup in [
-        ("stockapp.pages.alerts", "AlertsState", "delete", (str(ids["alert"]),), {}),
+        ("stockapp.pages.alerts_state", "AlertsState", "delete", (str(ids["alert"]),), {}),
         (
             "stockapp.pages.portfolio_state",
             "PortfolioState",
