@@ -99,7 +99,7 @@ class Runtime:
 
 async def _make_backend(settings: Settings):
     if settings.redis_url:
-        from stockapp.market.hub_redis import RedisBackend
+        from stockapp.market.hub import RedisBackend
 
         # STOCKAPP_REDIS_PREFIX keeps deployments (or test runs) sharing one Redis apart
         prefix = os.environ.get("STOCKAPP_REDIS_PREFIX") or "stockapp"

@@ -10,12 +10,9 @@ from stockapp.market.chart_series import history_with_warmup
 from stockapp.market.indicators import IndicatorSpec
 from stockapp.market.models import Bar, Key, Quote
 from stockapp.runtime import runtime
+from stockapp.services.market import latest
 
-
-def latest(key: Key) -> Quote | None:
-    """The hub's latest quote (None before the hub has seen the symbol, or with no hub)."""
-    hub = runtime.hub
-    return hub.latest(key) if hub is not None else None
+__all__ = ["latest"]
 
 
 async def fetch_missing(keys: Iterable[Key]) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from stockapp.market.calendar import session_bounds
 from stockapp.market.models import Bar
-from stockapp.market.sim_history import (
+from stockapp.market.sim.history import (
     OHLCV,
     generate_daily,
     index_from_members,
@@ -28,8 +28,8 @@ from stockapp.market.sim_history import (
     to_bars,
     weekly,
 )
-from stockapp.market.sim_market import LiveMarket
-from stockapp.market.sim_session import (
+from stockapp.market.sim.market import LiveMarket
+from stockapp.market.sim.session import (
     MINUTE_MS,
     SESSION_COUNT_RANGES,
     calendar_cutoff,
