@@ -36,3 +36,8 @@ def sector_of(symbol: str, market: str) -> str:
 def name_of(symbol: str, market: str) -> str:
     inst = runtime.universe.get(symbol, market)
     return inst.name if inst else symbol
+
+
+def peers(inst: Instrument, limit: int) -> list[Instrument]:
+    """Same-industry stocks, closest first."""
+    return list(runtime.universe.peers(inst, limit))
