@@ -199,43 +199,38 @@ def trade_form() -> rx.Component:
 
 
 # -- import / export ------------------------------------------------------------------------
-def import_export() -> rx.Component:
-    return rx.card(
-        rx.text("Import and export", weight="bold", size="3"),
-        rx.box(
-            rx.upload(
-                rx.vstack(
-                    rx.icon("upload", size=20),
-                    rx.text("Drop a CSV here or click to choose one", size="2"),
-                    rx.text(
-                        "Zerodha Console tradebook, or columns date, symbol, side, quantity, price "
-                        "(optional exchange, fees, note, trade_id). All rows or none are imported; "
-                        "trades already in your book are skipped.",
-                        size="1",
-                        color="var(--gray-11)",
-                    ),
-                    align="center",
-                    spacing="1",
-                ),
-                id="portfolio-upload",
-                accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
-                max_files=1,
-                multiple=False,
-                on_drop=S.import_files(
-                    rx.upload_files(
-                        upload_id="portfolio-upload", on_upload_progress=S.upload_progress
-                    )
-                ),
-                border="1px dashed var(--gray-a8)",
-                border_radius="8px",
-                padding="16px",
-                cursor="pointer",
-                width="100%",
+def upload_box() -> rx.Component:
+    return rx.upload(
+        rx.vstack(
+            rx.icon("upload", size=20),
+            rx.text("Drop a CSV here or click to choose one", size="2"),
+            rx.text(
+                "Zerodha Console tradebook, or columns date, symbol, side, quantity, price "
+                "(optional exchange, fees, note, trade_id). All rows or none are imported; "
+                "trades already in your book are skipped.",
+                size="1",
+                color="var(--gray-11)",
             ),
-            id="import-drop",
-            width="100%",
-            margin_y="8px",
+            align="center",
+            spacing="1",
         ),
+        id="portfolio-upload",
+        accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
+        max_files=1,
+        multiple=False,
+        on_drop=S.import_files(
+            rx.upload_files(upload_id="portfolio-upload", on_upload_progress=S.upload_progress)
+        ),
+        border="1px dashed var(--gray-a8)",
+        border_radius="8px",
+        padding="16px",
+        cursor="pointer",
+        width="100%",
+    )
+
+
+def import_status() -> list[rx.Component]:
+    return [
         rx.cond(
             S.importing,
             rx.hstack(
@@ -256,21 +251,21 @@ def import_export() -> rx.Component:
                 S.import_error, icon="triangle-alert", color_scheme="red", id="import-error"
             ),
         ),
+    ]
+
+
+def download_button(label: str, on_click: rx.EventHandler, id_: str) -> rx.Component:
+    return rx.button(rx.icon("download", size=14), label, variant="soft", on_click=on_click, id=id_)
+
+
+def import_export() -> rx.Component:
+    return rx.card(
+        rx.text("Import and export", weight="bold", size="3"),
+        rx.box(upload_box(), id="import-drop", width="100%", margin_y="8px"),
+        *import_status(),
         rx.hstack(
-            rx.button(
-                rx.icon("download", size=14),
-                "Trades CSV",
-                variant="soft",
-                on_click=S.export_trades,
-                id="export-trades",
-            ),
-            rx.button(
-                rx.icon("download", size=14),
-                "Holdings CSV",
-                variant="soft",
-                on_click=S.export_holdings,
-                id="export-holdings",
-            ),
+            download_button("Trades CSV", S.export_trades, "export-trades"),
+            download_button("Holdings CSV", S.export_holdings, "export-holdings"),
             margin_top="8px",
             wrap="wrap",
         ),

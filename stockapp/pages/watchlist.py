@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from stockapp.components.alert_dialog import alert_button
+from stockapp.components.confirm import confirm_delete
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_combobox
@@ -161,21 +162,11 @@ def list_bar() -> rx.Component:
                 )
             ),
         ),
-        rx.alert_dialog.root(
-            rx.alert_dialog.trigger(
-                rx.button("Delete", size="2", variant="soft", color_scheme="red")
-            ),
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete this watchlist?"),
-                rx.alert_dialog.description("Its symbols are removed too. This cannot be undone."),
-                rx.hstack(
-                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
-                    rx.alert_dialog.action(
-                        rx.button("Delete", color_scheme="red", on_click=WatchlistState.delete_list)
-                    ),
-                    justify="end",
-                ),
-            ),
+        confirm_delete(
+            "Delete this watchlist?",
+            "Its symbols are removed too. This cannot be undone.",
+            WatchlistState.delete_list,
+            trigger=rx.button("Delete", size="2", variant="soft", color_scheme="red"),
         ),
         wrap="wrap",
         spacing="2",
