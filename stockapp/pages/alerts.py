@@ -8,7 +8,7 @@ import reflex as rx
 from stockapp.components.alert_dialog import alert_form_fields
 from stockapp.components.layout import page_layout
 from stockapp.components.price import flash_price
-from stockapp.components.search import instrument_combobox
+from stockapp.components.search import instrument_picker
 from stockapp.pages.alerts_state import AlertsState
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
@@ -18,12 +18,7 @@ S = AlertsState
 
 
 def symbol_box() -> rx.Component:
-    return instrument_combobox(
-        S,
-        input_id="alert-symbol",
-        placeholder="Symbol or company",
-        result_class="alert-symbol-result",
-    )
+    return instrument_picker(S, "alert")
 
 
 def create_card() -> rx.Component:

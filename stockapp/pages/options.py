@@ -7,7 +7,7 @@ import reflex as rx
 
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_text, flash_price, live_dot
-from stockapp.components.search import instrument_combobox
+from stockapp.components.search import instrument_picker
 from stockapp.pages.options_state import STRIKE_CHOICES, OptionsState
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
@@ -141,14 +141,7 @@ def summary_bar() -> rx.Component:
 def picker() -> rx.Component:
     quick = [("NIFTY", "NIFTY"), ("BANKNIFTY", "BANKNIFTY"), ("FINNIFTY", "FINNIFTY")]
     return rx.hstack(
-        instrument_combobox(
-            S,
-            input_id="options-underlying",
-            placeholder="F&O underlying: NIFTY, RELIANCE…",
-            aria_label="Options underlying",
-            icon="search",
-            max_width="320px",
-        ),
+        instrument_picker(S, "options"),
         *[
             rx.button(label, size="1", variant="soft", on_click=S.choose(target))
             for label, target in quick

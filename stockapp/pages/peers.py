@@ -8,7 +8,7 @@ import reflex as rx
 
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
-from stockapp.components.search import instrument_combobox
+from stockapp.components.search import instrument_picker
 from stockapp.pages.peers_state import PeersState
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
@@ -138,16 +138,7 @@ def chart() -> rx.Component:
 
 def add_box() -> rx.Component:
     return rx.vstack(
-        instrument_combobox(
-            PeersState,
-            input_id="peer-add",
-            placeholder="Add a stock to compare (symbol or name), Enter to add",
-            aria_label="Add a stock to compare",
-            results_id="peer-add-results",
-            result_class="peer-result",
-            icon="plus",
-            max_width="420px",
-        ),
+        instrument_picker(PeersState, "peers"),
         rx.cond(
             PeersState.error_add != "",
             rx.text(PeersState.error_add, color="var(--red-11)", size="2"),

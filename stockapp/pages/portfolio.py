@@ -10,7 +10,7 @@ import reflex as rx
 
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, live_dot
-from stockapp.components.search import instrument_combobox
+from stockapp.components.search import instrument_picker
 from stockapp.components.trade_form import labelled, text_fields
 from stockapp.pages.portfolio_parts import (
     allocation_bars,
@@ -120,14 +120,7 @@ def holdings_table() -> rx.Component:
 
 # -- trade form -----------------------------------------------------------------------------
 def symbol_box() -> rx.Component:
-    return instrument_combobox(
-        S,
-        input_id="trade-symbol",
-        placeholder="RELIANCE or a company name",
-        aria_label="Symbol",
-        result_class="trade-suggestion",
-        results_id="trade-suggestions",
-    )
+    return instrument_picker(S, "trade")
 
 
 def market_select() -> rx.Component:

@@ -9,7 +9,7 @@ from stockapp.components.alert_dialog import alert_button
 from stockapp.components.confirm import confirm_delete
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
-from stockapp.components.search import instrument_combobox
+from stockapp.components.search import instrument_picker
 from stockapp.market.models import DEFAULT_MARKET
 from stockapp.pages.watchlist_state import WatchlistState
 from stockapp.state.auth import AuthState
@@ -115,12 +115,7 @@ def table() -> rx.Component:
 
 
 def add_box() -> rx.Component:
-    return instrument_combobox(
-        WatchlistState,
-        input_id="watchlist-add",
-        placeholder="Add a symbol: type RELIANCE or a company name, Enter to add",
-        max_width="480px",
-    )
+    return instrument_picker(WatchlistState, "watchlist")
 
 
 def list_bar() -> rx.Component:
