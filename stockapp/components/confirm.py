@@ -1,4 +1,4 @@
-"""A "Delete …?" confirmation: one alert dialog for every destructive action on a page."""
+"""Deleting from a table: the row's bin button, and a "Delete …?" confirmation dialog."""
 
 from __future__ import annotations
 
@@ -38,4 +38,17 @@ def confirm_delete(
             ),
         ),
         **root_props,
+    )
+
+
+def delete_button(on_click: Any, aria_label: Any, **props: Any) -> rx.Component:
+    """A row's red bin icon; `aria_label` names what it deletes."""
+    return rx.icon_button(
+        rx.icon("trash-2", size=14),
+        size="1",
+        variant="ghost",
+        color_scheme="red",
+        on_click=on_click,
+        aria_label=aria_label,
+        **props,
     )

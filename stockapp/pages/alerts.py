@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from stockapp.components.alert_dialog import alert_form_fields
+from stockapp.components.confirm import delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import flash_price
 from stockapp.components.search import instrument_picker
@@ -59,16 +60,7 @@ def alert_row(a: rx.Var) -> rx.Component:
                 ),
             )
         ),
-        rx.table.cell(
-            rx.icon_button(
-                rx.icon("trash-2", size=14),
-                size="1",
-                variant="ghost",
-                color_scheme="red",
-                on_click=S.delete(a["id"]),
-                aria_label="Delete alert " + a["id"],
-            )
-        ),
+        rx.table.cell(delete_button(S.delete(a["id"]), "Delete alert " + a["id"])),
         id="alert-" + a["id"],
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from stockapp.components.confirm import confirm_delete
+from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.pages.portfolio_state import PortfolioState as S
 
 NUM = {"text_align": "right", "class_name": "num"}
@@ -119,15 +119,7 @@ def trade_row(t: rx.Var) -> rx.Component:
         rx.table.cell(t["fees"], **NUM),
         rx.table.cell(rx.text(t["note"], size="1", truncate=True, max_width="220px")),
         rx.table.cell(
-            rx.icon_button(
-                rx.icon("trash-2", size=14),
-                size="1",
-                variant="ghost",
-                color_scheme="red",
-                on_click=S.ask_delete(t["id"]),
-                aria_label="Delete trade",
-                class_name="trade-delete",
-            )
+            delete_button(S.ask_delete(t["id"]), "Delete trade", class_name="trade-delete")
         ),
         id="trade-" + t["id"],
     )

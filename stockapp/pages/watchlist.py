@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from stockapp.components.alert_dialog import alert_button
-from stockapp.components.confirm import confirm_delete
+from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_picker
@@ -73,14 +73,7 @@ def row(key: rx.Var[str]) -> rx.Component:
                 alert_button(
                     fact["symbol"], rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)
                 ),
-                rx.icon_button(
-                    rx.icon("trash-2", size=14),
-                    size="1",
-                    variant="ghost",
-                    color_scheme="red",
-                    on_click=WatchlistState.remove_symbol(key),
-                    aria_label="Remove " + fact["symbol"],
-                ),
+                delete_button(WatchlistState.remove_symbol(key), "Remove " + fact["symbol"]),
                 spacing="3",
             )
         ),
