@@ -8,8 +8,9 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from stockapp.api.deps import HubDep, MarketDep, UniverseDep
-from stockapp.market.recommend import Rated, recommendation_service
+from stockapp.market.recommend import Rated
 from stockapp.runtime import runtime
+from stockapp.services.market import recommendations as recommendation_service
 
 router = APIRouter(tags=["recommendations"])
 DISCLAIMER = (

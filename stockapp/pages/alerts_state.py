@@ -92,9 +92,9 @@ class AlertsState(AlertFormMixin, ComboboxMixin, LiveMixin, rx.State):
                 dist[str(rule.id)] = distance(rule, rule.key)
         self.dist = dist
 
-    def _apply_live(self, views) -> None:
-        super()._apply_live(views)
-        self._recompute(set(views))
+    def _apply_live(self, snapshot, changed) -> None:
+        super()._apply_live(snapshot, changed)
+        self._recompute({key_str(k) for k in changed})
 
     @rx.event
     async def load(self):

@@ -29,7 +29,7 @@ from stockapp.market.sim import time_note
 from stockapp.services import quotes
 from stockapp.services.instruments import instrument, search
 from stockapp.state.live import LiveMixin, live
-from stockapp.state.views import key_str, parse_key_str
+from stockapp.state.views import key_str, parse_key_str, views_for
 
 log = logging.getLogger(__name__)
 SPECS = parse_indicator_spec("sma:20,sma:50,ema:20,bbands:20:2,rsi:14,macd:12:26:9")
@@ -251,10 +251,10 @@ class AnalysisState(LiveMixin, rx.State):
         self.pane_on = [t for t in PANES if t in on]
         self._select_indicators()
 
-    def _apply_live(self, views):
-        self.quotes = {**self.quotes, **views}
+    def _apply_live(self, snapshot, changed):
+        self.quotes = {**self.quotes, **views_for(snapshot, changed)}
         inst = self._instrument()
-        q = quotes.latest(inst.key) if inst is not None else None
+        q = snapshot.get(inst.key) if inst is not None else None
         if q is None or inst is None:
             return
         facts = header_facts(inst, q)

@@ -2,51 +2,40 @@
 
 The chain is rebuilt from the live underlying price in `_apply_live` (about a millisecond)
 and sent as rows of display strings, only the strikes on screen and the Greek columns only
-when shown. Formatted rows are cached per (underlying, expiry, spot, ...) so every tab
-watching the same chain shares one formatting pass per tick.
+when shown. Chains and their formatted rows are memoised on the market snapshot, so every
+tab watching the same chain shares one pricing and one formatting pass per tick.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import date
-from functools import lru_cache
 
 import reflex as rx
 
 from stockapp.market.calendar import IST, calendar_status
 from stockapp.market.clock import app_now
 from stockapp.market.models import DEFAULT_MARKET, Instrument
+from stockapp.market.snapshot import MarketSnapshot
 from stockapp.pages.options_format import chain_summary, expiry_label, format_rows, url_name
-from stockapp.services import quotes
-from stockapp.services.instruments import instrument
-from stockapp.services.options import chain_at, fno_underlying, listed_contracts
+from stockapp.services import market, quotes
+from stockapp.services.options import fno_underlying, listed_contracts
 from stockapp.state.combobox import COMBO_LIMIT, ComboboxMixin
 from stockapp.state.live import LiveMixin, live
-from stockapp.state.views import key_str
+from stockapp.state.views import key_str, parse_key_str
 
 STRIKE_CHOICES = ["5", "10", "15", "20"]
 DEFAULT_STRIKES = 10
-OI_REFRESH_SECONDS = 5  # OI and volume drift with the session clock; rows refresh this often
-
-
-@lru_cache(maxsize=64)
-def _view(
-    symbol: str, expiry: date, strikes: int, spot: float, greeks: bool, _slot: int
-) -> tuple[tuple[dict[str, str], ...], dict[str, str]]:
-    inst = instrument(symbol)
-    assert inst is not None
-    chain = chain_at(inst, spot, expiry, strikes)
-    return tuple(format_rows(chain, greeks)), chain_summary(chain)
 
 
 def chain_view(
-    inst: Instrument, expiry: date, strikes: int, spot: float, greeks: bool
+    snap: MarketSnapshot, inst: Instrument, expiry: date, strikes: int, greeks: bool
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
-    rows, summary = _view(
-        inst.symbol, expiry, strikes, spot, greeks, int(time.time() // OI_REFRESH_SECONDS)
-    )
-    return list(rows), summary
+    """The chain's display rows and summary at the snapshot's price, formatted once per
+    tick for every tab watching the same chain."""
+    chain = snap.option_chain(inst, expiry, strikes)
+    if chain is None:
+        return [], {}
+    return format_rows(chain, greeks), chain_summary(chain)
 
 
 class OptionsState(ComboboxMixin, LiveMixin, rx.State):
@@ -69,27 +58,22 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
     def _inst(self) -> Instrument | None:
         return fno_underlying(self.underlying) if self.underlying else None
 
-    def _rebuild(self, force: bool = False) -> None:
-        inst = self._inst()
-        quote = quotes.latest(inst.key) if inst else None
+    def _rebuild(self, force: bool = False, snap: MarketSnapshot | None = None) -> None:
+        inst, snap = self._inst(), snap or market.snapshot()
+        quote = snap.get(inst.key) if inst else None
         if inst is None or quote is None or not self.expiry:
             return
         if not force and quote.current_price == self._spot:
             return
         self._spot = quote.current_price
-        rows, summary = chain_view(
-            inst,
-            date.fromisoformat(self.expiry),
-            int(self.strikes),
-            quote.current_price,
-            self.show_greeks,
-        )
-        self.rows, self.summary = rows, summary
+        expiry = date.fromisoformat(self.expiry)
+        rows, summary = snap.derive(chain_view, inst, expiry, int(self.strikes), self.show_greeks)
+        self.rows, self.summary = list(rows), summary
 
-    def _apply_live(self, views) -> None:
-        super()._apply_live(views)
-        if self.ukey in views:
-            self._rebuild()
+    def _apply_live(self, snapshot, changed) -> None:
+        super()._apply_live(snapshot, changed)
+        if parse_key_str(self.ukey) in changed:
+            self._rebuild(snap=snapshot)
 
     @rx.event
     async def load(self):

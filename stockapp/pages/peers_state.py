@@ -15,10 +15,11 @@ import numpy as np
 import reflex as rx
 
 from stockapp import formatting as fmt
+from stockapp.market.analytics import fundamentals
 from stockapp.market.calendar import IST
 from stockapp.market.instruments import Instrument
-from stockapp.market.screening import ScreenData, fundamentals
-from stockapp.services import quotes
+from stockapp.market.screening import ScreenData
+from stockapp.services import market, quotes
 from stockapp.services.instruments import instrument, peers
 from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
@@ -51,7 +52,7 @@ def _equity(symbol: str) -> Instrument | None:
 
 
 def _data() -> ScreenData | None:
-    return quotes.screen_data(MARKET)
+    return market.screen_data(MARKET)
 
 
 def _cap_text(value: float | None) -> str:
@@ -186,8 +187,8 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
             self._rebuild_rows()
         self._rebuild_chart()
 
-    def _apply_live(self, views):
-        super()._apply_live(views)
+    def _apply_live(self, snapshot, changed):
+        super()._apply_live(snapshot, changed)
         self._rebuild_rows()
         if time.monotonic() - self._chart_at >= CHART_REFRESH_S:
             self._rebuild_chart()

@@ -19,6 +19,7 @@ import reflex as rx
 from stockapp import formatting as fmt
 from stockapp.components.trade_form import TEXT_VARS, TRADE_FIELDS
 from stockapp.market.models import Instrument, Key
+from stockapp.market.snapshot import MarketSnapshot
 from stockapp.pages.portfolio_views import (
     allocations,
     holding_row,
@@ -32,37 +33,32 @@ from stockapp.portfolio import (
     ImportError_,
     PortfolioValuation,
     Position,
-    PriceInfo,
     holdings_to_csv,
     money,
     trades_to_csv,
-    value_portfolio,
+    value_at_quotes,
 )
 from stockapp.portfolio.history import value_over_time
+from stockapp.services import market, quotes
 from stockapp.services import portfolio as book
-from stockapp.services import quotes
 from stockapp.services.instruments import known_equity
 from stockapp.settings import get_settings
 from stockapp.state.auth import current_user_id
 from stockapp.state.combobox import ComboboxMixin
-from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.live import LiveMixin, live
 from stockapp.state.views import field as view_field
-from stockapp.state.views import key_str
+from stockapp.state.views import key_str, views_for
 
 ALLOCATION_REFRESH_SECONDS = 5.0
 HISTORY_TABLE_ROWS = 200
 
 
-def value_at_hub(
-    positions: dict[Key, Position],
+def value_at(
+    positions: dict[Key, Position], snap: MarketSnapshot
 ) -> tuple[PortfolioValuation, dict[str, str]]:
-    """The book at the hub's latest prices, and those quotes' display rows."""
-    held = [k for k, p in positions.items() if p.quantity > 0]
-    latest = {k: q for k in held if (q := quotes.latest(k)) is not None}
-    prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in latest.items()}
-    now = datetime.now(UTC)
-    valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
-    return valued, views_for(latest)
+    """The book at the snapshot's prices, and those quotes' display rows."""
+    valued = value_at_quotes(positions, snap.quotes, datetime.now(UTC))
+    return valued, views_for(snap, [k for k, p in positions.items() if p.quantity > 0])
 
 
 class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
@@ -110,11 +106,11 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
         self._alloc_at = 0.0
         self._revalue()
 
-    def _valuation(self) -> tuple[PortfolioValuation, dict[str, str]]:
-        return value_at_hub(self._positions)
+    def _valuation(self, snap: MarketSnapshot | None = None) -> tuple[PortfolioValuation, dict]:
+        return value_at(self._positions, snap or market.snapshot())
 
-    def _revalue(self) -> None:
-        valued, views = self._valuation()
+    def _revalue(self, snap: MarketSnapshot | None = None) -> None:
+        valued, views = self._valuation(snap)
         self.rows = [
             holding_row(h, view_field(views.get(key_str(h.key), ""), "d")) for h in valued.holdings
         ]
@@ -123,8 +119,8 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
             self._alloc_at = time.monotonic()
             self.sector_alloc, self.holding_alloc = allocations(valued)
 
-    def _apply_live(self, views: dict[str, str]) -> None:
-        self._revalue()
+    def _apply_live(self, snapshot, changed) -> None:
+        self._revalue(snapshot)
 
     @rx.event
     async def load(self):

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from stockapp import formatting as fmt
+from stockapp.formatting import signed_inr
 from stockapp.portfolio import (
     IST,
     HoldingValuation,
@@ -41,15 +42,6 @@ PALETTE = (
     "#8da4ef",
     "#7c66dc",
 )
-
-
-def signed_inr(value: Decimal | None) -> str:
-    """Signed rupees ("+₹1,234.50", "-₹80.00"): the sign first, so change_color() works."""
-    if value is None:
-        return "—"
-    value = money(value)
-    text = fmt.inr(abs(value))
-    return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
 
 
 def _pct(value: Decimal | None) -> str:

@@ -26,13 +26,13 @@ from stockapp.market.screening import (
     criteria_from_dict,
     criteria_from_params,
     params_from_criteria,
-    shared_screen_data,
 )
-from stockapp.runtime import runtime
+from stockapp.market.snapshot import MarketSnapshot
+from stockapp.services import market
 from stockapp.state.auth import AuthState, current_user_id
-from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
-from stockapp.state.views import key_str
+from stockapp.state.views import key_str, views_for
 
 MARKET = "india_nse"
 RESCREEN_S = 2.0
@@ -58,7 +58,7 @@ COLUMNS = [
 
 
 def all_sectors() -> list[str]:
-    return sorted({i.sector for i in runtime.universe.equities(MARKET) if i.sector})
+    return sorted({i.sector for i in market.universe().equities(MARKET) if i.sector})
 
 
 def _num(value: float | None, places: int = 1, suffix: str = "") -> str:
@@ -111,28 +111,25 @@ class ScreenerState(LiveMixin, rx.State):
             self.errors = {}
         return criteria
 
-    def _rescreen(self) -> None:
-        criteria = self._criteria()
-        hub, provider = runtime.hub, runtime.provider
-        if criteria is None or hub is None or provider is None:
+    def _rescreen(self, snap: MarketSnapshot | None = None) -> None:
+        criteria, data = self._criteria(), market.screen_data(MARKET)
+        if criteria is None or data is None:
             return
-        data = shared_screen_data(provider, runtime.universe, MARKET)
-        equities = runtime.universe.equities(MARKET)
-        rows = data.rows({i.key: q for i in equities if (q := hub.latest(i.key)) is not None})
+        snap = snap or market.snapshot()
+        rows = snap.screen_rows(data)
         matched = apply_screen(rows, criteria)
         shown = [result_row(r) for r in matched[:SHOW_MAX]]
         if shown != self.rows:
             self.rows = shown
         self.count, self.universe_size = len(matched), len(rows)
-        keys = [(r["symbol"], MARKET) for r in shown]
-        self.quotes = views_for({k: q for k in keys if (q := hub.latest(k)) is not None})
+        self.quotes = views_for(snap, [(r["symbol"], MARKET) for r in shown])
         self._screened_at = time.monotonic()
 
-    def _apply_live(self, views):
+    def _apply_live(self, snapshot, changed):
         if time.monotonic() - self._screened_at >= RESCREEN_S:
-            self._rescreen()
+            self._rescreen(snapshot)
             return
-        mine = {k: v for k, v in views.items() if k in self.quotes}
+        mine = {k: v for k, v in views_for(snapshot, changed).items() if k in self.quotes}
         if mine:
             self.quotes = {**self.quotes, **mine}
 
@@ -140,15 +137,13 @@ class ScreenerState(LiveMixin, rx.State):
     async def load(self):
         self.sector_names = all_sectors()
         self.notice = ""
-        live.track(self, [i.key for i in runtime.universe.equities(MARKET)])
+        live.track(self, [i.key for i in market.universe().equities(MARKET)])
         await self._load_screens()
-        provider = runtime.provider
-        if provider is not None:
-            data = shared_screen_data(provider, runtime.universe, MARKET)
-            if not data.ready:
-                self.loading = True
-                yield
-                await data.ensure()
+        data = market.screen_data(MARKET)
+        if data is not None and not data.ready:
+            self.loading = True
+            yield
+            await data.ensure()
         self.loading = False
         self._rescreen()
 

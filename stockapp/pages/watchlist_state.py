@@ -109,8 +109,8 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
             self.sort_col, self.sort_desc = col, col != "symbol"
         self._resort()
 
-    def _apply_live(self, views):
-        super()._apply_live(views)
+    def _apply_live(self, snapshot, changed):
+        super()._apply_live(snapshot, changed)
         if self.sort_col in LIVE_SORTS:
             self._resort()
 

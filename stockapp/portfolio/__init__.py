@@ -24,6 +24,7 @@ from stockapp.portfolio.valuation import (
     PortfolioValuation,
     PriceInfo,
     money,
+    value_at_quotes,
     value_portfolio,
     value_position,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "trades_to_csv",
     "validate_deletion",
     "validate_new_trade",
+    "value_at_quotes",
     "value_portfolio",
     "value_position",
     "xirr",

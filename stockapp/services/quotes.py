@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from stockapp.market.chart_series import history_with_warmup
 from stockapp.market.indicators import IndicatorSpec
 from stockapp.market.models import Bar, Key, Quote
-from stockapp.market.screening import ScreenData, shared_screen_data
 from stockapp.runtime import runtime
 from stockapp.services.market import latest
 
@@ -68,12 +67,3 @@ async def chart_history(
     if provider is None:
         raise RuntimeError("market data is not available")
     return await history_with_warmup(provider, key, interval, range_, specs)
-
-
-def screen_data(market: str) -> ScreenData | None:
-    """The process's shared daily history for screening (returns, closes); None with no
-    provider."""
-    provider = runtime.provider
-    if provider is None:
-        return None
-    return shared_screen_data(provider, runtime.universe, market)

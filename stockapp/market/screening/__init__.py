@@ -8,7 +8,7 @@ from stockapp.market.screening.criteria import (
     criteria_from_dict,
     criteria_to_dict,
 )
-from stockapp.market.screening.data import ScreenData, fundamentals, shared_screen_data
+from stockapp.market.screening.data import ScreenData, shared_screen_data
 from stockapp.market.screening.query import (
     MAX_LIMIT,
     PARAMS,
@@ -29,7 +29,6 @@ __all__ = [
     "criteria_from_dict",
     "criteria_from_params",
     "criteria_to_dict",
-    "fundamentals",
     "params_from_criteria",
     "shared_screen_data",
 ]

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 import numpy as np
 import talib
 
+from stockapp.market.analytics import fundamentals
 from stockapp.market.calendar import IST, session_bounds
 from stockapp.market.indicators import RETURN_PERIODS, SNAPSHOT_HISTORY, YEAR_BARS
 from stockapp.market.instruments import Universe
@@ -108,13 +109,6 @@ def rsi14(closes: np.ndarray) -> float | None:
         return None
     value = float(talib.RSI(closes, timeperiod=14)[-1])
     return None if math.isnan(value) else value
-
-
-def fundamentals(inst: Instrument, price: float) -> tuple[float | None, float | None]:
-    """Market cap (INR) and trailing P/E at `price`; None where the data cannot tell."""
-    cap = price * inst.shares_outstanding if inst.shares_outstanding else None
-    pe = price / inst.eps if inst.eps > 0 else None
-    return cap, pe
 
 
 def build_row(
