@@ -81,6 +81,7 @@ class Runtime:
             self.provider,
             tick_interval=self.settings.tick_interval,
             backend=await _make_backend(self.settings),
+            universe=self.universe,
         )
         await self.hub.start()
         for hook in _start_hooks:

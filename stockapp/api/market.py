@@ -43,11 +43,8 @@ MAX_SYMBOLS_PER_QUOTE_CALL = 200
 
 
 def _fundamentals(inst: Instrument, price: float) -> tuple[float | None, float | None]:
-    if inst.is_index:
-        return None, None
-    cap = price * inst.shares_outstanding if inst.shares_outstanding else None
-    pe = round(price / inst.eps, 2) if inst.eps > 0 else None
-    return cap, pe
+    cap, pe = analytics.fundamentals(inst, price)
+    return cap, (round(pe, 2) if pe is not None else None)
 
 
 @router.get("/quotes", response_model=QuotesOut)

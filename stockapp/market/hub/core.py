@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from stockapp.market.hub import metrics
 from stockapp.market.hub.backend import HubBackend, MemoryBackend
@@ -22,8 +22,12 @@ from stockapp.market.hub.registry import SubscriptionRegistry
 from stockapp.market.hub.store import QuoteStore
 from stockapp.market.hub.subscription import Subscription, as_keys
 from stockapp.market.hub.upstream import SingleFlight, Upstream
+from stockapp.market.instruments import Universe
 from stockapp.market.models import Key, Quote, utcnow
 from stockapp.market.providers.base import QuoteProvider
+from stockapp.market.snapshot import MarketSnapshot
+
+SnapshotListener = Callable[[MarketSnapshot, dict[Key, Quote]], Awaitable[None] | None]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,7 @@ class PriceHub:
         listener_timeout: float | None = None,
         unknown_ttl: float = 60.0,
         first_fetch_delay: float | None = None,
+        universe: Universe | None = None,
     ) -> None:
         if tick_interval <= 0:
             raise ValueError("tick_interval must be positive")
@@ -75,6 +80,10 @@ class PriceHub:
         self._last_round: float | None = None
         self._seq = 0
         self._counters = metrics.HubCounters()
+        self.universe = universe
+        self._prices: dict[Key, float] = {}  # last delivered price per key
+        self._ticks: dict[Key, int] = {}  # direction of each key's last price change
+        self._snapshot = MarketSnapshot.empty(universe)
 
     @property
     def provider(self) -> QuoteProvider:
@@ -91,8 +100,22 @@ class PriceHub:
     @property
     def version(self) -> int:
         """Grows with every delivered batch: market-wide views computed from `latest` stay
-        valid until it changes (see stockapp.state.tick_memo)."""
+        valid until it changes (see `snapshot`)."""
         return self._seq
+
+    def snapshot(self) -> MarketSnapshot:
+        """The market at the current version: one immutable object per delivered batch,
+        built on first use and shared by every reader until the next batch arrives."""
+        snap = self._snapshot
+        if snap.version != self._seq:
+            snap = self._snapshot = MarketSnapshot(
+                self._seq,
+                self._store.latest,
+                ticks=self._ticks,
+                universe=self.universe,
+                previous=snap,
+            )
+        return snap
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -142,6 +165,11 @@ class PriceHub:
         shared between them and must not be mutated.
         """
         return self._listeners.add(fn)
+
+    def add_snapshot_listener(self, fn: SnapshotListener) -> Callable[[], None]:
+        """Like `add_listener`, but `fn(snapshot, changed)` also gets the snapshot the batch
+        belongs to (the latest one when batches were merged); returns its remover."""
+        return self._listeners.add(lambda changed: fn(self.snapshot(), changed))
 
     @property
     def subscriber_count(self) -> int:
@@ -295,6 +323,11 @@ class PriceHub:
         """Backend consumer: remember the batch, hand it to local subscriptions and listeners."""
         self._store.accept(quotes, self._clock())
         self._seq += 1
+        prices, ticks = self._prices, self._ticks
+        for key, quote in quotes.items():
+            price, old = quote.current_price, prices.get(key)
+            ticks[key] = 0 if old is None or old == price else (1 if price > old else -1)
+            prices[key] = price
         started = time.perf_counter()
         deliveries, drops = self._registry.fan_out(quotes, self._seq)
         self._counters.fanned_out(deliveries, drops, time.perf_counter() - started)
