@@ -5,19 +5,12 @@ including whether it was revoked by a log-out or password change (`auth.revocati
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import Session
 
-from stockapp.auth.accounts import AccountError, authenticate, register_user
-from stockapp.auth.revocation import (
-    forget_cached_version,
-    revoke_tokens,
-    user_for_claims,
-    verified_user_id,
-)
+from stockapp.auth.revocation import verified_user_id
 from stockapp.auth.throttle import ip_throttle
 from stockapp.auth.tokens import InvalidToken, create_access_token, decode_token_claims
-from stockapp.db.models import User
-from stockapp.db.session import get_engine, session_scope
+from stockapp.services import accounts
+from stockapp.services.accounts import AccountError, User
 
 PUBLIC_ROUTES = {"/login", "/register"}
 
@@ -49,8 +42,7 @@ class AuthState(rx.State):
             if self.token:
                 self.token = ""
             return
-        with Session(get_engine()) as session:
-            user = user_for_claims(session, claims)
+        user = accounts.user_of(claims)
         if user is None:
             self.username, self.token = "", ""
         else:
@@ -87,8 +79,7 @@ class AuthState(rx.State):
             return
         self.auth_busy = True
         try:
-            with session_scope() as session:
-                user = authenticate(session, form.get("username", ""), form.get("password", ""))
+            user = accounts.log_in(form.get("username", ""), form.get("password", ""))
         except AccountError as exc:
             self.auth_error = str(exc)
             return
@@ -105,8 +96,7 @@ class AuthState(rx.State):
         if self._throttled("register"):
             return
         try:
-            with session_scope() as session:
-                user = register_user(session, form.get("username", ""), password)
+            user = accounts.register(form.get("username", ""), password)
         except AccountError as exc:
             self.auth_error = str(exc)
             return
@@ -118,9 +108,7 @@ class AuthState(rx.State):
         for scripts) is revoked, not just this tab's."""
         user_id = self._verified_user_id()
         if user_id is not None:
-            with session_scope() as session:
-                revoke_tokens(session, user_id)
-            forget_cached_version(user_id)
+            accounts.log_out_everywhere(user_id)
         self.token = ""
         self.username = ""
         return rx.redirect("/login")

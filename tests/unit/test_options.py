@@ -9,15 +9,15 @@ import pytest
 
 from stockapp.market.calendar import IST, is_trading_day, previous_trading_day
 from stockapp.market.instruments import load_universe
-from stockapp.market.lot_sizes import LOT_SIZE_REVISIONS, lot_size_for
 from stockapp.market.models import Instrument
-from stockapp.market.option_expiries import (
+from stockapp.market.options.expiry import (
     contracts,
     has_weekly_expiries,
     last_tuesday,
     monthly_expiry,
 )
-from stockapp.market.options import (
+from stockapp.market.options.lots import LOT_SIZE_REVISIONS, lot_size_for
+from stockapp.market.options.pricing import (
     bs_price,
     build_chain,
     chain_strikes,
@@ -462,7 +462,7 @@ def test_lot_sizes_follow_the_contract_expiry() -> None:
 
 
 def test_chain_without_call_oi_has_no_pcr_and_the_page_shows_a_dash() -> None:
-    from stockapp.pages.options import chain_summary
+    from stockapp.pages.options_format import chain_summary
 
     inst = _index("NIFTY 50", 24_000, 65, 0.14)
     chain = build_chain(inst, 24_000.0, date(2026, 12, 29), datetime(2026, 12, 2, 11, tzinfo=IST))
