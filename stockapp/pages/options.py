@@ -94,6 +94,11 @@ def chain_table() -> rx.Component:
         ),
         overflow_x="auto",
         width="100%",
+        # on a phone the chain scrolls sideways here, not the page: a named, focusable region
+        tab_index=0,
+        role="region",
+        aria_label="Option chain",
+        class_name="scroll-region",
     )
 
 

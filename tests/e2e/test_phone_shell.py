@@ -49,8 +49,8 @@ def test_phone_tab_bar_reaches_every_page(browser, app_server):
     menu = page.locator("#more-menu")
     menu.wait_for()
     for name in ("Analysis", "Recommendations", "Options Chain", "Screener", "Alerts"):
-        assert menu.get_by_role("link", name=name).is_visible(), name
-    menu.get_by_role("link", name="Alerts").click()
+        assert menu.get_by_role("link", name=name, exact=True).is_visible(), name
+    menu.get_by_role("link", name="Alerts", exact=True).click()
     page.wait_for_url("**/alerts")
     context.close()
 
