@@ -13,12 +13,16 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from stockapp.market.treemap import Cell, cell_style
+from stockapp.market.treemap import squarified
 
 FULL_AT_PCT = 3.0  # a move this large or larger gets the full colour
 NEUTRAL_RGB = (104, 104, 104)
 UP_RGB = (21, 122, 58)
 DOWN_RGB = (190, 30, 30)
+# the box's shape on a wide screen (about 1200 x 360 px) and on a phone (about 370 x 420 px):
+# each gets its own layout, so tiles stay near square on both
+WIDE_ASPECT = 3.2
+PHONE_ASPECT = 0.9
 CHARS_PER_STEP = 3  # label-width classes tm-w1..tm-w8 step by this many characters
 WIDTH_STEPS = 8
 
@@ -39,9 +43,25 @@ def label_fit(label: str) -> str:
     return f"tm-w{min(max(math.ceil(longest / CHARS_PER_STEP), 1), WIDTH_STEPS)}"
 
 
-def tile_geometry(cell: Cell, label: str) -> dict[str, str]:
-    """The fields every treemap tile needs: where it sits and how wide its label is."""
-    return {**cell_style(cell), "fit": label_fit(label)}
+def tile_layouts(items: list[tuple[str, float]], labels: dict[str, str]) -> dict[str, dict]:
+    """Where each keyed item's tile sits (CSS percentages, wide screen and phone) and how wide
+    its label is; items without a positive value get no tile."""
+    wide = squarified(items, aspect=WIDE_ASPECT)
+    phone = {c.key: c for c in squarified(items, aspect=PHONE_ASPECT)}
+    return {
+        c.key: {
+            "x": f"{c.x:.3f}%",
+            "y": f"{c.y:.3f}%",
+            "w": f"{c.w:.3f}%",
+            "h": f"{c.h:.3f}%",
+            "px": f"{phone[c.key].x:.3f}%",
+            "py": f"{phone[c.key].y:.3f}%",
+            "pw": f"{phone[c.key].w:.3f}%",
+            "ph": f"{phone[c.key].h:.3f}%",
+            "fit": label_fit(labels.get(c.key, c.key)),
+        }
+        for c in wide
+    }
 
 
 def treemap(
@@ -51,7 +71,7 @@ def treemap(
     id: str,
     label: str,
 ) -> rx.Component:
-    """`tiles` carry x, y, w, h (CSS percentages, see `tile_geometry`) and fit; `tile(t)`
+    """`tiles` carry the fields of `tile_layouts` (placement and label fit); `tile(t)`
     renders the tile's focusable element (a button or a link with class `tm-tile`)."""
     return rx.box(
         rx.foreach(
@@ -59,7 +79,16 @@ def treemap(
             lambda t: rx.box(
                 tile(t),
                 class_name="tm-cell " + t["fit"],
-                style={"left": t["x"], "top": t["y"], "width": t["w"], "height": t["h"]},
+                style={
+                    "--x": t["x"],
+                    "--y": t["y"],
+                    "--w": t["w"],
+                    "--h": t["h"],
+                    "--px": t["px"],
+                    "--py": t["py"],
+                    "--pw": t["pw"],
+                    "--ph": t["ph"],
+                },
             ),
         ),
         class_name="treemap",

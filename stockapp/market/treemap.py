@@ -56,13 +56,3 @@ def squarified(items: Sequence[tuple[str, float]], aspect: float = DEFAULT_ASPEC
         )
         for (key, _), r in zip(ranked, rects, strict=True)
     ]
-
-
-def cell_style(cell: Cell) -> dict[str, str]:
-    """The cell as CSS percentages (strings a page can ship to the browser as they are)."""
-    return {
-        "x": f"{cell.x:.3f}%",
-        "y": f"{cell.y:.3f}%",
-        "w": f"{cell.w:.3f}%",
-        "h": f"{cell.h:.3f}%",
-    }

@@ -13,11 +13,10 @@ from stockapp.components.layout import page_layout
 from stockapp.components.price import field
 from stockapp.components.quote_table import Column, live_quote_table
 from stockapp.components.treemap import heat_colour as heat_color
-from stockapp.components.treemap import tile_geometry, tile_text, treemap
+from stockapp.components.treemap import tile_layouts, tile_text, treemap
 from stockapp.market.recommend import Rated
 from stockapp.market.signals import BUY_THRESHOLD, SELL_THRESHOLD
 from stockapp.market.snapshot import MarketSnapshot
-from stockapp.market.treemap import squarified
 from stockapp.services import market
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live
@@ -94,12 +93,11 @@ class RecommendationsState(LiveMixin, rx.State):
             counts[item.recommendation.verdict] += 1
         self.counts = {"All": len(items), **counts}
         if not self.tiles:
-            by_key = {key_str(i.instrument.key): i.instrument.symbol for i in items}
-            cells = squarified([(key_str(i.instrument.key), i.market_cap or 0.0) for i in items])
-            self.tiles = [
-                {"k": c.key, "symbol": by_key[c.key], **tile_geometry(c, by_key[c.key])}
-                for c in cells
-            ]
+            symbols = {key_str(i.instrument.key): i.instrument.symbol for i in items}
+            places = tile_layouts(
+                [(key_str(i.instrument.key), i.market_cap or 0.0) for i in items], symbols
+            )
+            self.tiles = [{"k": k, "symbol": symbols[k], **place} for k, place in places.items()]
         chosen = [i for i in items if self.verdict in ("All", i.recommendation.verdict)]
         if self.verdict == "Sell":
             chosen.reverse()

@@ -16,10 +16,9 @@ from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color
 from stockapp.components.quote_table import Column, live_quote_table
-from stockapp.components.treemap import heat_colour, tile_geometry, tile_text, treemap
+from stockapp.components.treemap import heat_colour, tile_layouts, tile_text, treemap
 from stockapp.market.analytics import SectorView
 from stockapp.market.snapshot import MarketSnapshot
-from stockapp.market.treemap import squarified
 from stockapp.services import market
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live
@@ -28,7 +27,7 @@ from stockapp.state.views import key_str, views_for
 
 MARKET = "india_nse"
 LAKH_CRORE = 1e12
-HIDDEN = {"x": "0%", "y": "0%", "w": "0%", "h": "0%", "fit": "tm-hidden"}  # no market cap
+HIDDEN = dict.fromkeys(("x", "y", "w", "h", "px", "py", "pw", "ph"), "0%") | {"fit": "tm-hidden"}
 
 
 def slug(sector: str) -> str:
@@ -68,11 +67,8 @@ def _tile(view: SectorView, geometry: dict[str, str]) -> dict[str, str]:
 def sector_tiles(snap: MarketSnapshot) -> list[dict[str, str]]:
     """The heat map's tiles, largest sector first (once per tick for every session)."""
     views = sorted(snap.sectors(MARKET), key=lambda v: -v.market_cap)
-    cells = {c.key: c for c in squarified([(v.sector, v.market_cap) for v in views])}
-    return [
-        _tile(v, tile_geometry(cells[v.sector], v.sector) if v.sector in cells else HIDDEN)
-        for v in views
-    ]
+    places = tile_layouts([(v.sector, v.market_cap) for v in views], {})
+    return [_tile(v, places.get(v.sector, HIDDEN)) for v in views]
 
 
 def sector_members(snap: MarketSnapshot, sector: str) -> list[dict[str, str]]:

@@ -7,7 +7,8 @@ import itertools
 
 import pytest
 
-from stockapp.market.treemap import cell_style, squarified
+from stockapp.components.treemap import tile_layouts
+from stockapp.market.treemap import squarified
 
 # market caps in lakh crore of the kind the Sectors page shows: one huge, a long tail
 CAPS = {
@@ -61,9 +62,19 @@ def test_rectangles_stay_close_to_square():
     assert max(ratios) < 6
 
 
-def test_zero_and_missing_values_get_no_cell_and_output_is_css():
+def test_zero_and_missing_values_get_no_cell():
     cells = squarified([("A", 3.0), ("B", 0.0), ("C", 1.0)])
     assert [c.key for c in cells] == ["A", "C"]
     assert squarified([]) == []
-    style = cell_style(cells[0])
-    assert set(style) == {"x", "y", "w", "h"} and all(v.endswith("%") for v in style.values())
+
+
+def test_tile_layouts_give_wide_and_phone_places_as_css():
+    places = tile_layouts(list(CAPS.items()), {})
+    assert set(places) == set(CAPS)
+    fin = places["Financial Services"]
+    assert {"x", "y", "w", "h", "px", "py", "pw", "ph", "fit"} <= set(fin)
+    assert all(fin[k].endswith("%") for k in ("x", "y", "w", "h", "px", "py", "pw", "ph"))
+    # the same share of the box on both shapes: area follows value on every screen
+    wide = float(fin["w"][:-1]) * float(fin["h"][:-1])
+    phone = float(fin["pw"][:-1]) * float(fin["ph"][:-1])
+    assert wide == pytest.approx(phone, rel=1e-3)
