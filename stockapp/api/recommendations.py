@@ -57,7 +57,7 @@ def _out(item: Rated) -> RecommendationOut:
         score=rec.score,
         reasons=rec.reasons,
         price=rec.price,
-        change_percent=rec.change_pct,
+        change_percent=rec.change_percent,
         market_cap=round(item.market_cap, 2) if item.market_cap is not None else None,
         rsi14=rec.rsi14,
         macd=rec.macd,

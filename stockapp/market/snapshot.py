@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from stockapp.market.analytics import (
     Breadth,
@@ -33,9 +33,7 @@ from stockapp.market.analytics import (
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Instrument, Key, Quote
 from stockapp.market.options import OptionChain, chain_at
-
-if TYPE_CHECKING:
-    from stockapp.market.screening import ScreenData, ScreenRow
+from stockapp.market.screening import ScreenData, ScreenRow, relative_performance
 
 T = TypeVar("T")
 Pair = tuple[Instrument, Quote]
@@ -150,6 +148,13 @@ class MarketSnapshot:
         """The option chain of `inst` at its current price (None without a price)."""
         return self.derive(_option_chain, inst, expiry, strikes)
 
+    def relative_performance(
+        self, data: ScreenData, keys: tuple[Key, ...], sessions: int
+    ) -> tuple[tuple[date, ...], list[dict[date, float] | None]]:
+        """Daily closes of `keys` rebased to 100 `sessions` ago, today at the live price
+        (see screening.relative_performance)."""
+        return self.derive(_relative_performance, data, keys, sessions, data.ready)
+
     def fundamentals(self, inst: Instrument) -> Fundamentals:
         """Market cap and P/E at the current price (the reference price without a quote)."""
         quote = self.quotes.get(inst.key)
@@ -181,6 +186,12 @@ def _sectors(snap: MarketSnapshot, market: str) -> list[SectorView]:
 
 def _screen_rows(snap: MarketSnapshot, data: ScreenData, _ready: bool) -> list[ScreenRow]:
     return data.rows(snap.quotes)
+
+
+def _relative_performance(
+    snap: MarketSnapshot, data: ScreenData, keys: tuple[Key, ...], sessions: int, _ready: bool
+) -> tuple[tuple[date, ...], list[dict[date, float] | None]]:
+    return relative_performance(data, keys, snap.quotes, sessions)
 
 
 def _option_chain(

@@ -11,14 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-import numpy as np
 import reflex as rx
 
 from stockapp import formatting as fmt
 from stockapp.market.analytics import fundamentals
-from stockapp.market.calendar import IST
 from stockapp.market.instruments import Instrument
 from stockapp.market.screening import ScreenData
+from stockapp.market.snapshot import MarketSnapshot
 from stockapp.services import market, quotes
 from stockapp.services.instruments import instrument, peers
 from stockapp.state.combobox import ComboboxMixin
@@ -78,37 +77,17 @@ def peer_row(inst: Instrument, colour: str, subject: bool, data: ScreenData | No
     }
 
 
-def relative_chart(symbols: list[str], data: ScreenData) -> list[dict]:
+def relative_chart(snap: MarketSnapshot, symbols: list[str], data: ScreenData) -> list[dict]:
     """One point per session of the first symbol's dates: each close / its first close x
     100, with today's point at the live price."""
-    series: list[dict] = []
-    axis: tuple = ()
-    for n, symbol in enumerate(symbols):
-        inst = _equity(symbol)
-        if inst is None:
-            continue
-        days, closes = data.closes_since(inst.key, CHART_SESSIONS)
-        if not len(closes) or closes[0] <= 0:
-            continue
-        q = quotes.latest(inst.key)
-        tail = data.tail(inst.key)
-        if q is not None and tail is not None:
-            if tail.appends_today(q.prev_close):  # history ends yesterday: today is new
-                days = (*days[1:], q.timestamp.astimezone(IST).date())
-                closes = np.append(closes[1:], q.current_price)
-            else:
-                closes = closes.copy()
-                closes[-1] = q.current_price
-        if not axis:
-            axis = days
-        by_day = dict(zip(days, (closes / closes[0] * 100).round(2).tolist(), strict=True))
-        series.append({"key": f"s{n}", "values": by_day})
+    keys = tuple((s, MARKET) for s in symbols)
+    axis, series = snap.relative_performance(data, keys, CHART_SESSIONS)
     points = []
     for day in axis:
         point: dict = {"d": day.strftime("%d %b")}
-        for s in series:
-            if day in s["values"]:
-                point[s["key"]] = s["values"][day]
+        for n, values in enumerate(series):
+            if values is not None and day in values:
+                point[f"s{n}"] = values[day]
         points.append(point)
     return points
 
@@ -142,7 +121,7 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
         data = _data()
         if data is None or not data.ready:
             return
-        self.chart = relative_chart(self._members, data)
+        self.chart = relative_chart(market.snapshot(), self._members, data)
         self.lines = [
             {"key": f"s{n}", "name": s, "colour": self._colour(s)}
             for n, s in enumerate(self._members)

@@ -6,17 +6,14 @@ while the worker is still starting shows placeholders instead of failing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
-from stockapp.market.models import Instrument, Key, Quote
+from stockapp.market.models import Key, Quote
 from stockapp.market.providers.base import QuoteProvider
 from stockapp.market.recommend import RecommendationService
 from stockapp.market.screening import ScreenData, shared_screen_data
 from stockapp.market.snapshot import MarketSnapshot
 from stockapp.runtime import runtime
-from stockapp.settings import Settings
 
 _EMPTY: dict[int, MarketSnapshot] = {}
 
@@ -46,14 +43,6 @@ def universe() -> Universe:
     return runtime.universe
 
 
-def instrument(market: str, symbol: str) -> Instrument | None:
-    return runtime.universe.get(market, symbol)
-
-
-def settings() -> Settings:
-    return runtime.settings
-
-
 def provider() -> QuoteProvider | None:
     """The upstream data provider (history, fundamentals); None before start-up."""
     return runtime.provider
@@ -62,19 +51,6 @@ def provider() -> QuoteProvider | None:
 def latest(key: Key) -> Quote | None:
     """The last quote the hub has for `key`, without asking upstream."""
     return snapshot().get(key)
-
-
-def latest_many(keys: Iterable[Key]) -> dict[Key, Quote]:
-    """The last quotes the hub has for `keys`; keys without one are absent."""
-    return snapshot().pick(keys)
-
-
-async def quotes(keys: Iterable[Key]) -> dict[Key, Quote]:
-    """Current quotes for `keys`, fetched upstream for those the hub has not seen yet."""
-    hub = runtime.hub
-    if hub is None:
-        return {}
-    return await hub.quotes(list(keys))
 
 
 def recommendations() -> RecommendationService:

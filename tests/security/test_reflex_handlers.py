@@ -200,7 +200,13 @@ async def test_another_users_handlers_cannot_touch_owner_objects(two_users):
             (),
             {"confirm_id": str(ids["trade"])},
         ),
-        ("stockapp.pages.screener", "ScreenerState", "delete_screen", (str(ids["screen"]),), {}),
+        (
+            "stockapp.pages.screener_state",
+            "ScreenerState",
+            "delete_screen",
+            (str(ids["screen"]),),
+            {},
+        ),
     ]:
         try:
             mod = __import__(module, fromlist=[cls_name])

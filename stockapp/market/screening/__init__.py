@@ -8,7 +8,11 @@ from stockapp.market.screening.criteria import (
     criteria_from_dict,
     criteria_to_dict,
 )
-from stockapp.market.screening.data import ScreenData, shared_screen_data
+from stockapp.market.screening.data import (
+    ScreenData,
+    relative_performance,
+    shared_screen_data,
+)
 from stockapp.market.screening.query import (
     MAX_LIMIT,
     PARAMS,
@@ -30,5 +34,6 @@ __all__ = [
     "criteria_from_params",
     "criteria_to_dict",
     "params_from_criteria",
+    "relative_performance",
     "shared_screen_data",
 ]

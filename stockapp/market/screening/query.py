@@ -53,7 +53,7 @@ RANGES: tuple[tuple[str, str, str], ...] = (
     ("pe_min", "pe_max", "P/E"),
 )
 SORT_ALIASES = {
-    "change": "change_pct",
+    "change": "change_percent",
     "rsi": "rsi14",
     "mcap": "market_cap",
     "near_high": "pct_from_52w_high",
