@@ -92,6 +92,11 @@ class Runtime:
         if retire is not None:
             await retire()
 
+    def require_provider(self) -> QuoteProvider:
+        if self.provider is None:
+            raise RuntimeError("the market data provider is not running")
+        return self.provider
+
     def require_hub(self) -> PriceHub:
         if self.hub is None:
             raise RuntimeError("the price hub is not running")
