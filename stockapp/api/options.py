@@ -11,20 +11,11 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from stockapp.api.deps import HubDep, UniverseDep
+from stockapp.market import options
 from stockapp.market.calendar import IST, calendar_status
 from stockapp.market.clock import app_now
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Instrument
-from stockapp.market.options import (
-    DEFAULT_STRIKES,
-    chain_at,
-    chain_data,
-    fno_underlying,
-    fno_underlyings,
-    listed_contracts,
-    listed_expiries,
-    resolve_underlying,
-)
 
 router = APIRouter(prefix="/options", tags=["options"])
 MIN_STRIKES, MAX_STRIKES = 5, 50
@@ -82,11 +73,11 @@ class ChainOut(BaseModel):
 
 
 def _underlying_or_404(universe: Universe, symbol: str) -> Instrument:
-    inst = fno_underlying(universe, symbol)
+    inst = options.fno_underlying(universe, symbol)
     if inst is not None:
         return inst
-    valid = ", ".join(i.symbol for i in fno_underlyings(universe))
-    if universe.get(resolve_underlying(symbol), DEFAULT_MARKET) is None:
+    valid = ", ".join(i.symbol for i in options.fno_underlyings(universe))
+    if universe.get(options.resolve_underlying(symbol), DEFAULT_MARKET) is None:
         raise HTTPException(404, detail=f"Unknown underlying {symbol!r}; use one of {valid}")
     raise HTTPException(
         404,
@@ -97,7 +88,7 @@ def _underlying_or_404(universe: Universe, symbol: str) -> Instrument:
 @router.get("/{symbol}/expiries", response_model=ExpiriesOut)
 async def get_expiries(symbol: str, universe: UniverseDep) -> ExpiriesOut:
     inst = _underlying_or_404(universe, symbol)
-    listed = listed_contracts(inst)
+    listed = options.listed_contracts(inst)
     status = calendar_status(*(c.expiry for c in listed))
     return ExpiriesOut(
         symbol=inst.symbol,
@@ -116,11 +107,11 @@ async def get_chain(
     expiry: Annotated[str | None, Query(description="YYYY-MM-DD; the nearest when omitted")] = None,
     strikes: Annotated[
         int, Query(ge=MIN_STRIKES, le=MAX_STRIKES, description="strikes on each side of ATM")
-    ] = DEFAULT_STRIKES,
+    ] = options.DEFAULT_STRIKES,
 ) -> ChainOut:
     inst = _underlying_or_404(universe, symbol)
     now = app_now().astimezone(IST)
-    listed = listed_expiries(inst, now)
+    listed = options.listed_expiries(inst, now)
     if expiry is None:
         chosen = listed[0]
     else:
@@ -139,4 +130,6 @@ async def get_chain(
     quote = (await hub.quotes([inst.key])).get(inst.key)
     if quote is None or quote.current_price <= 0:
         raise HTTPException(503, detail=f"No live price for {inst.symbol} yet; try again")
-    return ChainOut(**chain_data(chain_at(inst, quote.current_price, chosen, strikes, now)))
+    return ChainOut(
+        **options.chain_data(options.chain_at(inst, quote.current_price, chosen, strikes, now))
+    )

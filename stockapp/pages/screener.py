@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.confirm import delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.pages.screener_state import COLUMNS, PARAMS, PRESETS, SHOW_MAX, ScreenerState
@@ -152,14 +153,7 @@ def presets() -> rx.Component:
 def saved_screen(s) -> rx.Component:
     return rx.hstack(
         rx.button(s["name"], size="1", variant="soft", on_click=ScreenerState.load_screen(s["id"])),
-        rx.icon_button(
-            rx.icon("trash-2", size=12),
-            size="1",
-            variant="ghost",
-            color_scheme="red",
-            on_click=ScreenerState.delete_screen(s["id"]),
-            aria_label="Delete screen " + s["name"],
-        ),
+        delete_button(ScreenerState.delete_screen(s["id"]), "Delete screen " + s["name"]),
         spacing="1",
         class_name="saved-screen",
     )
