@@ -33,8 +33,12 @@ from stockapp.api.send_queue import send_queues
 from stockapp.api.ws_limits import ws_caps
 from stockapp.auth.revocation import check_token, verified_user_id
 from stockapp.auth.tokens import InvalidToken, TokenClaims
+from stockapp.db.errors import NotFound
+from stockapp.db.session import run_db
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key, Quote
+from stockapp.replay import store as replay_store
+from stockapp.replay.manager import replays
 from stockapp.runtime import runtime
 from stockapp.settings import Settings
 from stockapp.shutdown import drain
@@ -479,16 +483,39 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             await ws.close(code=CLOSE_POLICY, reason=refusal)
         return
     try:
-        await _serve(ws, hub, settings, claims, token)
+        frames = frame_cache
+        replay_id = ws.query_params.get("replay")
+        if replay_id:  # this connection streams one of the user's replays, not the live market
+            hub = await _replay_hub(claims.user_id, replay_id)
+            if hub is None:
+                with contextlib.suppress(Exception):
+                    await ws.close(code=CLOSE_POLICY, reason="no such replay")
+                return
+            frames = FrameCache()  # replayed quotes must not evict the live market's frames
+        await _serve(ws, hub, settings, claims, token, frames)
     finally:
         ws_caps.release(claims.user_id, ip)
 
 
+async def _replay_hub(user_id: int, replay_id: str) -> PriceHub | None:
+    """The hub of the user's replay `replay_id`, or None if it is not theirs (or not there)."""
+    try:
+        data = await run_db(replay_store.get, user_id, replay_id[:64])
+    except NotFound:
+        return None
+    return await replays.hub(data)
+
+
 async def _serve(
-    ws: WebSocket, hub: PriceHub, settings: Settings, claims: TokenClaims, token: str
+    ws: WebSocket,
+    hub: PriceHub,
+    settings: Settings,
+    claims: TokenClaims,
+    token: str,
+    frames: FrameCache,
 ) -> None:
     batch = ws.query_params.get("batch", "") in {"1", "true", "yes"}
-    conn = Connection(ws, hub, settings, frame_cache, claims, token, batch=batch)
+    conn = Connection(ws, hub, settings, frames, claims, token, batch=batch)
     OPEN.add(conn)
     writer = asyncio.create_task(conn.writer(), name="ws-writer")
     try:
