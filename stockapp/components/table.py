@@ -17,4 +17,10 @@ def scroll_table(header: rx.Component, body: rx.Component, table_id: str) -> rx.
         ),
         overflow_x="auto",
         width="100%",
+        # when it scrolls, the box (not Radix's unfocusable inner viewport) is the scrolling
+        # region: reachable by keyboard and named (assets/styles.css, .scroll-region)
+        tab_index=0,
+        role="region",
+        aria_label=table_id.replace("-", " "),
+        class_name="scroll-region",
     )
