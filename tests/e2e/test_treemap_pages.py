@@ -56,11 +56,20 @@ def test_recommendations_heat_map_is_not_clipped(page):
     page.goto("/recommendations")
     page.wait_for_selector("#heat-map .tm-cell")
     box = page.locator("#heat-map").bounding_box()
-    clipped = page.evaluate(
-        """() => { const m = document.querySelector('#heat-map');
-          return [m.scrollHeight - m.clientHeight, m.scrollWidth - m.clientWidth]; }"""
+    # no inner scrolling box hiding tiles (the old map scrolled at 380 px), and every tile
+    # lies inside the map
+    assert page.evaluate("getComputedStyle(document.querySelector('#heat-map')).overflowY") in (
+        "visible",
+        "hidden",
     )
-    assert clipped == [0, 0]
+    outside = page.evaluate(
+        """() => { const m = document.querySelector('#heat-map').getBoundingClientRect();
+          return [...document.querySelectorAll('#heat-map .tm-cell')].filter(c => {
+            const r = c.getBoundingClientRect();
+            return r.left < m.left - 1 || r.top < m.top - 1 || r.right > m.right + 1 ||
+                   r.bottom > m.bottom + 1; }).length; }"""
+    )
+    assert outside == 0
     areas = page.evaluate(TILE_AREAS_JS, "#heat-map")
     assert len(areas) > 100
     assert sum(a for _, a in areas) == pytest.approx(box["width"] * box["height"], rel=0.02)
