@@ -436,9 +436,9 @@ async def test_sigterm_closes_clients_with_1001_and_exits_in_time(server: Server
         firsts = [(c.symbol, code, reason) for c in clients for _, code, reason in c.closes[:1]]
         # every client is told, on workers forked after start-up (respawns, the rolling
         # restart) as on the first ones
-        assert {(code, reason) for _, code, reason in firsts} == {
-            (1001, "server shutting down")
-        }, firsts
+        assert {(code, reason) for _, code, reason in firsts} == {(1001, "server shutting down")}, (
+            firsts
+        )
         # the lease was handed over at once (not left to its 3 s TTL)
         assert lease is None, (lease, released)
         exited = await until(lambda: not server.proc.alive(), SHUTDOWN_TIMEOUT + 5)
