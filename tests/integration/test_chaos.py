@@ -4,6 +4,8 @@ private Redis and a private PostgreSQL (so both can be restarted), while `/ws` c
 One cluster serves the whole module; the tests run in order and each leaves it serving:
 a follower SIGKILLed, the leader SIGKILLed (alerts across the takeover), Redis restarted,
 PostgreSQL stopped for 10 s, a rolling restart (SIGHUP), and last SIGTERM to the server.
+By then every worker was forked after start-up (respawns, the rolling restart): they must
+behave like the first ones.
 Every `/ws` client here retries, as a well-behaved client does, and subscribes to its own
 symbol, so each worker's interest set in Redis says which clients it holds.
 """
@@ -415,6 +417,7 @@ async def test_a_rolling_restart_keeps_prices_flowing(server: Server, jwt: str) 
         assert await until(lambda: all(c.fresh_after(time.monotonic() - 0.1) for c in clients), 5)
         end = time.monotonic()
         gaps = {c.symbol: round(c.biggest_gap(start, end), 2) for c in clients}
+        print(f"rolling restart: {end - start:.1f}s, largest gap per client {gaps}")
         assert max(gaps.values()) <= 5.0, gaps
         firsts = {
             c.symbol: next(((code, reason) for at, code, reason in c.closes if at >= start), None)
