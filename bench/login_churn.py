@@ -40,22 +40,22 @@ def event_packet(name: str, payload: dict, path: str) -> str:
     return '42/_event,["event",' + orjson.dumps(event).decode() + "]"
 
 
-async def ui_login(base: str, username: str, drop: bool, timeout: float = 15.0) -> float | None:
+async def ui_login(base: str, username: str, drop: bool, wait: float = 15.0) -> float | None:
     """Seconds from submitting the log-in form to the token arriving, or None."""
     ws_url = base.replace("http", "ws", 1)
     url = f"{ws_url}/_event/?token={uuid.uuid4()}&EIO=4&transport=websocket"
-    ws = await websockets.connect(url, subprotocols=["0.10.1"], open_timeout=timeout)  # type: ignore[list-item]
+    ws = await websockets.connect(url, subprotocols=["0.10.1"], open_timeout=wait)  # type: ignore[list-item]
     try:
-        await asyncio.wait_for(ws.recv(), timeout)  # engine.io open
+        await asyncio.wait_for(ws.recv(), wait)  # engine.io open
         await ws.send(hydrate_packet("", "/login"))
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(wait):
             while not str(await ws.recv()).startswith("42/_event"):
                 pass
         form = {"username": username, "password": PASSWORD}
         await ws.send(event_packet(f"{AUTH_STATE}.login", {"form": form}, "/login"))
         sent = time.monotonic()
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(wait):
                 while True:
                     text = await ws.recv()
                     if text == "2":

@@ -9,8 +9,8 @@ that supervises its workers:
 - granian (default): a dead worker is respawned by the supervisor (after a crash loop, one
   worker dying again within ~5 s of its respawn, Granian gives up and exits, so the container
   restarts instead of spinning); SIGHUP respawns the workers one at a time (a rolling
-  restart: each old worker is stopped once its replacement reports ready); SIGTERM stops each worker gracefully and kills it after
-  `STOCKAPP_SHUTDOWN_TIMEOUT` seconds.
+  restart: each old worker is stopped once its replacement reports ready); SIGTERM stops
+  each worker gracefully and kills it after `STOCKAPP_SHUTDOWN_TIMEOUT` seconds.
 - gunicorn (`STOCKAPP_SERVER=gunicorn`, needs `gunicorn` installed): the master respawns
   uvicorn workers; kept for the side-by-side comparison in docs/performance.md.
 
