@@ -25,7 +25,7 @@ import httpx
 import orjson
 import websockets
 
-from bench.reflex_client import ROOT_STATE, hydrate_packet
+from bench.reflex_client import ROOT_STATE, TOKEN_VAR, hydrate_packet
 
 AUTH_STATE = f"{ROOT_STATE}.stockapp___state___auth____auth_state"
 PASSWORD = "churn password 1"
@@ -61,6 +61,17 @@ async def ui_login(base: str, username: str, drop: bool, wait: float = 15.0) -> 
                     if text == "2":
                         await ws.send("3")
                     elif isinstance(text, str) and '"token_rx_state_":"ey' in text:
+                        break
+                jwt = text.split('"token_rx_state_":"', 1)[1].split('"', 1)[0]
+                # the redirect: the landing page loads (its on_load tracks live prices)
+                await ws.send(
+                    event_packet(f"{ROOT_STATE}.hydrate_and_load", {"vars": {TOKEN_VAR: jwt}}, "/")
+                )
+                while True:
+                    text = await ws.recv()
+                    if text == "2":
+                        await ws.send("3")
+                    elif isinstance(text, str) and f'"username_rx_state_":"{username}"' in text:
                         return time.monotonic() - sent
         except TimeoutError:
             return None

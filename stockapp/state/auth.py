@@ -4,6 +4,9 @@ including whether it was revoked by a log-out or password change (`auth.revocati
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 import reflex as rx
 from sqlmodel import Session
 
@@ -72,8 +75,9 @@ class AuthState(rx.State):
             target = "/"
         return rx.redirect(str(target))
 
-    def _throttled(self, action: str) -> bool:
-        verdict = ip_throttle().hit(action, self.router.session.client_ip)
+    async def _throttled(self, action: str) -> bool:
+        # in a worker thread: with Redis the counters are a network round trip
+        verdict = await asyncio.to_thread(ip_throttle().hit, action, self.router.session.client_ip)
         if not verdict.allowed:
             self.auth_error = (
                 f"Too many {action} attempts from this address; "
@@ -81,32 +85,33 @@ class AuthState(rx.State):
             )
         return not verdict.allowed
 
+    # Log-in and registration hash a password (tens of milliseconds of CPU, far more on a
+    # loaded machine) and write to the database: in a worker thread, as the REST endpoints
+    # do. Reflex runs a synchronous handler on the event loop itself, where every log-in
+    # stalled every other tab, socket and request of the worker until it was done.
     @rx.event
-    def login(self, form: dict):
-        if self._throttled("login"):
+    async def login(self, form: dict):
+        if await self._throttled("login"):
             return
-        self.auth_busy = True
+        username, password = form.get("username", ""), form.get("password", "")
         try:
-            with session_scope() as session:
-                user = authenticate(session, form.get("username", ""), form.get("password", ""))
+            user = await asyncio.to_thread(_in_session, authenticate, username, password)
         except AccountError as exc:
             self.auth_error = str(exc)
             return
-        finally:
-            self.auth_busy = False
         return self._finish_login(user)
 
     @rx.event
-    def register(self, form: dict):
+    async def register(self, form: dict):
         password = form.get("password", "")
         if password != form.get("confirm", password):
             self.auth_error = "Passwords do not match"
             return
-        if self._throttled("register"):
+        if await self._throttled("register"):
             return
+        username = form.get("username", "")
         try:
-            with session_scope() as session:
-                user = register_user(session, form.get("username", ""), password)
+            user = await asyncio.to_thread(_in_session, register_user, username, password)
         except AccountError as exc:
             self.auth_error = str(exc)
             return
@@ -128,6 +133,11 @@ class AuthState(rx.State):
     @rx.event
     def clear_error(self):
         self.auth_error = ""
+
+
+def _in_session(fn: Callable[..., User], *args: str) -> User:
+    with session_scope() as session:
+        return fn(session, *args)
 
 
 async def current_user_id(state: rx.State) -> int | None:
