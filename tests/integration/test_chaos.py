@@ -3,7 +3,8 @@ private Redis and a private PostgreSQL (so both can be restarted), while `/ws` c
 
 One cluster serves the whole module; the tests run in order and each leaves it serving:
 a follower SIGKILLed, the leader SIGKILLed (alerts across the takeover), Redis restarted,
-PostgreSQL stopped for 10 s, a rolling restart (SIGHUP), and last SIGTERM to the server.
+PostgreSQL stopped for 10 s, the worker serving a CSV import SIGKILLed, a rolling restart
+(SIGHUP), and last SIGTERM to the server.
 By then every worker was forked after start-up (respawns, the rolling restart): they must
 behave like the first ones.
 Every `/ws` client here retries, as a well-behaved client does, and subscribes to its own
@@ -18,6 +19,7 @@ import itertools
 import os
 import shutil
 import signal
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -401,6 +403,77 @@ async def test_a_postgres_outage_keeps_prices_and_refuses_writes_cleanly(
         r = await api.post("/api/v1/watchlists", json={"name": "after outage"})
         assert r.status_code == 201, r.text
         assert server.proc.alive()
+
+
+IMPORT_ROWS = 4000
+
+
+def _import_request(port: int, jwt: str, csv: bytes) -> bytes:
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="t.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + csv
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    head = (
+        f"POST /api/v1/portfolio/import HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {jwt}\r\nConnection: close\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def _serving(pids: set[int], local_port: int) -> int | None:
+    """The worker holding the connection from our `local_port`."""
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            for conn in psutil.Process(pid).net_connections("tcp"):
+                if conn.raddr and conn.raddr.port == local_port:
+                    return pid
+    return None
+
+
+async def test_an_import_in_flight_on_a_killed_worker_is_whole_or_absent(
+    server: Server, jwt: str
+) -> None:
+    """SIGKILL of the worker serving a big CSV import, once the request is sent: the
+    import is in the database whole or not at all, and the same file sent again after the
+    replacement lands whole (each row once)."""
+    auth = {"Authorization": f"Bearer {jwt}"}
+    csv = "symbol,side,quantity,price,traded_at\n" + "".join(
+        f"TCS,buy,1,{3000 + i % 500}.5,2021-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
+        for i in range(IMPORT_ROWS)
+    )
+    async with httpx.AsyncClient(base_url=server.base, headers=auth, timeout=30) as api:
+        before = len((await api.get("/api/v1/portfolio/trades")).json())
+    pids = server.worker_pids()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    try:
+        sock.sendall(_import_request(server.port, jwt, csv.encode()))
+        victim = _serving(pids, sock.getsockname()[1])
+        assert victim is not None, "no worker holds the import's connection"
+        os.kill(victim, signal.SIGKILL)
+        killed = time.monotonic()
+        answer = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    finally:
+        sock.close()
+    await wait_replaced(server, pids, victim)
+    async with httpx.AsyncClient(base_url=server.base, headers=auth, timeout=60) as api:
+        after = len((await api.get("/api/v1/portfolio/trades")).json())
+        print(f"import killed in flight: {after - before}/{IMPORT_ROWS} rows, {answer[:12]!r}")
+        assert after - before in (0, IMPORT_ROWS)
+        files = {"file": ("t.csv", csv, "text/csv")}
+        again = await api.post("/api/v1/portfolio/import", files=files)
+        assert again.status_code == 200, again.text
+        assert len((await api.get("/api/v1/portfolio/trades")).json()) - before == IMPORT_ROWS
+    await asyncio.sleep(max(0.0, killed + 6 - time.monotonic()))  # Granian's crash-loop window
 
 
 async def test_a_rolling_restart_keeps_prices_flowing(server: Server, jwt: str) -> None:
