@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
 from bench.common import pct, write_report  # noqa: E402
 from stockapp.market.instruments import load_universe  # noqa: E402
 from stockapp.market.models import Key, Quote  # noqa: E402
-from stockapp.market.option_expiries import expiries, strike_step  # noqa: E402
+from stockapp.market.options import expiries, strike_step  # noqa: E402
 from stockapp.market.paper import PENDING, WORKING, OrderType, WorkingOrder  # noqa: E402
 from stockapp.market.paper.contracts import (  # noqa: E402
     OptionSpec,

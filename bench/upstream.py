@@ -5,7 +5,7 @@ Every case subscribes the same set of distinct symbols, spread over 1, 100 or 10
 subscribers, so the hub's promise can be checked exactly: requests per tick equal
 ceil(distinct symbols / provider batch size), whoever and however many ask.
 
-With several workers, hubs share a Redis backend (stockapp/market/hub_redis.py, Redis at
+With several workers, hubs share a Redis backend (stockapp/market/hub/redis_backend.py, Redis at
 127.0.0.1:6379 db 14) and only the leader polls; the case is skipped, and said so, when that
 backend or Redis is not available.
 
@@ -68,7 +68,7 @@ def assignments(pool: list[Key], subscribers: int, per_sub: int, seed: int) -> l
 async def _make_backend(workers: int) -> Any:
     if workers == 1:
         return None
-    from stockapp.market.hub_redis import RedisBackend  # the scale-out backend
+    from stockapp.market.hub import RedisBackend  # the scale-out backend
 
     return RedisBackend(REDIS_URL)
 

@@ -91,6 +91,11 @@ class Runtime:
         if retire is not None:
             await retire()
 
+    def require_provider(self) -> QuoteProvider:
+        if self.provider is None:
+            raise RuntimeError("the market data provider is not running")
+        return self.provider
+
     def require_hub(self) -> PriceHub:
         if self.hub is None:
             raise RuntimeError("the price hub is not running")
@@ -99,7 +104,7 @@ class Runtime:
 
 async def _make_backend(settings: Settings):
     if settings.redis_url:
-        from stockapp.market.hub_redis import RedisBackend
+        from stockapp.market.hub import RedisBackend
 
         # STOCKAPP_REDIS_PREFIX keeps deployments (or test runs) sharing one Redis apart
         prefix = os.environ.get("STOCKAPP_REDIS_PREFIX") or "stockapp"

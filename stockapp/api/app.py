@@ -19,6 +19,7 @@ from stockapp.api import (
     paper,
     portfolio,
     recommendations,
+    replay,
     screener,
     watchlists,
     ws,
@@ -50,6 +51,7 @@ def api_router() -> APIRouter:
         screener,
         recommendations,
         paper,
+        replay,
     ):
         router.include_router(module.router)
     return router

@@ -31,10 +31,10 @@ from stockapp.market.calendar import clock_calendar_status, market_clock
 from stockapp.market.chart_series import history_with_warmup
 from stockapp.market.clock import app_now
 from stockapp.market.indicators import compute_indicators, parse_indicator_spec
-from stockapp.market.lot_sizes import current_lot_size
 from stockapp.market.models import Bar, Instrument, iso_ms
+from stockapp.market.options import current_lot_size
 from stockapp.market.providers.base import INTERVALS, RANGES
-from stockapp.market.sim_session import time_note
+from stockapp.market.sim import time_note
 from stockapp.market.ticksize import tick_size
 from stockapp.runtime import runtime
 

@@ -19,13 +19,15 @@ from stockapp.market.calendar import IST, calendar_status
 from stockapp.market.clock import app_now
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Instrument
-from stockapp.market.option_expiries import Contract, contracts, resolve_underlying
 from stockapp.market.options import (
     DEFAULT_RATE,
+    Contract,
     OptionChain,
     build_chain,
+    contracts,
     expiries,
     implied_vol,
+    resolve_underlying,
 )
 
 router = APIRouter(prefix="/options", tags=["options"])

@@ -8,14 +8,14 @@ with the reason in `detail` and the recorded order in `order`.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_type_hints
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
-from stockapp.api.portfolio import HoldingOut, TotalsOut, holding_out
+from stockapp.api.portfolio import PortfolioOut, portfolio_out
 from stockapp.market.clock import app_now
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
@@ -25,6 +25,7 @@ from stockapp.market.paper.contracts import OptionContract, option_quotes, resol
 from stockapp.paper import executions, store
 from stockapp.paper.engine import paper_engine
 from stockapp.paper.portfolio import paper_positions
+from stockapp.paper.store import OrderData
 from stockapp.portfolio import IST, PriceInfo, money, value_portfolio
 from stockapp.settings import get_settings
 
@@ -92,29 +93,24 @@ class OrderPatch(BaseModel):
     stop_price: Price = Field(None, gt=0, le=MAX_PRICE)
 
 
-class OrderOut(BaseModel):
-    id: int
-    symbol: str
-    market: str
-    side: str
-    order_type: str
-    product: str
-    validity: str
-    quantity: int
-    price: float | None
-    trigger_price: float | None
-    stop_trigger_price: float | None
-    stop_price: float | None
-    status: Literal["open", "executed", "cancelled", "rejected"]
-    triggered: bool = Field(description="a stop-loss or GTT whose trigger was reached")
-    leg: str = Field(description="the OCO leg that triggered: target or stop")
-    reason: str = Field(description="why it was rejected or cancelled")
-    source: str = Field(description="user, or square_off for the 15:20 IST square-off")
-    session_day: str
-    fill_price: float | None
-    filled_at: str | None
-    placed_at: str
-    updated_at: str
+# The order book's response row is the store's OrderData, field for field; only the API's
+# documentation and the closed set of statuses are added here, so the two cannot drift apart.
+_ORDER_FIELD_DOCS = {
+    "triggered": "a stop-loss or GTT whose trigger was reached",
+    "leg": "the OCO leg that triggered: target or stop",
+    "reason": "why it was rejected or cancelled",
+    "source": "user, or square_off for the 15:20 IST square-off",
+}
+_ORDER_FIELD_TYPES: dict[str, Any] = {
+    "status": Literal["open", "executed", "cancelled", "rejected"],
+}
+OrderOut = create_model(
+    "OrderOut",
+    **{
+        name: (_ORDER_FIELD_TYPES.get(name, hint), Field(description=_ORDER_FIELD_DOCS.get(name)))
+        for name, hint in get_type_hints(OrderData).items()
+    },
+)
 
 
 class RejectedOut(BaseModel):
@@ -140,10 +136,7 @@ class FundsOut(BaseModel):
     available: float
 
 
-class PaperPortfolioOut(BaseModel):
-    holdings: list[HoldingOut]
-    totals: TotalsOut
-    as_of: str
+class PaperPortfolioOut(PortfolioOut):
     funds: FundsOut
 
 
@@ -391,22 +384,5 @@ async def paper_portfolio(
     prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
     now = app_now()
     valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
-    t = valued.totals
-
-    def opt(v: Decimal | None) -> float | None:
-        return None if v is None else float(money(v))
-
-    return PaperPortfolioOut(
-        holdings=[holding_out(h, universe) for h in valued.holdings],
-        totals=TotalsOut(
-            invested=float(money(t.invested)),
-            market_value=float(money(t.market_value)),
-            unrealized_pnl=float(money(t.unrealized_pnl)),
-            unrealized_pct=opt(t.unrealized_pct),
-            realized_pnl=float(money(t.realized_pnl)),
-            day_pnl=float(money(t.day_pnl)),
-            xirr=t.xirr,
-        ),
-        as_of=iso_ms(now),
-        funds=_funds_out(funds),
-    )
+    base = portfolio_out(valued, now, universe)
+    return PaperPortfolioOut(**dict(base), funds=_funds_out(funds))

@@ -248,7 +248,8 @@ async def _positions(user_id: int) -> dict[Key, Position]:
     return await db_call(lambda s: cached_positions(s, user_id))
 
 
-def _portfolio_out(valued: PortfolioValuation, now: datetime, universe: Universe) -> PortfolioOut:
+def portfolio_out(valued: PortfolioValuation, now: datetime, universe: Universe) -> PortfolioOut:
+    """The response body of a valued book (the real portfolio and the paper one share it)."""
     t = valued.totals
     return PortfolioOut(
         holdings=[holding_out(h, universe) for h in valued.holdings],
@@ -270,7 +271,7 @@ def _portfolio_out(valued: PortfolioValuation, now: datetime, universe: Universe
 @router.get("", response_model=PortfolioOut)
 async def portfolio(user: CurrentUser, hub: HubDep, universe: UniverseDep) -> PortfolioOut:
     valued, now = await valuation(hub, await _positions(user.id))
-    return await run_in_threadpool(_portfolio_out, valued, now, universe)
+    return await run_in_threadpool(portfolio_out, valued, now, universe)
 
 
 @router.get("/trades", response_model=list[TradeOut])

@@ -13,15 +13,18 @@ from stockapp.db import screens as saved
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
 from stockapp.market.models import iso_ms
-from stockapp.market.screen_data import shared_screen_data
-from stockapp.market.screen_query import (
+from stockapp.market.screening import (
     CRORE,
     MAX_LIMIT,
     PARAMS,
+    ScreenCriteria,
     ScreenParamError,
+    ScreenRow,
+    apply_screen,
+    criteria_from_dict,
     criteria_from_params,
+    shared_screen_data,
 )
-from stockapp.market.screener import ScreenCriteria, ScreenRow, apply_screen, criteria_from_dict
 from stockapp.runtime import runtime
 
 router = APIRouter(tags=["screener"])

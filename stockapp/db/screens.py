@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import Screen
 from stockapp.db.names import clean_display_name
-from stockapp.market.screener import ScreenCriteria, criteria_from_dict, criteria_to_dict
+from stockapp.market.screening import ScreenCriteria, criteria_from_dict, criteria_to_dict
 
 MAX_SCREENS = 50
 NAME_MAX = 64

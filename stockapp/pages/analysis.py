@@ -28,10 +28,9 @@ from stockapp.market.chart_series import (
 )
 from stockapp.market.clock import app_now
 from stockapp.market.indicators import compute_indicators, output_keys, parse_indicator_spec
-from stockapp.market.lot_sizes import current_lot_size
 from stockapp.market.models import Bar, Instrument, Quote
-from stockapp.market.option_expiries import resolve_underlying
-from stockapp.market.sim_session import time_note
+from stockapp.market.options import current_lot_size, resolve_underlying
+from stockapp.market.sim import time_note
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live

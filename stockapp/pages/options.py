@@ -22,8 +22,7 @@ from stockapp.components.search import instrument_combobox
 from stockapp.market.calendar import IST, calendar_status
 from stockapp.market.clock import app_now
 from stockapp.market.models import DEFAULT_MARKET, Instrument
-from stockapp.market.option_expiries import BANKNIFTY, FINNIFTY, NIFTY, Contract
-from stockapp.market.options import OptionChain, OptionLeg
+from stockapp.market.options import BANKNIFTY, FINNIFTY, NIFTY, Contract, OptionChain, OptionLeg
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.combobox import COMBO_LIMIT, ComboboxMixin

@@ -20,7 +20,7 @@ from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_combobox
 from stockapp.market.calendar import IST
 from stockapp.market.instruments import Instrument
-from stockapp.market.screen_data import ScreenData, fundamentals, shared_screen_data
+from stockapp.market.screening import ScreenData, fundamentals, shared_screen_data
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState
 from stockapp.state.combobox import ComboboxMixin

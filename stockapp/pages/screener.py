@@ -17,14 +17,17 @@ from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.db import screens as saved
 from stockapp.db.session import run_db
-from stockapp.market.screen_data import shared_screen_data
-from stockapp.market.screen_query import (
+from stockapp.market.screening import (
     PARAMS,
+    ScreenCriteria,
     ScreenParamError,
+    ScreenRow,
+    apply_screen,
+    criteria_from_dict,
     criteria_from_params,
     params_from_criteria,
+    shared_screen_data,
 )
-from stockapp.market.screener import ScreenCriteria, ScreenRow, apply_screen, criteria_from_dict
 from stockapp.runtime import runtime
 from stockapp.state.auth import AuthState, current_user_id
 from stockapp.state.live import LiveMixin, live, views_for

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import reflex as rx
 
-from stockapp.market.option_expiries import resolve_underlying
+from stockapp.market.options import resolve_underlying
 from stockapp.runtime import runtime
 
 SECTIONS = ("analysis", "peers", "options")

@@ -75,6 +75,9 @@ def test_market_order_fills_on_a_tick_and_lands_in_the_paper_portfolio(client, t
     book = client.get("/api/v1/paper/portfolio", headers=trader).json()
     real = client.get("/api/v1/portfolio", headers=trader).json()
     assert set(book) == set(real) | {"funds"}
+    assert set(book["totals"]) == set(real["totals"])
+    # bought and valued on one day: no annual rate, and the totals say why (as the real book does)
+    assert book["totals"]["xirr"] is None and book["totals"]["xirr_reason"], book["totals"]
     assert real["holdings"] == []  # the real book is untouched
     (holding,) = book["holdings"]
     assert set(holding) == {

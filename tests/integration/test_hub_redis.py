@@ -18,8 +18,7 @@ from datetime import datetime
 import pytest
 from redis.asyncio import Redis
 
-from stockapp.market.hub import PriceHub
-from stockapp.market.hub_redis import RedisBackend
+from stockapp.market.hub import PriceHub, RedisBackend
 from stockapp.market.models import Bar, FetchResult, Key, Quote, utcnow
 from tests.conftest import need
 from tests.integration.conftest import PrivateRedis

@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from stockapp.market.hub import MemoryBackend, PriceHub, SubscriptionClosed
-from stockapp.market.hub_store import QuoteStore
+from stockapp.market.hub.store import QuoteStore
 from stockapp.market.models import Bar, FetchResult, Key, Quote, utcnow
 from stockapp.market.providers.base import ProviderError, QuoteProvider
 
@@ -616,7 +616,7 @@ def test_store_ignores_overtaken_responses_and_marks_failures_stale() -> None:
 
 
 async def test_memory_backend_broadcast_calls_every_handler_once():
-    from stockapp.market.hub_backend import MemoryBackend
+    from stockapp.market.hub import MemoryBackend
 
     backend, seen = MemoryBackend(), []
 

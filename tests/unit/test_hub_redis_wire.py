@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from stockapp.market import hub_redis_wire as wire
+from stockapp.market.hub import wire
 from stockapp.market.models import Quote
 
 

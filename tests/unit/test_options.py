@@ -9,15 +9,15 @@ import pytest
 
 from stockapp.market.calendar import IST, is_trading_day, previous_trading_day
 from stockapp.market.instruments import load_universe
-from stockapp.market.lot_sizes import LOT_SIZE_REVISIONS, lot_size_for
 from stockapp.market.models import Instrument
-from stockapp.market.option_expiries import (
+from stockapp.market.options.expiry import (
     contracts,
     has_weekly_expiries,
     last_tuesday,
     monthly_expiry,
 )
-from stockapp.market.options import (
+from stockapp.market.options.lots import LOT_SIZE_REVISIONS, lot_size_for
+from stockapp.market.options.pricing import (
     bs_price,
     build_chain,
     chain_strikes,

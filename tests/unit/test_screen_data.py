@@ -10,12 +10,12 @@ import pytest
 from stockapp.market.indicators import SnapshotInputs, with_live_price
 from stockapp.market.instruments import Instrument
 from stockapp.market.models import Bar, Quote
-from stockapp.market.screen_data import DailyTail, build_row, pct_change
-from stockapp.market.screen_query import (
+from stockapp.market.screening import (
     ScreenParamError,
     criteria_from_params,
     params_from_criteria,
 )
+from stockapp.market.screening.data import DailyTail, build_row, pct_change
 
 
 def _bars(n: int = 400, seed: int = 3) -> list[Bar]:
@@ -113,8 +113,7 @@ def test_volume_surge_preset_matches_at_ten_in_the_morning():
     from stockapp.market.calendar import IST
     from stockapp.market.instruments import load_universe
     from stockapp.market.providers.simulated import SimulatedExchange
-    from stockapp.market.screen_data import ScreenData
-    from stockapp.market.screener import ScreenCriteria, apply_screen
+    from stockapp.market.screening import ScreenCriteria, ScreenData, apply_screen
 
     universe = load_universe()
     at = datetime(2026, 11, 18, 10, 0, tzinfo=IST)

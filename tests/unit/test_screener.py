@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from stockapp.market.screener import (
+from stockapp.market.screening.criteria import (
     ScreenCriteria,
     ScreenRow,
     apply_screen,

@@ -12,7 +12,7 @@ import pytest
 from stockapp.market.calendar import CLOSE, IST, OPEN, is_trading_day, market_clock
 from stockapp.market.instruments import load_universe
 from stockapp.market.providers.simulated import SimulatedExchange
-from stockapp.market.sim_session import ALWAYS_OPEN_NOTE, time_note
+from stockapp.market.sim import ALWAYS_OPEN_NOTE, time_note
 
 KEY = ("RELIANCE", "india_nse")
 MOMENTS = [

@@ -14,7 +14,7 @@ from stockapp.market.instruments import Universe, load_universe
 from stockapp.market.models import Bar, Instrument, Key, Quote
 from stockapp.market.providers.base import QuoteProvider
 from stockapp.market.providers.simulated import SimulatedExchange
-from stockapp.market.sim_history import generate_daily, seeded_rng
+from stockapp.market.sim.history import generate_daily, seeded_rng
 from stockapp.market.ticksize import price_band, tick_size
 
 NSE, BSE = "india_nse", "india_bse"

@@ -4,7 +4,7 @@ Options are named like a broker's trading symbol, with the full expiry date so w
 monthly contracts read alike: `<underlying><YY><MON><DD><strike><CE|PE>`, for example
 `NIFTY26DEC2926000CE` (NIFTY 50, expiry 29 Dec 2026, strike 26000, call) or
 `RELIANCE26DEC291400PE`. The underlying is its trading name (NIFTY, BANKNIFTY, FINNIFTY, or
-the stock symbol). A contract is tradable while it is listed (see option_expiries) and its
+the stock symbol). A contract is tradable while it is listed (see options.expiry) and its
 strike is on the underlying's strike grid; it has no price band, a fixed 0.05 tick, and
 trades in whole lots (the lot NSE set for its expiry, see `lot_size`).
 """
@@ -23,15 +23,16 @@ import numpy as np
 from stockapp.market.calendar import CLOSE, IST
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Instrument, Key, Quote
-from stockapp.market.option_expiries import (
+from stockapp.market.options import (
     BANKNIFTY,
     FINNIFTY,
+    MIN_T,
     NIFTY,
     expiries,
+    quote_many,
     resolve_underlying,
     strike_step,
 )
-from stockapp.market.options import MIN_T, quote_many
 from stockapp.market.paper.orders import Contract, equity_contract, lot_size
 
 OPTION_TICK_PAISE = 5

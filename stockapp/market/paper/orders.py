@@ -28,8 +28,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from stockapp.market.calendar import CLOSE, IST, is_trading_day, next_trading_day
-from stockapp.market.lot_sizes import lot_size_for
 from stockapp.market.models import Instrument
+from stockapp.market.options import lot_size_for
 from stockapp.market.paper.charges import Segment
 from stockapp.market.ticksize import price_band, tick_size
 
@@ -103,7 +103,7 @@ def lot_size(inst: Instrument, segment: Segment, expiry: date) -> int:
     """Shares per lot of `inst` in `segment`: the one place paper orders take lot sizes from.
 
     Cash-market equities trade in single shares; a derivative in the lot NSE set for the
-    contract's expiry (the dated table in `stockapp.market.lot_sizes`).
+    contract's expiry (the dated table in `stockapp.market.options.lots`).
     """
     if segment == "equity":
         return 1

@@ -21,10 +21,10 @@ import numpy as np
 
 from stockapp.market.instruments import Universe
 from stockapp.market.models import Bar, FetchResult, Key, Quote, utcnow
-from stockapp.market.sim_archive import HistoryArchive
-from stockapp.market.sim_market import LiveMarket
-from stockapp.market.sim_session import (
+from stockapp.market.sim import (
+    HistoryArchive,
     Hours,
+    LiveMarket,
     SessionModel,
     check_interval_range,
     from_ms,

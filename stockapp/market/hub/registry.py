@@ -6,9 +6,9 @@ only the (key, subscription) pairs that matter and allocates nothing per subscri
 
 from __future__ import annotations
 
-from stockapp.market import hub_metrics as metrics
-from stockapp.market.hub_backend import HubBackend
-from stockapp.market.hub_subscription import Subscription
+from stockapp.market.hub import metrics
+from stockapp.market.hub.backend import HubBackend
+from stockapp.market.hub.subscription import Subscription
 from stockapp.market.models import Key, Quote
 
 

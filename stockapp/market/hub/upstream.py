@@ -11,7 +11,7 @@ import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from stockapp.market import hub_metrics as metrics
+from stockapp.market.hub import metrics
 from stockapp.market.models import FetchResult, Key
 from stockapp.market.providers.base import QuoteProvider
 

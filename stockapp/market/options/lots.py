@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from stockapp.market.models import Instrument
-from stockapp.market.option_expiries import BANKNIFTY, FINNIFTY, MIDCPNIFTY, NIFTY, expiries
+from stockapp.market.options.expiry import BANKNIFTY, FINNIFTY, MIDCPNIFTY, NIFTY, expiries
 
 NIFTYNXT50 = "NIFTY NEXT 50"
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Instrument, Key
-from stockapp.market.sim_history import seeded_rng
+from stockapp.market.sim.history import seeded_rng
 from stockapp.market.ticksize import round_index, round_to_tick
 
 FloatArray = npt.NDArray[np.float64]

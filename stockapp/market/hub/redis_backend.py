@@ -46,8 +46,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from stockapp.market import hub_redis_wire as wire
-from stockapp.market.hub_backend import BroadcastHandler, QuoteConsumer
+from stockapp.market.hub import wire
+from stockapp.market.hub.backend import BroadcastHandler, QuoteConsumer
 from stockapp.market.models import Key, Quote
 
 log = logging.getLogger("stockapp.hub.redis")

@@ -21,10 +21,10 @@ from datetime import date
 import numpy as np
 
 from stockapp.market.instruments import Universe
-from stockapp.market.sim_history import TRADING_DAYS_PER_YEAR, seeded_rng, u_shape_cumulative
-from stockapp.market.sim_layout import BoolArray, FloatArray, IntArray, build_layout
-from stockapp.market.sim_minutes import MinuteStore
-from stockapp.market.sim_session import MINUTE_MS, SessionModel
+from stockapp.market.sim.history import TRADING_DAYS_PER_YEAR, seeded_rng, u_shape_cumulative
+from stockapp.market.sim.layout import BoolArray, FloatArray, IntArray, build_layout
+from stockapp.market.sim.minutes import MinuteStore
+from stockapp.market.sim.session import MINUTE_MS, SessionModel
 from stockapp.market.ticksize import price_band, round_to_tick_array, tick_size_array
 
 GAP_SHARE = 0.15

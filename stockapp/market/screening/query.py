@@ -11,7 +11,7 @@ import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from stockapp.market.screener import CRITERION_LIMITS, CRORE, ROW_FIELDS, ScreenCriteria
+from stockapp.market.screening.criteria import CRITERION_LIMITS, CRORE, ROW_FIELDS, ScreenCriteria
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Upstream cost depends only on the number of distinct subscribed instruments: each tick sends one
 request per `provider.batch_size` keys, however many /ws connections, UI sessions or alert rules
-want them. Consumers get conflated mailboxes (see hub_subscription), so a slow reader costs
+want them. Consumers get conflated mailboxes (see hub.subscription), so a slow reader costs
 neither memory growth nor delay for anyone else. When upstream fails the last prices keep being
 served, marked stale, until a later tick succeeds.
 """
@@ -15,17 +15,15 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from stockapp.market import hub_metrics as metrics
-from stockapp.market.hub_backend import HubBackend, MemoryBackend
-from stockapp.market.hub_listeners import Listener, ListenerDispatcher
-from stockapp.market.hub_registry import SubscriptionRegistry
-from stockapp.market.hub_store import QuoteStore
-from stockapp.market.hub_subscription import Subscription, SubscriptionClosed, as_keys
-from stockapp.market.hub_upstream import SingleFlight, Upstream
+from stockapp.market.hub import metrics
+from stockapp.market.hub.backend import HubBackend, MemoryBackend
+from stockapp.market.hub.listeners import Listener, ListenerDispatcher
+from stockapp.market.hub.registry import SubscriptionRegistry
+from stockapp.market.hub.store import QuoteStore
+from stockapp.market.hub.subscription import Subscription, as_keys
+from stockapp.market.hub.upstream import SingleFlight, Upstream
 from stockapp.market.models import Key, Quote
 from stockapp.market.providers.base import QuoteProvider
-
-__all__ = ["HubBackend", "MemoryBackend", "PriceHub", "Subscription", "SubscriptionClosed"]
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from stockapp.market.indicators import RETURN_PERIODS, SNAPSHOT_HISTORY, YEAR_BA
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Bar, Instrument, Key, Quote
 from stockapp.market.providers.base import ProviderError, QuoteProvider
-from stockapp.market.screener import ScreenRow
-from stockapp.market.volume_profile import (
+from stockapp.market.screening.criteria import ScreenRow
+from stockapp.market.screening.volume_profile import (
     SessionWindow,
     VolumeProfile,
     build_profile,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stockapp.market.sim_history import OHLCV
-from stockapp.market.sim_layout import FloatArray, IntArray
+from stockapp.market.sim.history import OHLCV
+from stockapp.market.sim.layout import FloatArray, IntArray
 
 
 class MinuteStore:

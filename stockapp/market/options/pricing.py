@@ -24,9 +24,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from stockapp.market.calendar import CLOSE, IST, OPEN, is_trading_day
-from stockapp.market.lot_sizes import lot_size_for
 from stockapp.market.models import Instrument
-from stockapp.market.option_expiries import (
+from stockapp.market.options.expiry import (
     BANKNIFTY,
     FINNIFTY,
     NIFTY,
@@ -35,6 +34,7 @@ from stockapp.market.option_expiries import (
     resolve_underlying,
     strike_step,
 )
+from stockapp.market.options.lots import lot_size_for
 
 DEFAULT_RATE = 0.065
 MIN_T = 1.0 / (365.0 * 24 * 60)  # one minute: the shortest life a price is computed for
