@@ -138,13 +138,14 @@ _tasks: set[asyncio.Task[None]] = set()
 async def _announce_when_ready(folder: Path) -> None:
     from stockapp.api.health import readiness
 
-    while True:
+    deadline = time.monotonic() + READY_TIMEOUT  # the supervisor stops waiting then too
+    while time.monotonic() < deadline:
         with contextlib.suppress(Exception):
             if (await readiness()).ready:
-                break
+                with contextlib.suppress(OSError):
+                    (folder / str(os.getpid())).touch()
+                return
         await asyncio.sleep(0.1)
-    with contextlib.suppress(OSError):
-        (folder / str(os.getpid())).touch()
 
 
 def run_granian(host: str, port: int, loglevel: Any) -> None:
