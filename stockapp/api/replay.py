@@ -24,6 +24,7 @@ from stockapp.market.sim.session import from_ms, to_ms
 from stockapp.replay import store
 from stockapp.replay.manager import replays, wall_ms
 from stockapp.replay.store import ReplayData
+from stockapp.settings import get_settings
 
 router = APIRouter(prefix="/replay", tags=["market replay"])
 
@@ -105,7 +106,8 @@ async def start_replay(user: CurrentUser, body: ReplayIn) -> ReplayOut:
         wall, day, clock = await _new_clock(body)
     except ReplayError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
-    data = await db_call(lambda s: store.create(s, user.id, day, clock))
+    opening = get_settings().paper_opening_balance
+    data = await db_call(lambda s: store.create(s, user.id, day, clock, opening))
     return replay_out(data, wall)
 
 

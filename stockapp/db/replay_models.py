@@ -7,11 +7,12 @@ reads the row shows the same replayed moment; see stockapp.market.replay.clock.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from stockapp.db.models import _now, ts_column
+from stockapp.db.models import MONEY, _now, ts_column
 
 
 class ReplaySession(SQLModel, table=True):
@@ -29,4 +30,11 @@ class ReplaySession(SQLModel, table=True):
     anchor_wall_ms: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     anchor_at_ms: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     paused: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    # the replay's own paper account: practice inside a replay never touches the live one
+    opening_balance: Decimal = Field(
+        default=Decimal(0), sa_column=sa.Column(MONEY, nullable=False, server_default="0")
+    )
+    cash: Decimal = Field(
+        default=Decimal(0), sa_column=sa.Column(MONEY, nullable=False, server_default="0")
+    )
     created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))

@@ -24,6 +24,8 @@ from stockapp.market.replay import (
     ProviderBarsSource,
     ReplayProvider,
 )
+from stockapp.market.sim.session import from_ms
+from stockapp.paper.engine import PaperEngine
 from stockapp.replay import store
 from stockapp.replay.store import ReplayData
 from stockapp.runtime import Runtime, on_stop, runtime
@@ -49,6 +51,7 @@ def minute_source(provider: QuoteProvider, probe) -> MinuteSource:
 class _Entry:
     data: ReplayData
     hub: PriceHub
+    paper: PaperEngine
     idle_since: float | None = field(default=None)
 
 
@@ -87,14 +90,27 @@ class ReplayHubs:
                     data.day,
                     lambda rid=data.id: self.shown_ms(rid),
                 )
-                hub = PriceHub(provider, tick_interval=self._rt.settings.tick_interval)
-                entry = _Entry(data, hub)
+                settings = self._rt.settings
+                hub = PriceHub(provider, tick_interval=settings.tick_interval)
+                paper = PaperEngine(
+                    hours=settings.market_hours,
+                    opening=settings.paper_opening_balance,
+                    clock=lambda rid=data.id: from_ms(self.shown_ms(rid)),
+                    book_id=data.id,
+                )
+                entry = _Entry(data, hub, paper)
                 self._entries[data.id] = entry
                 await hub.start()
+                await paper.start(hub, self._rt.universe)
                 self._ensure_refresher()
             else:
                 entry.data = data
             return entry.hub
+
+    async def paper(self, data: ReplayData) -> PaperEngine:
+        """The engine matching paper orders placed inside replay `data` on its prices."""
+        await self.hub(data)
+        return self._entries[data.id].paper
 
     def update(self, data: ReplayData) -> None:
         """A clock change made through this worker: applies at the next tick."""
@@ -105,6 +121,7 @@ class ReplayHubs:
     async def drop(self, rid: str) -> None:
         entry = self._entries.pop(rid, None)
         if entry is not None:
+            await entry.paper.stop()
             await entry.hub.stop()
 
     async def stop_all(self) -> None:
@@ -138,7 +155,7 @@ class ReplayHubs:
                 await self.drop(rid)
                 continue
             entry.data = data
-            if entry.hub.subscriber_count:
+            if entry.hub.subscriber_count > 1:  # more than the paper engine's own
                 entry.idle_since = None
             elif entry.idle_since is None:
                 entry.idle_since = now

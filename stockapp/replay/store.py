@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
@@ -51,7 +52,8 @@ def _own(s: Session, user_id: int, rid: str, *, lock: bool = False) -> ReplaySes
     return row
 
 
-def create(s: Session, user_id: int, day: date, clock: ReplayClock) -> ReplayData:
+def create(s: Session, user_id: int, day: date, clock: ReplayClock, opening: Decimal) -> ReplayData:
+    """A new replay with its own paper account holding `opening` in virtual cash."""
     count = s.exec(
         select(func.count()).select_from(ReplaySession).where(ReplaySession.user_id == user_id)
     ).one()
@@ -67,6 +69,8 @@ def create(s: Session, user_id: int, day: date, clock: ReplayClock) -> ReplayDat
         anchor_wall_ms=clock.anchor_wall_ms,
         anchor_at_ms=clock.anchor_at_ms,
         paused=clock.paused,
+        opening_balance=opening,
+        cash=opening,
     )
     s.add(row)
     s.flush()

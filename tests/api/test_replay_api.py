@@ -130,3 +130,61 @@ def test_a_user_runs_at_most_three_replays(client, alice, sessions):
         _start(client, alice, date=day)
     r = client.post(REPLAY, json={"date": day}, headers=alice)
     assert r.status_code == 409 and "at most 3" in r.json()["detail"]
+
+
+def _wait_order(client, headers, order_id: int, seconds: float = 10.0) -> dict:
+    deadline = time.time() + seconds
+    while True:
+        order = client.get(f"/api/v1/paper/orders/{order_id}", headers=headers).json()
+        if order["status"] != "open" or time.time() > deadline:
+            return order
+        time.sleep(0.1)
+
+
+def test_paper_orders_inside_a_replay_fill_on_its_prices_in_its_own_book(
+    client, alice, bob, sessions
+):
+    day = sessions[3]
+    rid = _start(client, alice, date=day.isoformat(), speed=60)["id"]
+    book = {"replay": rid}
+    quote = _quote(client, alice, rid, "INFY")
+    limit = round(quote["current_price"] * 1.01, 1)  # marketable: fills at the replayed market
+    r = client.post(
+        "/api/v1/paper/orders",
+        params=book,
+        json={
+            "symbol": "INFY",
+            "side": "buy",
+            "quantity": 4,
+            "order_type": "limit",
+            "price": limit,
+        },
+        headers=alice,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["book"] == rid
+    order = _wait_order(client, alice, r.json()["id"])
+    assert order["status"] == "executed", order
+    filled_at = datetime.fromisoformat(order["filled_at"].replace("Z", "+00:00")).astimezone(IST)
+    assert filled_at.date() == day  # filled in the replayed session, on its clock
+    assert order["fill_price"] <= limit
+    # the replay's book holds it; the live book and its funds are untouched
+    replay_book = client.get("/api/v1/paper/portfolio", params=book, headers=alice).json()
+    assert [(h["symbol"], h["quantity"]) for h in replay_book["holdings"]] == [("INFY", 4)]
+    assert replay_book["funds"]["cash"] < replay_book["funds"]["opening_balance"]
+    live_book = client.get("/api/v1/paper/portfolio", headers=alice).json()
+    assert live_book["holdings"] == [] and live_book["funds"]["cash"] == 1_000_000.0
+    assert client.get("/api/v1/paper/orders", headers=alice).json() == []
+    assert [
+        o["id"] for o in client.get("/api/v1/paper/orders", params=book, headers=alice).json()
+    ] == [order["id"]]
+    # another user cannot trade in, or read, this replay's book
+    for path in ("/api/v1/paper/orders", "/api/v1/paper/funds", "/api/v1/paper/portfolio"):
+        assert client.get(path, params=book, headers=bob).status_code == 404
+    r = client.post(
+        "/api/v1/paper/orders",
+        params=book,
+        json={"symbol": "INFY", "side": "buy", "quantity": 1},
+        headers=bob,
+    )
+    assert r.status_code == 404
