@@ -454,7 +454,9 @@ async def test_an_import_in_flight_on_a_killed_worker_is_whole_or_absent(
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
     try:
         sock.sendall(_import_request(server.port, jwt, csv.encode()))
-        victim = _serving(pids, sock.getsockname()[1])
+        local_port, victim, deadline = sock.getsockname()[1], None, time.monotonic() + 10
+        while victim is None and time.monotonic() < deadline:  # accepted from the backlog
+            victim = _serving(pids, local_port)
         assert victim is not None, "no worker holds the import's connection"
         os.kill(victim, signal.SIGKILL)
         killed = time.monotonic()
