@@ -60,6 +60,16 @@ def signed(value: float, decimals: int = 2) -> str:
     return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
 
 
+def signed_inr(value: Decimal | None) -> str:
+    """Signed rupees ("+₹1,234.50", "-₹80.00"): the sign first, so change_color() works.
+    Rounds to paise half up, as contract notes do."""
+    if value is None:
+        return "—"
+    value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = inr(abs(value))
+    return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
+
+
 def pct(value: float | None, decimals: int = 2) -> str:
     if value is None:
         return "—"

@@ -25,6 +25,7 @@ from stockapp.market.alerts import AlertBook, Evaluation
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.instruments import Universe
 from stockapp.market.models import Key, Quote
+from stockapp.market.snapshot import MarketSnapshot
 from stockapp.runtime import Runtime, on_start, on_stop
 
 log = logging.getLogger("stockapp.alerts")
@@ -77,7 +78,7 @@ class AlertEngine:
         self._reload_soon = asyncio.Event()
         self._sub = hub.subscribe(label="alerts")
         await self.reload()
-        self._unlisten = hub.add_listener(self._on_tick)
+        self._unlisten = hub.add_snapshot_listener(self._on_tick)
         self._tasks = [
             asyncio.create_task(self._persist_loop(), name="alerts-persist"),
             asyncio.create_task(self._reload_loop(), name="alerts-reload"),
@@ -147,7 +148,7 @@ class AlertEngine:
             self._reload_soon.clear()
             await self.reload()
 
-    def _on_tick(self, _changed: dict[Key, Quote]) -> None:
+    def _on_tick(self, snapshot: MarketSnapshot, _changed: dict[Key, Quote]) -> None:
         hub, sub, queue = self._hub, self._sub, self._queue
         if hub is None or sub is None or sub.closed or queue is None:
             return
@@ -155,7 +156,7 @@ class AlertEngine:
         if not is_leader(hub):
             return
         for key in self.book.fresh_keys():
-            if key not in batch and (quote := hub.latest(key)) is not None:
+            if key not in batch and (quote := snapshot.get(key)) is not None:
                 batch[key] = quote
         if not batch:
             return

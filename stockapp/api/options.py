@@ -1,106 +1,25 @@
-"""Option chains of the F&O underlyings: listed expiries and a live, Black-Scholes-priced chain.
-
-The helpers at the top (which underlyings trade options, their expiries, one chain at the
-live price) carry no HTTP concerns; the Options page uses them too.
-"""
+"""Option chains of the F&O underlyings: listed expiries and a live, Black-Scholes-priced chain
+(the chain itself is built in `stockapp.market.options`)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
-import numpy as np
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from stockapp.api.deps import HubDep, UniverseDep
+from stockapp.market import options
 from stockapp.market.calendar import IST, calendar_status
 from stockapp.market.clock import app_now
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Instrument
-from stockapp.market.options import (
-    DEFAULT_RATE,
-    Contract,
-    OptionChain,
-    build_chain,
-    contracts,
-    expiries,
-    implied_vol,
-    resolve_underlying,
-)
 
 router = APIRouter(prefix="/options", tags=["options"])
-MIN_STRIKES, MAX_STRIKES, DEFAULT_STRIKES = 5, 50, 15
+MIN_STRIKES, MAX_STRIKES = 5, 50
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def fno_underlying(universe: Universe, symbol: str) -> Instrument | None:
-    """The NSE instrument behind a trading name ("BANKNIFTY", "NIFTY 50", "TCS") if it has
-    listed options; None for unknown or non-F&O symbols."""
-    inst = universe.get(resolve_underlying(symbol), DEFAULT_MARKET)
-    return inst if inst is not None and inst.fno else None
-
-
-def fno_underlyings(universe: Universe) -> list[Instrument]:
-    """Indices first (NIFTY, BANKNIFTY, FINNIFTY), then stocks by symbol."""
-    found = [i for i in universe.all(DEFAULT_MARKET) if i.fno]
-    return sorted(found, key=lambda i: (not i.is_index, i.symbol))
-
-
-def listed_expiries(inst: Instrument, now: datetime | None = None) -> list[date]:
-    return expiries(inst.symbol, now or app_now().astimezone(IST), inst.kind)
-
-
-def listed_contracts(inst: Instrument, now: datetime | None = None) -> list[Contract]:
-    """Listed contracts with their kind (weekly/monthly/quarterly/half-yearly)."""
-    return contracts(inst.symbol, now or app_now().astimezone(IST), inst.kind)
-
-
-def chain_at(
-    inst: Instrument,
-    spot: float,
-    expiry: date,
-    strikes_each_side: int = DEFAULT_STRIKES,
-    now: datetime | None = None,
-) -> OptionChain:
-    return build_chain(
-        inst,
-        spot,
-        expiry,
-        now or app_now().astimezone(IST),
-        r=DEFAULT_RATE,
-        strikes_each_side=strikes_each_side,
-    )
-
-
-def chain_payload(chain: OptionChain) -> dict:
-    """The chain as the API answers it, with iv to 6 decimals.
-
-    The chain's own iv is rounded to 4 decimals, which for a deep index option (vega of
-    thousands of rupees per unit of volatility) moves the re-priced premium by more than a
-    tick; solving again from the ltp at the published spot, rate and time keeps
-    ltp and iv consistent to well under a paisa.
-    """
-    out = chain.to_dict()
-    rows = out["rows"]
-    if not rows:
-        return out
-    legs = [row["call"] for row in rows] + [row["put"] for row in rows]
-    strikes = np.array([row["strike"] for row in rows] * 2)
-    is_call = np.arange(len(legs)) < len(rows)
-    iv = implied_vol(
-        np.array([leg["ltp"] for leg in legs]),
-        out["underlying_price"],
-        strikes,
-        out["time_to_expiry_years"],
-        out["risk_free_rate"],
-        is_call,
-    )
-    for leg, value in zip(legs, np.atleast_1d(iv).tolist(), strict=True):
-        if np.isfinite(value):
-            leg["iv"] = round(value, 6)
-    return out
 
 
 # -- routes --------------------------------------------------------------------------------
@@ -154,11 +73,11 @@ class ChainOut(BaseModel):
 
 
 def _underlying_or_404(universe: Universe, symbol: str) -> Instrument:
-    inst = fno_underlying(universe, symbol)
+    inst = options.fno_underlying(universe, symbol)
     if inst is not None:
         return inst
-    valid = ", ".join(i.symbol for i in fno_underlyings(universe))
-    if universe.get(resolve_underlying(symbol), DEFAULT_MARKET) is None:
+    valid = ", ".join(i.symbol for i in options.fno_underlyings(universe))
+    if universe.get(options.resolve_underlying(symbol), DEFAULT_MARKET) is None:
         raise HTTPException(404, detail=f"Unknown underlying {symbol!r}; use one of {valid}")
     raise HTTPException(
         404,
@@ -169,7 +88,7 @@ def _underlying_or_404(universe: Universe, symbol: str) -> Instrument:
 @router.get("/{symbol}/expiries", response_model=ExpiriesOut)
 async def get_expiries(symbol: str, universe: UniverseDep) -> ExpiriesOut:
     inst = _underlying_or_404(universe, symbol)
-    listed = listed_contracts(inst)
+    listed = options.listed_contracts(inst)
     status = calendar_status(*(c.expiry for c in listed))
     return ExpiriesOut(
         symbol=inst.symbol,
@@ -188,11 +107,11 @@ async def get_chain(
     expiry: Annotated[str | None, Query(description="YYYY-MM-DD; the nearest when omitted")] = None,
     strikes: Annotated[
         int, Query(ge=MIN_STRIKES, le=MAX_STRIKES, description="strikes on each side of ATM")
-    ] = DEFAULT_STRIKES,
+    ] = options.DEFAULT_STRIKES,
 ) -> ChainOut:
     inst = _underlying_or_404(universe, symbol)
     now = app_now().astimezone(IST)
-    listed = listed_expiries(inst, now)
+    listed = options.listed_expiries(inst, now)
     if expiry is None:
         chosen = listed[0]
     else:
@@ -211,4 +130,6 @@ async def get_chain(
     quote = (await hub.quotes([inst.key])).get(inst.key)
     if quote is None or quote.current_price <= 0:
         raise HTTPException(503, detail=f"No live price for {inst.symbol} yet; try again")
-    return ChainOut(**chain_payload(chain_at(inst, quote.current_price, chosen, strikes, now)))
+    return ChainOut(
+        **options.chain_data(options.chain_at(inst, quote.current_price, chosen, strikes, now))
+    )

@@ -8,8 +8,9 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from stockapp.api.deps import HubDep, MarketDep, UniverseDep
-from stockapp.market.recommend import Rated, recommendation_service
+from stockapp.market.recommend import Rated
 from stockapp.runtime import runtime
+from stockapp.services.market import recommendations as recommendation_service
 
 router = APIRouter(tags=["recommendations"])
 DISCLAIMER = (
@@ -56,7 +57,7 @@ def _out(item: Rated) -> RecommendationOut:
         score=rec.score,
         reasons=rec.reasons,
         price=rec.price,
-        change_percent=rec.change_pct,
+        change_percent=rec.change_percent,
         market_cap=round(item.market_cap, 2) if item.market_cap is not None else None,
         rsi14=rec.rsi14,
         macd=rec.macd,

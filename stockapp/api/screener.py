@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from stockapp.api.deps import CurrentUser, HubDep, MarketDep, ObjectId, UniverseDep, db_call
 from stockapp.db import screens as saved
@@ -59,21 +59,14 @@ Q_PE_MIN = _bounded("pe_min")
 Q_PE_MAX = _bounded("pe_max")
 
 
-class ScreenResultOut(BaseModel):
-    symbol: str
-    name: str
-    sector: str
-    price: float | None
-    change_pct: float | None
-    volume: float | None
-    avg_volume_20d: float | None
-    volume_ratio: float | None
-    rsi14: float | None
-    pct_from_52w_high: float | None
-    pct_from_52w_low: float | None
-    market_cap: float | None
-    market_cap_cr: float | None
-    pe: float | None
+# A result is the domain's ScreenRow, field for field, plus the market cap in crore and the
+# day change under its first name (`change_pct`, kept for existing clients).
+ScreenResultOut = create_model(
+    "ScreenResultOut",
+    **{name: (hint, ...) for name, hint in get_type_hints(ScreenRow).items()},
+    market_cap_cr=(float | None, ...),
+    change_pct=(float | None, Field(description="the same as change_percent (earlier name)")),
+)
 
 
 class ScreenerOut(BaseModel):
@@ -102,14 +95,15 @@ def _r(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(value, places)
 
 
-def _result(row: ScreenRow) -> ScreenResultOut:
+def _result(row: ScreenRow) -> BaseModel:
     cap = row.market_cap
     return ScreenResultOut(
         symbol=row.symbol,
         name=row.name,
         sector=row.sector,
         price=row.price,
-        change_pct=row.change_pct,
+        change_percent=row.change_percent,
+        change_pct=row.change_percent,
         volume=row.volume,
         avg_volume_20d=_r(row.avg_volume_20d, 0),
         volume_ratio=_r(row.volume_ratio),
@@ -158,7 +152,7 @@ async def screener(
     mcap_max_cr: Q_MCAP_MAX_CR = None,
     pe_min: Q_PE_MIN = None,
     pe_max: Q_PE_MAX = None,
-    sort: Annotated[str | None, Query(description="a result field, e.g. change_pct")] = None,
+    sort: Annotated[str | None, Query(description="a result field, e.g. change_percent")] = None,
     desc: bool = False,
     limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
 ) -> ScreenerOut:

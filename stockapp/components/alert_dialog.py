@@ -6,80 +6,35 @@ from __future__ import annotations
 
 import reflex as rx
 
-from stockapp.alerts import store
-from stockapp.alerts.engine import alert_engine
-from stockapp.db.session import run_db
-from stockapp.market.alerts import CONDITION_LABELS, CONDITIONS, WEEK52_CONDITIONS, InvalidRule
+from stockapp.market.alerts import CONDITION_LABELS, CONDITIONS, InvalidRule
 from stockapp.market.models import DEFAULT_MARKET, MARKETS
-from stockapp.runtime import runtime
+from stockapp.services import alerts
+from stockapp.services.alerts import ltp_text
 from stockapp.state import toasts
 from stockapp.state.auth import current_user_id
 
 CONDITION_ITEMS = [{"value": c, "label": CONDITION_LABELS[c]} for c in CONDITIONS]
 
 
-def parse_value(condition: str, text: str) -> float:
-    """The form's value as a number; 52-week alerts take none."""
-    if condition in WEEK52_CONDITIONS:
-        return 0.0
-    try:
-        return float(str(text).replace(",", "").replace("₹", "").strip())
-    except ValueError as exc:
-        raise InvalidRule("Enter a number for the value") from exc
+class AlertFormMixin(rx.State, mixin=True):
+    """The fields and handlers of an alert form, shared by the dialog and the Alerts page."""
 
-
-def ltp_text(symbol: str, market: str) -> str:
-    hub = runtime.hub
-    quote = hub.latest((symbol, market)) if hub else None
-    return f"{quote.current_price:.2f}" if quote else ""
-
-
-async def create_for(
-    state: rx.State, symbol: str, market: str, condition: str, value: str, repeat: bool
-) -> store.AlertData:
-    """Validate and store an alert for the state's logged-in user; starts evaluating at once.
-
-    Raises InvalidRule (a ValueError) with a message fit for the form."""
-    uid = await current_user_id(state)
-    if uid is None:
-        raise InvalidRule("Log in to create alerts")
-    if market not in MARKETS or runtime.universe.get(symbol, market) is None:
-        raise InvalidRule(f"Unknown symbol {symbol!r}")
-    number = parse_value(condition, value)
-    data = await run_db(store.create_alert, uid, symbol, market, condition, number, repeat)
-    alert_engine.alert_created(data, uid)
-    return data
-
-
-class AlertDialogState(rx.State):
-    open: bool = False
     symbol: str = ""
     market: str = DEFAULT_MARKET
     condition: str = "price_above"
     value: str = ""
     repeat: bool = False
     error: str = ""
-    done: str = ""
-
-    @rx.event
-    def open_for(self, symbol: str, market: str = DEFAULT_MARKET):
-        self.symbol, self.market = symbol, market if market in MARKETS else DEFAULT_MARKET
-        self.condition, self.repeat, self.error, self.done = "price_above", False, "", ""
-        self.value = ltp_text(self.symbol, self.market)
-        self.open = True
-
-    @rx.event
-    def set_open(self, value: bool):
-        self.open = bool(value)
 
     @rx.event
     def set_condition(self, value: str):
-        if value in CONDITIONS:
-            if value.startswith("change_pct") and not self.condition.startswith("change_pct"):
-                self.value = "2.0" if value.endswith("above") else "-2.0"
-            elif value.startswith("price") and not self.condition.startswith("price"):
-                self.value = ltp_text(self.symbol, self.market)
-            self.condition = value
+        if value not in CONDITIONS:
+            return
+        if value.startswith("change_pct") and not self.condition.startswith("change_pct"):
+            self.value = "2.0" if value.endswith("above") else "-2.0"
+        elif value.startswith("price") and not self.condition.startswith("price"):
+            self.value = ltp_text(self.symbol, self.market)
+        self.condition = value
 
     @rx.event
     def set_value(self, value: str):
@@ -89,12 +44,36 @@ class AlertDialogState(rx.State):
     def set_repeat(self, value: bool):
         self.repeat = bool(value)
 
+    async def _create_alert(self) -> alerts.AlertData:
+        """Store the form's alert for the logged-in user; it is evaluated at once.
+
+        Raises InvalidRule (a ValueError) with a message fit for the form."""
+        uid = await current_user_id(self)
+        if uid is None:
+            raise InvalidRule("Log in to create alerts")
+        return await alerts.create(
+            uid, self.symbol, self.market, self.condition, self.value, self.repeat
+        )
+
+
+class AlertDialogState(AlertFormMixin, rx.State):
+    open: bool = False
+
+    @rx.event
+    def open_for(self, symbol: str, market: str = DEFAULT_MARKET):
+        self.symbol, self.market = symbol, market if market in MARKETS else DEFAULT_MARKET
+        self.condition, self.repeat, self.error = "price_above", False, ""
+        self.value = ltp_text(self.symbol, self.market)
+        self.open = True
+
+    @rx.event
+    def set_open(self, value: bool):
+        self.open = bool(value)
+
     @rx.event
     async def save(self):
         try:
-            data = await create_for(
-                self, self.symbol, self.market, self.condition, self.value, self.repeat
-            )
+            data = await self._create_alert()
         except ValueError as exc:
             self.error = str(exc)
             return

@@ -10,7 +10,7 @@ from reflex_components_core.core.banner import (
 
 from stockapp.components.connection import connection_lost
 from stockapp.components.price import change_color, field, flash_price
-from stockapp.components.search import instrument_combobox
+from stockapp.components.search import instrument_picker
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
 from stockapp.state.toasts import alert_toasts
@@ -65,16 +65,7 @@ def market_pill() -> rx.Component:
 
 
 def search_box() -> rx.Component:
-    return instrument_combobox(
-        ShellState,
-        input_id="global-search",
-        placeholder="Search symbol or company  ( / )",
-        aria_label="Search instruments",
-        results_id="search-results",
-        result_class="search-result",
-        icon="search",
-        max_width="420px",
-    )
+    return instrument_picker(ShellState, "search")
 
 
 def ticker_strip() -> rx.Component:

@@ -12,6 +12,8 @@ attribute names no form, so the browser's implicit submission does not apply to 
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import reflex as rx
 
 NO_FORM = "instrument-combobox-no-form"
@@ -101,3 +103,66 @@ def instrument_combobox(
         width="100%",
         **({"max_width": max_width} if max_width else {}),
     )
+
+
+@dataclass(frozen=True)
+class Picker:
+    """Where a page asks for an instrument: the combobox's ids and wording."""
+
+    input_id: str
+    placeholder: str
+    aria_label: str = ""
+    icon: str = ""
+    max_width: str = ""
+    result_class: str = ""
+    results_id: str = ""
+
+
+PICKERS: dict[str, Picker] = {
+    "search": Picker(
+        "global-search",
+        "Search symbol or company  ( / )",
+        "Search instruments",
+        icon="search",
+        max_width="420px",
+        result_class="search-result",
+        results_id="search-results",
+    ),
+    "trade": Picker(
+        "trade-symbol",
+        "RELIANCE or a company name",
+        "Symbol",
+        result_class="trade-suggestion",
+        results_id="trade-suggestions",
+    ),
+    "alert": Picker("alert-symbol", "Symbol or company", result_class="alert-symbol-result"),
+    "watchlist": Picker(
+        "watchlist-add",
+        "Add a symbol: type RELIANCE or a company name, Enter to add",
+        max_width="480px",
+    ),
+    "peers": Picker(
+        "peer-add",
+        "Add a stock to compare (symbol or name), Enter to add",
+        "Add a stock to compare",
+        icon="plus",
+        max_width="420px",
+        result_class="peer-result",
+        results_id="peer-add-results",
+    ),
+    "pick": Picker(
+        "symbol-pick", "Symbol or company name, Enter to open", icon="search", max_width="480px"
+    ),
+    "options": Picker(
+        "options-underlying",
+        "F&O underlying: NIFTY, RELIANCE…",
+        "Options underlying",
+        icon="search",
+        max_width="320px",
+    ),
+}
+
+
+def instrument_picker(state: type[rx.State], where: str) -> rx.Component:
+    """The instrument combobox as configured for `where` (a key of PICKERS)."""
+    return instrument_combobox(state, **asdict(PICKERS[where]))

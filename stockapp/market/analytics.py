@@ -1,4 +1,4 @@
-"""Market-wide views computed from the latest quotes: movers, breadth, sectors.
+"""Market-wide views computed from the latest quotes: movers, breadth, sectors, fundamentals.
 
 Pure functions over (Instrument, Quote) pairs so the API and the live pages rank the same
 way.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from stockapp.market.models import Instrument, Key, Quote
 
@@ -87,6 +87,21 @@ class SectorView:
 
 def market_cap(inst: Instrument, price: float) -> float:
     return price * inst.shares_outstanding
+
+
+class Fundamentals(NamedTuple):
+    market_cap: float | None
+    pe: float | None
+
+
+def fundamentals(inst: Instrument, price: float) -> Fundamentals:
+    """Market cap (INR) and trailing P/E at `price`; None where the data cannot tell (an
+    index, an unknown share count, a loss-maker)."""
+    if inst.is_index:
+        return Fundamentals(None, None)
+    cap = market_cap(inst, price) if inst.shares_outstanding else None
+    pe = price / inst.eps if inst.eps > 0 else None
+    return Fundamentals(cap, pe)
 
 
 def sector_views(

@@ -163,14 +163,3 @@ class RecommendationService:
             items.append(Rated(inst, evaluate(inst.symbol, snapshot, q.current_price), q))
         items.sort(key=lambda r: (-r.recommendation.score, r.instrument.symbol))
         return items
-
-
-def recommendation_service() -> RecommendationService:
-    """The process's service (one per worker, created on first use)."""
-    from stockapp.runtime import runtime
-
-    service = runtime.extras.get("recommendations")
-    if service is None:
-        service = RecommendationService(runtime.universe)
-        runtime.extras["recommendations"] = service
-    return service

@@ -69,7 +69,7 @@ class Recommendation:
     score: int
     reasons: list[str]
     price: float
-    change_pct: float | None
+    change_percent: float | None
     rsi14: float | None
     macd: float | None
     macd_signal: float | None
@@ -225,7 +225,7 @@ def evaluate(
         score=score,
         reasons=reasons,
         price=live,
-        change_pct=round(change_pct, 2) if change_pct is not None else None,
+        change_percent=round(change_pct, 2) if change_pct is not None else None,
         rsi14=snapshot.rsi14,
         macd=snapshot.macd,
         macd_signal=snapshot.macd_signal,

@@ -1,221 +1,26 @@
 """Alerts: create price alerts, watch each one's distance to its trigger move live, and see
-what fired. Fired events arrive by push (the toast hook below), never by polling."""
+what fired; the state is in alerts_state.py."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from stockapp import formatting as fmt
-from stockapp.alerts import store
-from stockapp.alerts.engine import alert_engine
-from stockapp.components.alert_dialog import alert_form_fields, create_for, ltp_text
+from stockapp.components.alert_dialog import alert_form_fields
+from stockapp.components.confirm import delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import flash_price
-from stockapp.components.search import instrument_combobox
-from stockapp.db.session import run_db
-from stockapp.market.alerts import CONDITION_LABELS, WEEK52_CONDITIONS, AlertRule, trigger_level
-from stockapp.market.models import DEFAULT_MARKET, Instrument, Key
-from stockapp.runtime import runtime
-from stockapp.state import toasts
-from stockapp.state.auth import AuthState, current_user_id
-from stockapp.state.combobox import ComboboxMixin
-from stockapp.state.live import LiveMixin, live
+from stockapp.components.search import instrument_picker
+from stockapp.components.table import scroll_table
+from stockapp.pages.alerts_state import AlertsState
+from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
-from stockapp.state.views import key_str
-
-EVENTS_SHOWN = 50
-
-
-def value_text(a: store.AlertData) -> str:
-    if a.condition in WEEK52_CONDITIONS:
-        return "—"
-    if a.condition.startswith("change_pct"):
-        return fmt.pct(a.value)
-    return fmt.number(a.value)
-
-
-def status_text(a: store.AlertData) -> str:
-    if not a.active:
-        return "Triggered"
-    return "Active" if a.armed else "Fired · re-arms when clear"
-
-
-def event_row(e: store.EventData) -> dict[str, str]:
-    return {
-        "id": str(e.id),
-        "symbol": e.symbol,
-        "message": e.message,
-        "at": fmt.ist_time(e.triggered_at),
-        "hook": e.webhook_status or "",
-    }
-
-
-def distance(rule: AlertRule, key: Key) -> dict[str, str]:
-    hub = runtime.hub
-    quote = hub.latest(key) if hub else None
-    level = trigger_level(rule, quote) if quote else None
-    if quote is None or level is None or quote.current_price <= 0:
-        return {"abs": "—", "pct": ""}
-    gap = level - quote.current_price
-    return {"abs": fmt.signed(gap), "pct": fmt.pct(gap / quote.current_price * 100)}
-
-
-class AlertsState(ComboboxMixin, LiveMixin, rx.State):
-    alerts: list[dict[str, str]] = []
-    dist: dict[str, dict[str, str]] = {}
-    events: list[dict[str, str]] = []
-    symbol: str = ""
-    market: str = DEFAULT_MARKET
-    condition: str = "price_above"
-    value: str = ""
-    repeat: bool = False
-    error: str = ""
-    notice: str = ""
-    webhook_url: str = ""
-    loaded: bool = False
-    _rules: list[AlertRule] = []
-
-    async def _refresh(self, uid: int) -> None:
-        alerts = await run_db(store.list_alerts, uid)
-        events = await run_db(store.list_events, uid, EVENTS_SHOWN)
-        self.events = [event_row(e) for e in events]
-        self._rules = [store.rule_of(a, uid) for a in alerts if a.active]
-        self.alerts = [
-            {
-                "id": str(a.id),
-                "symbol": a.symbol,
-                "k": key_str((a.symbol, a.market)),
-                "cond": CONDITION_LABELS.get(a.condition, a.condition),
-                "value": value_text(a),
-                "repeat": "Repeat" if a.repeat else "Once",
-                "status": status_text(a),
-                "active": "1" if a.active else "",
-            }
-            for a in alerts
-        ]
-        self.quotes = live.track(self, {r.key for r in self._rules})
-        self._recompute()
-
-    def _recompute(self, changed: set[str] | None = None) -> None:
-        dist = dict(self.dist) if changed is not None else {}
-        for rule in self._rules:
-            if changed is None or key_str(rule.key) in changed:
-                dist[str(rule.id)] = distance(rule, rule.key)
-        self.dist = dist
-
-    def _apply_live(self, views) -> None:
-        super()._apply_live(views)
-        self._recompute(set(views))
-
-    @rx.event
-    async def load(self):
-        self.error, self.notice = "", ""
-        uid = await current_user_id(self)
-        if uid is None:
-            return
-        await self._refresh(uid)
-        self.webhook_url = await run_db(store.get_webhook, uid) or ""
-        self.loaded = True
-
-    # -- create form ---------------------------------------------------------------------
-    async def _combo_chosen(self, inst: Instrument):
-        self.pick(inst.symbol, inst.market)
-
-    @rx.event
-    def pick(self, symbol: str, market: str):
-        if runtime.universe.get(symbol, market) is None:
-            return
-        self.symbol, self.market = symbol, market
-        self._combo_reset(key_str((symbol, market)))
-        if self.condition.startswith("price") or not self.value:
-            self.value = ltp_text(symbol, market)
-
-    @rx.event
-    def set_condition(self, value: str):
-        if value.startswith("change_pct") and not self.condition.startswith("change_pct"):
-            self.value = "2.0" if value.endswith("above") else "-2.0"
-        elif value.startswith("price") and not self.condition.startswith("price"):
-            self.value = ltp_text(self.symbol, self.market) if self.symbol else ""
-        self.condition = value
-
-    @rx.event
-    def set_value(self, value: str):
-        self.value = value
-
-    @rx.event
-    def set_repeat(self, value: bool):
-        self.repeat = bool(value)
-
-    @rx.event
-    async def create(self):
-        self.notice = ""  # an error below must not sit beside the last success
-        if not self.symbol:
-            self.error = "Choose a symbol first"
-            return
-        try:
-            data = await create_for(
-                self, self.symbol, self.market, self.condition, self.value, self.repeat
-            )
-        except ValueError as exc:
-            self.error = str(exc)
-            return
-        self.error = ""
-        self.notice = f"Alert #{data.id} on {data.symbol} is watching."
-        uid = await current_user_id(self)
-        if uid is not None:
-            await self._refresh(uid)
-
-    @rx.event
-    async def delete(self, alert_id: str):
-        uid = await current_user_id(self)
-        if uid is None or not str(alert_id).isdigit():
-            return
-        try:
-            await run_db(store.delete_alert, uid, int(alert_id))
-        except store.NotFound:
-            # someone else's alert, or gone already: the engine must keep evaluating it
-            self.error = "That alert no longer exists"
-        else:
-            alert_engine.alert_deleted(int(alert_id))
-        await self._refresh(uid)
-
-    @rx.event
-    def set_webhook_url(self, value: str):
-        self.webhook_url = value
-
-    @rx.event
-    async def save_webhook(self):
-        uid = await current_user_id(self)
-        if uid is None:
-            return
-        try:
-            saved = await run_db(store.set_webhook, uid, self.webhook_url)
-        except ValueError as exc:
-            self.error = str(exc)
-            return
-        self.webhook_url, self.error = saved or "", ""
-        self.notice = "Webhook saved" if saved else "Webhook removed"
-
-
-@toasts.on_push
-async def _on_fired(root: rx.State, event: store.EventData) -> None:
-    """Runs under the tab's state lock when one of its user's alerts fires."""
-    state = await root.get_state(AlertsState)
-    if state.loaded:
-        await state._refresh(event.user_id)
-
 
 # -- components -----------------------------------------------------------------------------
 S = AlertsState
 
 
 def symbol_box() -> rx.Component:
-    return instrument_combobox(
-        S,
-        input_id="alert-symbol",
-        placeholder="Symbol or company",
-        result_class="alert-symbol-result",
-    )
+    return instrument_picker(S, "alert")
 
 
 def create_card() -> rx.Component:
@@ -256,43 +61,26 @@ def alert_row(a: rx.Var) -> rx.Component:
                 ),
             )
         ),
-        rx.table.cell(
-            rx.icon_button(
-                rx.icon("trash-2", size=14),
-                size="1",
-                variant="ghost",
-                color_scheme="red",
-                on_click=S.delete(a["id"]),
-                aria_label="Delete alert " + a["id"],
-            )
-        ),
+        rx.table.cell(delete_button(S.delete(a["id"]), "Delete alert " + a["id"])),
         id="alert-" + a["id"],
     )
 
 
 def alerts_table() -> rx.Component:
     head = rx.table.column_header_cell
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    head("Symbol"),
-                    head("Condition"),
-                    head("Trigger", text_align="right"),
-                    head("LTP", text_align="right"),
-                    head("Distance ₹ / %", text_align="right"),
-                    head("Mode"),
-                    head("Status"),
-                    head(""),
-                )
-            ),
-            rx.table.body(rx.foreach(S.alerts, alert_row)),
-            size="1",
-            width="100%",
-            id="alerts-table",
+    return scroll_table(
+        rx.table.row(
+            head("Symbol"),
+            head("Condition"),
+            head("Trigger", text_align="right"),
+            head("LTP", text_align="right"),
+            head("Distance ₹ / %", text_align="right"),
+            head("Mode"),
+            head("Status"),
+            head(""),
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.foreach(S.alerts, alert_row),
+        "alerts-table",
     )
 
 

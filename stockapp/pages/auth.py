@@ -44,46 +44,38 @@ def _field(label: str, name: str, type_: str = "text", **kw) -> rx.Component:
     )
 
 
+def _form(on_submit: rx.EventHandler, *children: rx.Component) -> rx.Component:
+    return rx.form(
+        rx.vstack(*children, spacing="3", width="100%"), on_submit=on_submit, width="100%"
+    )
+
+
 def login_page() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
-            _field("Username", "username", auto_complete="username", auto_focus=True),
-            _field("Password", "password", "password", auto_complete="current-password"),
-            rx.button(
-                "Log in",
-                type="submit",
-                width="100%",
-                loading=AuthState.auth_busy,
-                id="login-submit",
-            ),
-            spacing="3",
-            width="100%",
+    form = _form(
+        AuthState.login,
+        _field("Username", "username", auto_complete="username", auto_focus=True),
+        _field("Password", "password", "password", auto_complete="current-password"),
+        rx.button(
+            "Log in", type="submit", width="100%", loading=AuthState.auth_busy, id="login-submit"
         ),
-        on_submit=AuthState.login,
-        width="100%",
     )
     footer = rx.text("No account? ", rx.link("Register", href="/register"), size="2")
     return _card("Log in to stockapp", form, footer)
 
 
 def register_page() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
-            _field("Username", "username", auto_complete="username", auto_focus=True),
-            _field(
-                "Password (8+ characters)",
-                "password",
-                "password",
-                auto_complete="new-password",
-                min_length=8,
-            ),
-            _field("Confirm password", "confirm", "password", auto_complete="new-password"),
-            rx.button("Create account", type="submit", width="100%", id="register-submit"),
-            spacing="3",
-            width="100%",
+    form = _form(
+        AuthState.register,
+        _field("Username", "username", auto_complete="username", auto_focus=True),
+        _field(
+            "Password (8+ characters)",
+            "password",
+            "password",
+            auto_complete="new-password",
+            min_length=8,
         ),
-        on_submit=AuthState.register,
-        width="100%",
+        _field("Confirm password", "confirm", "password", auto_complete="new-password"),
+        rx.button("Create account", type="submit", width="100%", id="register-submit"),
     )
     footer = rx.text("Have an account? ", rx.link("Log in", href="/login"), size="2")
     return _card("Create your account", form, footer)

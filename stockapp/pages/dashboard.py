@@ -3,6 +3,8 @@ portfolio summary and the first watchlist."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import reflex as rx
 
 from stockapp import formatting as fmt
@@ -11,18 +13,14 @@ from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.db import watchlists as wl
 from stockapp.db.positions import cached_positions
 from stockapp.db.session import run_db
-from stockapp.market.analytics import Breadth, breadth
 from stockapp.market.models import Key
-from stockapp.pages.movers import ranked
-from stockapp.pages.portfolio_state import value_at_hub
-from stockapp.pages.portfolio_views import signed_inr
-from stockapp.portfolio import Position
-from stockapp.runtime import runtime
+from stockapp.market.snapshot import MarketSnapshot
+from stockapp.portfolio import Position, value_at_quotes
+from stockapp.services import market
 from stockapp.state.auth import AuthState, current_user_id
-from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
-from stockapp.state.tick_memo import per_tick
-from stockapp.state.views import key_str
+from stockapp.state.views import key_str, views_for
 
 CARD_INDICES = [
     "NIFTY 50",
@@ -43,17 +41,8 @@ WATCH_N = 10
 
 
 def _index_keys() -> list[Key]:
-    by_symbol = {i.symbol: i.key for i in runtime.universe.indices()}
+    by_symbol = {i.symbol: i.key for i in market.universe().indices()}
     return [by_symbol[s] for s in CARD_INDICES if s in by_symbol]
-
-
-@per_tick
-def nse_breadth() -> Breadth:
-    hub = runtime.hub
-    if hub is None:
-        return Breadth()
-    equities = runtime.universe.equities("india_nse")
-    return breadth(q for i in equities if (q := hub.latest(i.key)) is not None)
 
 
 def _brief(pairs) -> list[dict[str, str]]:
@@ -76,21 +65,18 @@ class DashboardState(LiveMixin, rx.State):
     _watch_keys: list[Key] = []
     _positions: dict[Key, Position] = {}
 
-    def _recompute(self) -> None:
-        hub = runtime.hub
-        if hub is None:
-            return
-        b = nse_breadth()
+    def _recompute(self, snap: MarketSnapshot) -> None:
+        b = snap.breadth()
         self.advances, self.declines, self.unchanged = b.advances, b.declines, b.unchanged
-        g, lo, a = ranked("gainers", TOP_N), ranked("losers", TOP_N), ranked("active", TOP_N)
+        g, lo, a = (snap.movers(kind, TOP_N) for kind in ("gainers", "losers", "active"))
         self.gainers, self.losers, self.active = _brief(g), _brief(lo), _brief(a)
         shown = {i.key for i, _ in (*g, *lo, *a)} | set(_index_keys()) | set(self._watch_keys)
-        self.quotes = views_for({k: q for k in shown if (q := hub.latest(k)) is not None})
+        self.quotes = views_for(snap, shown)
         if self._positions:
-            totals = value_at_hub(self._positions)[0].totals
+            totals = value_at_quotes(self._positions, snap.quotes, datetime.now(UTC)).totals
             self.pf_value = fmt.inr(float(totals.market_value or 0))
-            self.pf_day = signed_inr(totals.day_pnl)
-            self.pf_pnl = signed_inr(totals.unrealized_pnl)
+            self.pf_day = fmt.signed_inr(totals.day_pnl)
+            self.pf_pnl = fmt.signed_inr(totals.unrealized_pnl)
 
     @rx.event
     async def load(self):
@@ -106,12 +92,12 @@ class DashboardState(LiveMixin, rx.State):
                 self.watch_name = first.name
                 self._watch_keys = first.items[:WATCH_N]
                 self.watch_rows = [{"k": key_str(k), "symbol": k[0]} for k in self._watch_keys]
-        keys = {i.key for i in runtime.universe.equities("india_nse")}
+        keys = {i.key for i in market.universe().equities("india_nse")}
         live.track(self, keys | set(_index_keys()) | set(self._watch_keys) | set(self._positions))
-        self._recompute()
+        self._recompute(market.snapshot())
 
-    def _apply_live(self, views):
-        self._recompute()
+    def _apply_live(self, snapshot, changed):
+        self._recompute(snapshot)
 
 
 def index_card(card) -> rx.Component:

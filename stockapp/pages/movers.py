@@ -10,14 +10,14 @@ import reflex as rx
 
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, field, flash_price, live_dot
-from stockapp.market.analytics import pct_from, rank_movers
-from stockapp.runtime import runtime
+from stockapp.components.quote_table import Column, live_quote_table
+from stockapp.market.analytics import pct_from
+from stockapp.market.snapshot import MarketSnapshot
+from stockapp.services import market
 from stockapp.state.auth import AuthState
-from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
-from stockapp.state.tick_memo import per_tick
-from stockapp.state.views import key_str
+from stockapp.state.views import key_str, views_for
 
 TABS = [
     ("gainers", "Gainers"),
@@ -31,28 +31,14 @@ LIMIT = 20
 MARKET = "india_nse"
 
 
-@per_tick
-def ranked(tab: str, limit: int = LIMIT):
-    hub = runtime.hub
-    if hub is None:
-        return []
-    pairs = []
-    for inst in runtime.universe.equities(MARKET):
-        q = hub.latest(inst.key)
-        if q is not None:
-            pairs.append((inst, q))
-    return rank_movers(pairs, tab, limit)
-
-
-@per_tick
-def mover_rows(tab: str) -> tuple[list[dict[str, str]], dict[str, str]]:
+def mover_rows(snap: MarketSnapshot, tab: str) -> tuple[list[dict[str, str]], dict[str, str]]:
     """A tab's rows and their quote rows, shared by every session showing that tab."""
-    top = ranked(tab)
+    top = snap.movers(tab, LIMIT, MARKET)
     rows = [
         {"k": key_str(i.key), "symbol": i.symbol, "name": i.name, "m": metric(tab, q)}
         for i, q in top
     ]
-    return rows, views_for({i.key: q for i, q in top})
+    return rows, views_for(snap, [i.key for i, _ in top])
 
 
 def metric(tab: str, q) -> str:
@@ -69,8 +55,8 @@ class MoversState(LiveMixin, rx.State):
     tab: str = "gainers"
     rows: list[dict[str, str]] = []
 
-    def _rerank(self) -> None:
-        rows, quotes = mover_rows(self.tab)
+    def _rerank(self, snap: MarketSnapshot) -> None:
+        rows, quotes = snap.derive(mover_rows, self.tab)
         if rows != self.get_value("rows"):
             self.rows = rows
         self.quotes = quotes
@@ -80,64 +66,25 @@ class MoversState(LiveMixin, rx.State):
         tab = self.router.page.params.get("tab")
         if tab in dict(TABS):
             self.tab = tab
-        live.track(self, [i.key for i in runtime.universe.equities(MARKET)])
-        self._rerank()
+        live.track(self, [i.key for i in market.universe().equities(MARKET)])
+        self._rerank(market.snapshot())
 
     @rx.event
     def set_tab(self, tab: str):
         if tab in dict(TABS):
             self.tab = tab
-            self._rerank()
+            self._rerank(market.snapshot())
 
-    def _apply_live(self, views):
-        self._rerank()
+    def _apply_live(self, snapshot, changed):
+        self._rerank(snapshot)
 
 
-def movers_table(
-    tab_rows=MoversState.rows, quotes=MoversState.quotes, metric_label: str = ""
-) -> rx.Component:
-    def row(r):
-        view = quotes[r["k"]]
-        return rx.table.row(
-            rx.table.cell(
-                rx.vstack(
-                    rx.link(rx.text(r["symbol"], weight="bold"), href="/analysis/" + r["symbol"]),
-                    rx.text(r["name"], size="1", color="var(--gray-11)", class_name="hide-mobile"),
-                    spacing="0",
-                )
-            ),
-            rx.table.cell(
-                rx.hstack(flash_price(view), live_dot(), justify="end", align="center"),
-                text_align="right",
-            ),
-            rx.table.cell(
-                rx.text(field(view, "cp"), color=change_color(field(view, "c"))),
-                text_align="right",
-                class_name="num",
-            ),
-            rx.table.cell(r["m"], text_align="right", class_name="num"),
-            key=r["k"],
-            id="mover-" + r["symbol"],
-        )
-
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Symbol"),
-                    rx.table.column_header_cell("LTP", text_align="right"),
-                    rx.table.column_header_cell("Change %", text_align="right"),
-                    rx.table.column_header_cell(
-                        metric_label or "Volume / metric", text_align="right"
-                    ),
-                )
-            ),
-            rx.table.body(rx.foreach(tab_rows, row)),
-            size="1",
-            width="100%",
-        ),
-        overflow_x="auto",
-        width="100%",
+def movers_table() -> rx.Component:
+    return live_quote_table(
+        MoversState.rows,
+        MoversState.quotes,
+        [Column("Volume / metric", lambda r: r["m"])],
+        row_id="mover-",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from stockapp.components.layout import page_layout
-from stockapp.components.search import instrument_combobox
+from stockapp.components.search import instrument_picker
 from stockapp.market.models import Instrument
 from stockapp.state.auth import AuthState
 from stockapp.state.combobox import ComboboxMixin
@@ -55,13 +55,7 @@ def _body(section: str) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text(prompt, size="3", weight="medium"),
-                instrument_combobox(
-                    SymbolPickState,
-                    input_id="symbol-pick",
-                    placeholder="Symbol or company name, Enter to open",
-                    icon="search",
-                    max_width="480px",
-                ),
+                instrument_picker(SymbolPickState, "pick"),
                 rx.hstack(
                     rx.text("Popular:", size="2", color="var(--gray-11)"),
                     *[

@@ -10,7 +10,9 @@ import reflex as rx
 
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, live_dot
-from stockapp.components.search import instrument_combobox
+from stockapp.components.search import instrument_picker
+from stockapp.components.table import scroll_table
+from stockapp.components.trade_form import labelled, text_fields
 from stockapp.pages.portfolio_parts import (
     allocation_bars,
     allocation_pie,
@@ -97,39 +99,59 @@ def holding_row(r: rx.Var) -> rx.Component:
 
 def holdings_table() -> rx.Component:
     headers = ["Symbol", "Qty", "Avg cost", "Invested", "LTP", "Value", "Unrealized", "Day", "XIRR"]
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(h, text_align="left" if i == 0 else "right")
-                        for i, h in enumerate(headers)
-                    ]
-                )
-            ),
-            rx.table.body(rx.foreach(S.rows, holding_row)),
-            size="1",
-            width="100%",
-            id="holdings-table",
+    return scroll_table(
+        rx.table.row(
+            *[
+                rx.table.column_header_cell(h, text_align="left" if i == 0 else "right")
+                for i, h in enumerate(headers)
+            ]
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.foreach(S.rows, holding_row),
+        "holdings-table",
     )
 
 
 # -- trade form -----------------------------------------------------------------------------
-def field(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="1", weight="medium"), control, spacing="1", width="100%")
-
-
 def symbol_box() -> rx.Component:
-    return instrument_combobox(
-        S,
-        input_id="trade-symbol",
-        placeholder="RELIANCE or a company name",
-        aria_label="Symbol",
-        result_class="trade-suggestion",
-        results_id="trade-suggestions",
+    return instrument_picker(S, "trade")
+
+
+def market_select() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(id="trade-market", width="100%"),
+        rx.select.content(
+            rx.select.item("NSE", value="india_nse"),
+            rx.select.item("BSE", value="india_bse"),
+        ),
+        value=S.f_market,
+        on_change=S.set_market,
+    )
+
+
+def side_control() -> rx.Component:
+    return rx.segmented_control.root(
+        rx.segmented_control.item("Buy", value="buy"),
+        rx.segmented_control.item("Sell", value="sell"),
+        value=S.f_side,
+        on_change=S.set_side,
+        id="trade-side",
+    )
+
+
+def trade_actions() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            rx.cond(S.f_side == "sell", "Add sell", "Add buy"),
+            on_click=S.add_trade,
+            id="trade-submit",
+        ),
+        rx.cond(
+            S.form_notice != "",
+            rx.text(S.form_notice, size="2", color="var(--green-11)", id="trade-notice"),
+        ),
+        align="center",
+        margin_top="10px",
+        wrap="wrap",
     )
 
 
@@ -139,102 +161,15 @@ def trade_form() -> rx.Component:
         # Not a <form>: Enter in a field must not save (only Add, or Enter in the last field).
         rx.box(
             rx.grid(
-                field("Symbol", symbol_box()),
-                field(
-                    "Exchange",
-                    rx.select.root(
-                        rx.select.trigger(id="trade-market", width="100%"),
-                        rx.select.content(
-                            rx.select.item("NSE", value="india_nse"),
-                            rx.select.item("BSE", value="india_bse"),
-                        ),
-                        value=S.f_market,
-                        on_change=S.set_market,
-                    ),
-                ),
-                field(
-                    "Side",
-                    rx.segmented_control.root(
-                        rx.segmented_control.item("Buy", value="buy"),
-                        rx.segmented_control.item("Sell", value="sell"),
-                        value=S.f_side,
-                        on_change=S.set_side,
-                        id="trade-side",
-                    ),
-                ),
-                field(
-                    "Quantity",
-                    rx.input(
-                        name="quantity",
-                        value=S.f_qty,
-                        on_change=S.set_qty,
-                        type="number",
-                        min=1,
-                        step=1,
-                        id="trade-qty",
-                    ),
-                ),
-                field(
-                    "Price (₹)",
-                    rx.input(
-                        name="price",
-                        value=S.f_price,
-                        on_change=S.set_price_text,
-                        input_mode="decimal",
-                        placeholder="live price when you pick a symbol",
-                        id="trade-price",
-                    ),
-                ),
-                field(
-                    "Date and time (IST)",
-                    rx.input(
-                        name="traded_at",
-                        type="datetime-local",
-                        value=S.f_when,
-                        on_change=S.set_when,
-                        id="trade-when",
-                    ),
-                ),
-                field(
-                    "Fees (₹)",
-                    rx.input(
-                        name="fees",
-                        value=S.f_fees,
-                        on_change=S.set_fees,
-                        input_mode="decimal",
-                        placeholder="0",
-                        id="trade-fees",
-                    ),
-                ),
-                field(
-                    "Note",
-                    rx.input(
-                        name="note",
-                        value=S.f_note,
-                        on_change=S.set_note,
-                        max_length=500,
-                        on_key_down=S.enter_in_last_field,
-                        id="trade-note",
-                    ),
-                ),
+                labelled("Symbol", symbol_box()),
+                labelled("Exchange", market_select()),
+                labelled("Side", side_control()),
+                *text_fields(S, on_last_key_down=S.enter_in_last_field),
                 columns=rx.breakpoints(initial="1", sm="2", md="4"),
                 gap="10px",
                 width="100%",
             ),
-            rx.hstack(
-                rx.button(
-                    rx.cond(S.f_side == "sell", "Add sell", "Add buy"),
-                    on_click=S.add_trade,
-                    id="trade-submit",
-                ),
-                rx.cond(
-                    S.form_notice != "",
-                    rx.text(S.form_notice, size="2", color="var(--green-11)", id="trade-notice"),
-                ),
-                align="center",
-                margin_top="10px",
-                wrap="wrap",
-            ),
+            trade_actions(),
             width="100%",
         ),
         rx.cond(
@@ -250,43 +185,38 @@ def trade_form() -> rx.Component:
 
 
 # -- import / export ------------------------------------------------------------------------
-def import_export() -> rx.Component:
-    return rx.card(
-        rx.text("Import and export", weight="bold", size="3"),
-        rx.box(
-            rx.upload(
-                rx.vstack(
-                    rx.icon("upload", size=20),
-                    rx.text("Drop a CSV here or click to choose one", size="2"),
-                    rx.text(
-                        "Zerodha Console tradebook, or columns date, symbol, side, quantity, price "
-                        "(optional exchange, fees, note, trade_id). All rows or none are imported; "
-                        "trades already in your book are skipped.",
-                        size="1",
-                        color="var(--gray-11)",
-                    ),
-                    align="center",
-                    spacing="1",
-                ),
-                id="portfolio-upload",
-                accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
-                max_files=1,
-                multiple=False,
-                on_drop=S.import_files(
-                    rx.upload_files(
-                        upload_id="portfolio-upload", on_upload_progress=S.upload_progress
-                    )
-                ),
-                border="1px dashed var(--gray-a8)",
-                border_radius="8px",
-                padding="16px",
-                cursor="pointer",
-                width="100%",
+def upload_box() -> rx.Component:
+    return rx.upload(
+        rx.vstack(
+            rx.icon("upload", size=20),
+            rx.text("Drop a CSV here or click to choose one", size="2"),
+            rx.text(
+                "Zerodha Console tradebook, or columns date, symbol, side, quantity, price "
+                "(optional exchange, fees, note, trade_id). All rows or none are imported; "
+                "trades already in your book are skipped.",
+                size="1",
+                color="var(--gray-11)",
             ),
-            id="import-drop",
-            width="100%",
-            margin_y="8px",
+            align="center",
+            spacing="1",
         ),
+        id="portfolio-upload",
+        accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
+        max_files=1,
+        multiple=False,
+        on_drop=S.import_files(
+            rx.upload_files(upload_id="portfolio-upload", on_upload_progress=S.upload_progress)
+        ),
+        border="1px dashed var(--gray-a8)",
+        border_radius="8px",
+        padding="16px",
+        cursor="pointer",
+        width="100%",
+    )
+
+
+def import_status() -> list[rx.Component]:
+    return [
         rx.cond(
             S.importing,
             rx.hstack(
@@ -307,21 +237,21 @@ def import_export() -> rx.Component:
                 S.import_error, icon="triangle-alert", color_scheme="red", id="import-error"
             ),
         ),
+    ]
+
+
+def download_button(label: str, on_click: rx.EventHandler, id_: str) -> rx.Component:
+    return rx.button(rx.icon("download", size=14), label, variant="soft", on_click=on_click, id=id_)
+
+
+def import_export() -> rx.Component:
+    return rx.card(
+        rx.text("Import and export", weight="bold", size="3"),
+        rx.box(upload_box(), id="import-drop", width="100%", margin_y="8px"),
+        *import_status(),
         rx.hstack(
-            rx.button(
-                rx.icon("download", size=14),
-                "Trades CSV",
-                variant="soft",
-                on_click=S.export_trades,
-                id="export-trades",
-            ),
-            rx.button(
-                rx.icon("download", size=14),
-                "Holdings CSV",
-                variant="soft",
-                on_click=S.export_holdings,
-                id="export-holdings",
-            ),
+            download_button("Trades CSV", S.export_trades, "export-trades"),
+            download_button("Holdings CSV", S.export_holdings, "export-holdings"),
             margin_top="8px",
             wrap="wrap",
         ),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.confirm import confirm_delete, delete_button
+from stockapp.components.table import scroll_table
 from stockapp.pages.portfolio_state import PortfolioState as S
 
 NUM = {"text_align": "right", "class_name": "num"}
@@ -118,15 +120,7 @@ def trade_row(t: rx.Var) -> rx.Component:
         rx.table.cell(t["fees"], **NUM),
         rx.table.cell(rx.text(t["note"], size="1", truncate=True, max_width="220px")),
         rx.table.cell(
-            rx.icon_button(
-                rx.icon("trash-2", size=14),
-                size="1",
-                variant="ghost",
-                color_scheme="red",
-                on_click=S.ask_delete(t["id"]),
-                aria_label="Delete trade",
-                class_name="trade-delete",
-            )
+            delete_button(S.ask_delete(t["id"]), "Delete trade", class_name="trade-delete")
         ),
         id="trade-" + t["id"],
     )
@@ -150,37 +144,17 @@ def trades_table() -> rx.Component:
                 S.delete_error, icon="triangle-alert", color_scheme="red", id="delete-error"
             ),
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(S.trades, trade_row)),
-                size="1",
-                width="100%",
-                id="trades-table",
-            ),
-            overflow_x="auto",
-            width="100%",
+        scroll_table(
+            rx.table.row(*[rx.table.column_header_cell(h) for h in headers]),
+            rx.foreach(S.trades, trade_row),
+            "trades-table",
         ),
-        rx.alert_dialog.root(
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete this trade?"),
-                rx.alert_dialog.description(S.confirm_text),
-                rx.hstack(
-                    rx.alert_dialog.cancel(
-                        rx.button("Cancel", variant="soft", on_click=S.cancel_delete)
-                    ),
-                    rx.alert_dialog.action(
-                        rx.button(
-                            "Delete",
-                            color_scheme="red",
-                            on_click=S.confirm_delete,
-                            id="confirm-delete",
-                        )
-                    ),
-                    justify="end",
-                    margin_top="12px",
-                ),
-            ),
+        confirm_delete(
+            "Delete this trade?",
+            S.confirm_text,
+            S.confirm_delete,
+            on_cancel=S.cancel_delete,
+            confirm_id="confirm-delete",
             open=S.confirm_id != "",
         ),
         width="100%",

@@ -15,17 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 import reflex as rx
-from sqlmodel import Session
 
 from stockapp import formatting as fmt
-from stockapp.db import trades as tr
-from stockapp.db.positions import cached_positions
-from stockapp.db.session import run_db
+from stockapp.components.trade_form import TEXT_VARS, TRADE_FIELDS
 from stockapp.market.models import Instrument, Key
+from stockapp.market.snapshot import MarketSnapshot
 from stockapp.pages.portfolio_views import (
     allocations,
     holding_row,
-    known_equity,
     now_local,
     totals_view,
     trade_from_form,
@@ -36,41 +33,32 @@ from stockapp.portfolio import (
     ImportError_,
     PortfolioValuation,
     Position,
-    PriceInfo,
-    Trade,
     holdings_to_csv,
     money,
     trades_to_csv,
-    value_portfolio,
+    value_at_quotes,
 )
 from stockapp.portfolio.history import value_over_time
-from stockapp.runtime import runtime
+from stockapp.services import market, quotes
+from stockapp.services import portfolio as book
+from stockapp.services.instruments import known_equity
 from stockapp.settings import get_settings
 from stockapp.state.auth import current_user_id
 from stockapp.state.combobox import ComboboxMixin
-from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.live import LiveMixin, live
 from stockapp.state.views import field as view_field
-from stockapp.state.views import key_str
+from stockapp.state.views import key_str, views_for
 
 ALLOCATION_REFRESH_SECONDS = 5.0
 HISTORY_TABLE_ROWS = 200
 
 
-def value_at_hub(
-    positions: dict[Key, Position],
+def value_at(
+    positions: dict[Key, Position], snap: MarketSnapshot
 ) -> tuple[PortfolioValuation, dict[str, str]]:
-    """The book at the hub's latest prices, and those quotes' display rows."""
-    hub = runtime.hub
-    held = [k for k, p in positions.items() if p.quantity > 0]
-    quotes = {k: q for k in held if hub is not None and (q := hub.latest(k)) is not None}
-    prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
-    now = datetime.now(UTC)
-    valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
-    return valued, views_for(quotes)
-
-
-def _trades_and_positions(session: Session, uid: int) -> tuple[list[Trade], dict[Key, Position]]:
-    return tr.list_trades(session, uid), cached_positions(session, uid)
+    """The book at the snapshot's prices, and those quotes' display rows."""
+    valued = value_at_quotes(positions, snap.quotes, datetime.now(UTC))
+    return valued, views_for(snap, [k for k, p in positions.items() if p.quantity > 0])
 
 
 class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
@@ -109,24 +97,20 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
     # -- loading and live valuation ----------------------------------------------------------
     async def _reload(self, uid: int) -> None:
         # FIFO runs in the worker thread and is cached between trade changes
-        trades, self._positions = await run_db(_trades_and_positions, uid)
+        trades, self._positions = await book.book(uid)
         self.trade_count = len(trades)
         self.trades = [trade_row(t) for t in reversed(trades[-HISTORY_TABLE_ROWS:])]
         held = [k for k, p in self._positions.items() if p.quantity > 0]
         live.track(self, held)
-        hub = runtime.hub
-        if hub is not None:  # price anything the hub has not seen yet, once
-            missing = [k for k in held if hub.latest(k) is None]
-            if missing:
-                await hub.quotes(missing)
+        await quotes.fetch_missing(held)  # price anything the hub has not seen yet, once
         self._alloc_at = 0.0
         self._revalue()
 
-    def _valuation(self) -> tuple[PortfolioValuation, dict[str, str]]:
-        return value_at_hub(self._positions)
+    def _valuation(self, snap: MarketSnapshot | None = None) -> tuple[PortfolioValuation, dict]:
+        return value_at(self._positions, snap or market.snapshot())
 
-    def _revalue(self) -> None:
-        valued, views = self._valuation()
+    def _revalue(self, snap: MarketSnapshot | None = None) -> None:
+        valued, views = self._valuation(snap)
         self.rows = [
             holding_row(h, view_field(views.get(key_str(h.key), ""), "d")) for h in valued.holdings
         ]
@@ -135,8 +119,8 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
             self._alloc_at = time.monotonic()
             self.sector_alloc, self.holding_alloc = allocations(valued)
 
-    def _apply_live(self, views: dict[str, str]) -> None:
-        self._revalue()
+    def _apply_live(self, snapshot, changed) -> None:
+        self._revalue(snapshot)
 
     @rx.event
     async def load(self):
@@ -161,13 +145,12 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
             self.history_status = "loading"
             trades = [t for p in self._positions.values() for t in p.trades]
         keys = sorted({t.key for t in trades})
-        provider = runtime.provider
-        if not keys or provider is None:
+        if not keys or not quotes.available():
             async with self:
                 self.history_points, self.history_status = [], "empty"
             return
         results = await asyncio.gather(
-            *(provider.history(k, "1d", "1y") for k in keys), return_exceptions=True
+            *(quotes.history(k, "1d", "1y") for k in keys), return_exceptions=True
         )
         closes = {
             key: [(bar.t.astimezone(IST).date(), Decimal(str(bar.c))) for bar in bars]
@@ -203,11 +186,9 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
 
     async def _prefill_price(self, *, force: bool) -> None:
         symbol = self.f_symbol.strip().upper()
-        hub = runtime.hub
-        if hub is None or not known_equity(symbol, self.f_market) or (self.f_price and not force):
+        if not known_equity(symbol, self.f_market) or (self.f_price and not force):
             return
-        key = (symbol, self.f_market)
-        quote = hub.latest(key) or (await hub.quotes([key])).get(key)
+        quote = await quotes.quote((symbol, self.f_market))
         if quote is not None:
             self.f_price = f"{quote.current_price:.2f}"
 
@@ -223,24 +204,9 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
             self.f_side = side
 
     @rx.event
-    def set_price_text(self, value: str):
-        self.f_price = value
-
-    @rx.event
-    def set_when(self, value: str):
-        self.f_when = value
-
-    @rx.event
-    def set_qty(self, value: str):
-        self.f_qty = value
-
-    @rx.event
-    def set_fees(self, value: str):
-        self.f_fees = value
-
-    @rx.event
-    def set_note(self, value: str):
-        self.f_note = value
+    def set_trade_field(self, var: str, value: str):
+        if var in TEXT_VARS:
+            setattr(self, var, str(value))
 
     def _form(self) -> dict[str, str]:
         """The trade form's fields as the person sees them; a typed company name stands for
@@ -249,14 +215,7 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
         if symbol and not known_equity(symbol.upper(), self.f_market):
             matches = self._combo_matches(symbol)
             symbol = matches[0].symbol if matches else symbol
-        return {
-            "symbol": symbol,
-            "quantity": self.f_qty,
-            "price": self.f_price,
-            "fees": self.f_fees,
-            "note": self.f_note,
-            "traded_at": self.f_when,
-        }
+        return {"symbol": symbol} | {spec.name: getattr(self, spec.var) for spec in TRADE_FIELDS}
 
     @rx.event
     async def enter_in_last_field(self, key: str, _info: dict | None = None):
@@ -277,15 +236,17 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
             self.form_error = str(exc)
             return
         try:
-            await run_db(tr.add_trade, uid, trade)
-        except (tr.BookError, tr.DuplicateTrade) as exc:
+            await book.add_trade(uid, trade)
+        except (book.BookError, book.DuplicateTrade) as exc:
             self.form_error = str(exc)
             return
         self.form_error = ""
         self.form_notice = (
             f"Recorded: {trade.side} {trade.quantity} {trade.symbol} at {fmt.inr(trade.price)}"
         )
-        self.f_symbol = self.f_price = self.f_qty = self.f_fees = self.f_note = ""
+        self.f_symbol = ""
+        for var in TEXT_VARS:
+            setattr(self, var, "")
         self.f_when = now_local()
         self._combo_reset()
         await self._reload(uid)
@@ -315,8 +276,8 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
         if uid is None or not trade_id.isdigit():
             return
         try:
-            await run_db(tr.delete_trade, uid, int(trade_id))
-        except (tr.NotFound, tr.BookError) as exc:
+            await book.delete_trade(uid, int(trade_id))
+        except (book.NotFound, book.BookError) as exc:
             self.delete_error = str(exc)
             return
         self.delete_error = ""
@@ -350,8 +311,8 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
                 raise ImportError_(
                     None, None, f"{name} is larger than the {limit // 1024} KB limit"
                 )
-            imported, skipped = await run_db(
-                tr.import_csv, uid, data, filename=name, known=known_equity, max_bytes=limit
+            imported, skipped = await book.import_csv(
+                uid, data, filename=name, known=known_equity, max_bytes=limit
             )
         except ImportError_ as exc:
             self.import_error = f"Nothing was imported. {exc}"
@@ -370,7 +331,7 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
         uid = await current_user_id(self)
         if uid is None:
             return
-        trades = await run_db(tr.list_trades, uid)
+        trades = await book.trades(uid)
         return rx.download(data=trades_to_csv(trades), filename="trades.csv", mime_type="text/csv")
 
     @rx.event

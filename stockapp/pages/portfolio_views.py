@@ -11,20 +11,22 @@ from decimal import Decimal
 from typing import Any
 
 from stockapp import formatting as fmt
+from stockapp.formatting import signed_inr
 from stockapp.portfolio import (
     IST,
     HoldingValuation,
     PortfolioValuation,
+    Slice,
     Trade,
     TradeError,
     TradeIn,
+    allocation,
     money,
 )
 from stockapp.portfolio import csv_fields as cf
-from stockapp.runtime import runtime
+from stockapp.services.instruments import known_equity, name_of, sector_of
 from stockapp.state.views import key_str
 
-TOP_HOLDINGS = 10
 CLOCK_SKEW = timedelta(minutes=5)
 PALETTE = (
     "#3e63dd",
@@ -40,15 +42,6 @@ PALETTE = (
     "#8da4ef",
     "#7c66dc",
 )
-
-
-def signed_inr(value: Decimal | None) -> str:
-    """Signed rupees ("+₹1,234.50", "-₹80.00"): the sign first, so change_color() works."""
-    if value is None:
-        return "—"
-    value = money(value)
-    text = fmt.inr(abs(value))
-    return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
 
 
 def _pct(value: Decimal | None) -> str:
@@ -68,12 +61,11 @@ def now_local() -> str:
 
 
 def holding_row(h: HoldingValuation, direction: str) -> dict[str, str]:
-    inst = runtime.universe.get(h.symbol, h.market)
     price = h.price
     return {
         "k": key_str(h.key),
         "symbol": h.symbol,
-        "name": inst.name if inst else h.symbol,
+        "name": name_of(h.symbol, h.market),
         "exch": exchange(h.market),
         "qty": fmt.number(h.quantity, 0),
         "avg": fmt.inr(money(h.avg_cost)),
@@ -101,35 +93,22 @@ def totals_view(valued: PortfolioValuation) -> dict[str, str]:
     }
 
 
+def _chart_rows(slices: list[Slice]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.name,
+            "value": float(round(s.amount, 2)),
+            "pct": float(round(s.pct, 1)),
+            "fill": PALETTE[i % len(PALETTE)],
+        }
+        for i, s in enumerate(slices)
+    ]
+
+
 def allocations(valued: PortfolioValuation) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(by sector, by holding) as chart rows; unpriced holdings count at cost."""
-    weights: list[tuple[str, str, float]] = []
-    for h in valued.holdings:
-        inst = runtime.universe.get(h.symbol, h.market)
-        amount = h.market_value if h.market_value is not None else h.invested
-        weights.append((h.symbol, (inst.sector if inst else "") or "Other", float(amount)))
-    total = sum(w for _, _, w in weights) or 1.0
-    sectors: dict[str, float] = {}
-    for _, sector, amount in weights:
-        sectors[sector] = sectors.get(sector, 0.0) + amount
-
-    def rows(pairs: list[tuple[str, float]]) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": name,
-                "value": round(amount, 2),
-                "pct": round(amount / total * 100, 1),
-                "fill": PALETTE[i % len(PALETTE)],
-            }
-            for i, (name, amount) in enumerate(pairs)
-        ]
-
-    by_sector = sorted(sectors.items(), key=lambda p: -p[1])
-    by_holding = sorted(((s, w) for s, _, w in weights), key=lambda p: -p[1])
-    if len(by_holding) > TOP_HOLDINGS:
-        rest = sum(w for _, w in by_holding[TOP_HOLDINGS - 1 :])
-        by_holding = [*by_holding[: TOP_HOLDINGS - 1], ("Others", rest)]
-    return rows(by_sector), rows(by_holding)
+    by_sector, by_holding = allocation(valued.holdings, lambda h: sector_of(h.symbol, h.market))
+    return _chart_rows(by_sector), _chart_rows(by_holding)
 
 
 def trade_row(t: Trade) -> dict[str, str]:
@@ -144,11 +123,6 @@ def trade_row(t: Trade) -> dict[str, str]:
         "fees": fmt.inr(t.fees),
         "note": t.note,
     }
-
-
-def known_equity(symbol: str, market: str) -> bool:
-    inst = runtime.universe.get(symbol, market)
-    return inst is not None and not inst.is_index
 
 
 def trade_from_form(form: dict[str, Any], market: str, side: str) -> TradeIn:

@@ -12,13 +12,15 @@ import math
 import reflex as rx
 
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, field, flash_price
-from stockapp.market.recommend import Rated, recommendation_service
-from stockapp.runtime import runtime
+from stockapp.components.price import field
+from stockapp.components.quote_table import Column, live_quote_table
+from stockapp.market.recommend import Rated
+from stockapp.market.snapshot import MarketSnapshot
+from stockapp.services import market
 from stockapp.state.auth import AuthState
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
-from stockapp.state.views import QuoteView, key_str
+from stockapp.state.views import QuoteView, key_str, views_for
 from stockapp.state.views import field as view_field
 
 MARKET = "india_nse"
@@ -70,6 +72,10 @@ def _row(item: Rated) -> dict[str, str]:
     }
 
 
+def _colors(views: dict[str, QuoteView]) -> dict[str, str]:
+    return {k: heat_color(parse_pct(view_field(v, "cp"))) for k, v in views.items()}
+
+
 class RecommendationsState(LiveMixin, rx.State):
     verdict: str = "All"
     rows: list[dict[str, str]] = []
@@ -81,27 +87,21 @@ class RecommendationsState(LiveMixin, rx.State):
 
     @rx.event
     async def load(self):
-        equities = runtime.universe.equities(MARKET)
+        equities = market.universe().equities(MARKET)
         self.quotes = live.track(self, [i.key for i in equities])
-        self.tile_colors = {
-            k: heat_color(parse_pct(view_field(v, "cp"))) for k, v in self.quotes.items()
-        }
-        provider = runtime.provider
+        self.tile_colors = _colors(self.quotes)
+        provider = market.provider()
         if provider is None:
             return
         self.loading = True
         yield
-        service = recommendation_service()
-        await service.ensure_ready(MARKET, provider)
+        await market.recommendations().ensure_ready(MARKET, provider)
         self.loading = False
         self._generation = -1
-        self._refresh()
+        self._refresh(market.snapshot())
 
-    def _refresh(self) -> None:
-        hub = runtime.hub
-        if hub is None:
-            return
-        ratings = recommendation_service().current(MARKET, hub.latest)
+    def _refresh(self, snap: MarketSnapshot) -> None:
+        ratings = market.recommendations().current(MARKET, snap.get)
         if ratings is None or ratings.generation == self._generation:
             return
         self._generation = ratings.generation
@@ -132,14 +132,14 @@ class RecommendationsState(LiveMixin, rx.State):
         if verdict in VERDICTS:
             self.verdict = verdict
             self._generation = -1
-            self._refresh()
+            self._refresh(market.snapshot())
 
-    def _apply_live(self, views: dict[str, QuoteView]) -> None:
+    def _apply_live(self, snapshot, changed):
+        views = views_for(snapshot, changed)
         self.quotes = {**self.quotes, **views}
-        colors = {k: heat_color(parse_pct(view_field(v, "cp"))) for k, v in views.items()}
-        self.tile_colors = {**self.tile_colors, **colors}
+        self.tile_colors = {**self.tile_colors, **_colors(views)}
         if not self.loading:
-            self._refresh()
+            self._refresh(snapshot)
 
 
 # -- components ------------------------------------------------------------------------------
@@ -177,48 +177,24 @@ def filters() -> rx.Component:
 
 
 def table() -> rx.Component:
-    def row(r: rx.Var) -> rx.Component:
-        view = S.quotes[r["k"]]
-        return rx.table.row(
-            rx.table.cell(
-                rx.vstack(
-                    rx.link(rx.text(r["symbol"], weight="bold"), href="/analysis/" + r["symbol"]),
-                    rx.text(r["sector"], size="1", color="var(--gray-11)"),
-                    spacing="0",
-                )
+    return live_quote_table(
+        S.rows,
+        S.quotes,
+        [
+            Column("Signal", lambda r: verdict_badge(r["verdict"]), align="left", class_name=""),
+            Column("Score", lambda r: r["score"], class_name="num score"),
+            Column(
+                "Top reasons",
+                lambda r: rx.text(r["reasons"], size="1"),
+                align="left",
+                class_name="",
+                hide_mobile=True,
             ),
-            rx.table.cell(flash_price(view), text_align="right", class_name="price"),
-            rx.table.cell(
-                rx.text(field(view, "cp"), color=change_color(field(view, "c"))),
-                text_align="right",
-                class_name="num change",
-            ),
-            rx.table.cell(verdict_badge(r["verdict"])),
-            rx.table.cell(r["score"], text_align="right", class_name="num score"),
-            rx.table.cell(rx.text(r["reasons"], size="1"), class_name="hide-mobile"),
-            key=r["k"],
-            id="rec-" + r["symbol"],
-        )
-
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Symbol"),
-                    rx.table.column_header_cell("LTP", text_align="right"),
-                    rx.table.column_header_cell("Change %", text_align="right"),
-                    rx.table.column_header_cell("Signal"),
-                    rx.table.column_header_cell("Score", text_align="right"),
-                    rx.table.column_header_cell("Top reasons", class_name="hide-mobile"),
-                )
-            ),
-            rx.table.body(rx.foreach(S.rows, row)),
-            size="1",
-            width="100%",
-        ),
-        overflow_x="auto",
-        width="100%",
-        id="rec-table",
+        ],
+        row_id="rec-",
+        subtitle="sector",
+        dot=False,
+        table_id="rec-table",
     )
 
 

@@ -14,14 +14,15 @@ import reflex as rx
 
 from stockapp import formatting as fmt
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, field, flash_price, live_dot
-from stockapp.market.analytics import SectorView, market_cap, sector_views
-from stockapp.runtime import runtime
+from stockapp.components.price import change_color
+from stockapp.components.quote_table import Column, live_quote_table
+from stockapp.market.analytics import SectorView
+from stockapp.market.snapshot import MarketSnapshot
+from stockapp.services import market
 from stockapp.state.auth import AuthState
-from stockapp.state.live import LiveMixin, live, views_for
+from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
-from stockapp.state.tick_memo import hub_version
-from stockapp.state.views import key_str
+from stockapp.state.views import key_str, views_for
 
 MARKET = "india_nse"
 FULL_COLOUR_AT = 3.0  # % change at which a tile is fully saturated
@@ -71,48 +72,24 @@ def _tile(view: SectorView, share: float) -> dict[str, str]:
     }
 
 
-class _TickCache:
-    """Sector views and tiles for the hub's current quotes, shared by every session."""
-
-    def __init__(self) -> None:
-        self.version: tuple[int, int] = (0, -2)
-        self.views: list[SectorView] = []
-        self.tiles: list[dict[str, str]] = []
-
-    def refresh(self) -> None:
-        hub = runtime.hub
-        if hub is None:
-            return
-        if hub_version() == self.version:  # nothing delivered since the last refresh
-            return
-        self.version = hub_version()
-        equities = runtime.universe.equities(MARKET)
-        quotes = [hub.latest(i.key) for i in equities]
-        views = sector_views(
-            equities, {i.key: q for i, q in zip(equities, quotes, strict=True) if q is not None}
-        )
-        views.sort(key=lambda v: -v.market_cap)
-        total = sum(v.market_cap for v in views) or 1.0
-        self.views = views
-        self.tiles = [_tile(v, v.market_cap / total) for v in views]
-
-    def members(self, sector: str) -> list[dict[str, str]]:
-        view = next((v for v in self.views if v.sector == sector), None)
-        if view is None:
-            return []
-        ranked = sorted(view.members, key=lambda m: -market_cap(m[0], m[1].current_price))
-        return [
-            {
-                "k": key_str(i.key),
-                "symbol": i.symbol,
-                "name": i.name,
-                "cap": fmt.compact_inr(market_cap(i, q.current_price)),
-            }
-            for i, q in ranked
-        ]
+def sector_tiles(snap: MarketSnapshot) -> list[dict[str, str]]:
+    """The heat map's tiles, largest sector first (once per tick for every session)."""
+    views = sorted(snap.sectors(MARKET), key=lambda v: -v.market_cap)
+    total = sum(v.market_cap for v in views) or 1.0
+    return [_tile(v, v.market_cap / total) for v in views]
 
 
-tick_cache = _TickCache()
+def sector_members(snap: MarketSnapshot, sector: str) -> list[dict[str, str]]:
+    """One sector's constituents, largest first (once per tick and sector)."""
+    view = next((v for v in snap.sectors(MARKET) if v.sector == sector), None)
+    if view is None:
+        return []
+    caps = [(i, snap.fundamentals(i).market_cap or 0.0) for i, _ in view.members]
+    caps.sort(key=lambda m: -m[1])
+    return [
+        {"k": key_str(i.key), "symbol": i.symbol, "name": i.name, "cap": fmt.compact_inr(cap)}
+        for i, cap in caps
+    ]
 
 
 class SectorsState(LiveMixin, rx.State):
@@ -120,57 +97,54 @@ class SectorsState(LiveMixin, rx.State):
     selected: str = ""
     members: list[dict[str, str]] = []
 
-    def _recompute(self) -> None:
-        tick_cache.refresh()
-        if tick_cache.tiles != self.tiles:
-            self.tiles = tick_cache.tiles
+    def _recompute(self, snap: MarketSnapshot) -> None:
+        tiles = snap.derive(sector_tiles)
+        if tiles != self.tiles:
+            self.tiles = tiles
         if self.selected:
-            members = tick_cache.members(self.selected)
+            members = snap.derive(sector_members, self.selected)
             if members != self.members:
                 self.members = members
 
-    def _member_quotes(self) -> None:
-        hub = runtime.hub
-        if hub is None:
-            return
-        keys = [(m["symbol"], MARKET) for m in self.members]
-        self.quotes = views_for({k: q for k in keys if (q := hub.latest(k)) is not None})
+    def _member_quotes(self, snap: MarketSnapshot) -> None:
+        self.quotes = views_for(snap, [(m["symbol"], MARKET) for m in self.members])
 
     @rx.event
     def load(self):
-        live.track(self, [i.key for i in runtime.universe.equities(MARKET)])
+        live.track(self, [i.key for i in market.universe().equities(MARKET)])
         wanted = str(self.router.page.params.get("sector") or "")
         self.selected = ""
         self.members = []
-        self._recompute()
+        snap = market.snapshot()
+        self._recompute(snap)
         by_slug = {t["slug"]: t["name"] for t in self.tiles}
         if wanted:
-            self._open(by_slug.get(slug(wanted), ""))
+            self._open(snap, by_slug.get(slug(wanted), ""))
         else:
             self.quotes = {}
 
-    def _open(self, sector: str) -> None:
+    def _open(self, snap: MarketSnapshot, sector: str) -> None:
         self.selected = sector if any(t["name"] == sector for t in self.tiles) else ""
-        self.members = tick_cache.members(self.selected) if self.selected else []
-        self._member_quotes()
+        self.members = snap.derive(sector_members, self.selected) if self.selected else []
+        self._member_quotes(snap)
 
     @rx.event
     def select(self, sector: str):
-        self._open("" if sector == self.selected else sector)
+        self._open(market.snapshot(), "" if sector == self.selected else sector)
 
     @rx.event
     def close(self):
-        self._open("")
+        self._open(market.snapshot(), "")
 
-    def _apply_live(self, views):
-        self._recompute()
+    def _apply_live(self, snapshot, changed):
+        self._recompute(snapshot)
         if not self.selected:
             return
         shown = {m["k"] for m in self.members}
         if set(self.quotes) != shown:
-            self._member_quotes()
+            self._member_quotes(snapshot)
             return
-        mine = {k: v for k, v in views.items() if k in shown}
+        mine = {k: v for k, v in views_for(snapshot, changed).items() if k in shown}
         if mine:
             self.quotes = {**self.quotes, **mine}
 
@@ -285,35 +259,6 @@ def sector_table() -> rx.Component:
     )
 
 
-def member_row(m) -> rx.Component:
-    view = SectorsState.quotes[m["k"]]
-    return rx.table.row(
-        rx.table.cell(
-            rx.vstack(
-                rx.link(rx.text(m["symbol"], weight="bold"), href="/analysis/" + m["symbol"]),
-                rx.text(m["name"], size="1", color="var(--gray-11)", class_name="hide-mobile"),
-                spacing="0",
-            )
-        ),
-        rx.table.cell(
-            rx.cond(
-                SectorsState.quotes.contains(m["k"]),
-                rx.hstack(flash_price(view), live_dot(), justify="end", align="center"),
-                rx.text("…"),
-            ),
-            text_align="right",
-        ),
-        rx.table.cell(
-            rx.text(field(view, "cp"), color=change_color(field(view, "c"))),
-            text_align="right",
-            class_name="num",
-        ),
-        rx.table.cell(m["cap"], text_align="right", class_name="num"),
-        key=m["k"],
-        id="member-" + m["symbol"],
-    )
-
-
 def members_panel() -> rx.Component:
     return rx.card(
         rx.hstack(
@@ -330,22 +275,11 @@ def members_panel() -> rx.Component:
             align="center",
             width="100%",
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Symbol"),
-                        rx.table.column_header_cell("LTP", text_align="right"),
-                        rx.table.column_header_cell("Change %", text_align="right"),
-                        rx.table.column_header_cell("Market cap", text_align="right"),
-                    )
-                ),
-                rx.table.body(rx.foreach(SectorsState.members, member_row)),
-                size="1",
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
+        live_quote_table(
+            SectorsState.members,
+            SectorsState.quotes,
+            [Column("Market cap", lambda m: m["cap"])],
+            row_id="member-",
         ),
         id="sector-panel",
         width="100%",

@@ -1,197 +1,20 @@
-"""Watchlist: several named lists per user, every row live, sortable by any column."""
+"""Watchlist: several named lists per user, every row live, sortable by any column; the
+state is in watchlist_state.py."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from stockapp.components.alert_dialog import alert_button
+from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
-from stockapp.components.search import instrument_combobox
-from stockapp.db import watchlists as wl
-from stockapp.db.session import run_db
-from stockapp.market.models import DEFAULT_MARKET, Instrument, Key, Quote
-from stockapp.runtime import runtime
-from stockapp.state.auth import AuthState, current_user_id
-from stockapp.state.combobox import ComboboxMixin
-from stockapp.state.live import LiveMixin, live
+from stockapp.components.search import instrument_picker
+from stockapp.components.table import scroll_table
+from stockapp.market.models import DEFAULT_MARKET
+from stockapp.pages.watchlist_state import WatchlistState
+from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
-from stockapp.state.views import facts_view, key_str, parse_key_str
-
-SORTABLE = {
-    "symbol": lambda k, q: k[0],
-    "ltp": lambda k, q: q.current_price if q else 0.0,
-    "change": lambda k, q: q.change if q else 0.0,
-    "change_pct": lambda k, q: q.change_percent if q else 0.0,
-    "high": lambda k, q: q.high if q else 0.0,
-    "low": lambda k, q: q.low if q else 0.0,
-    "volume": lambda k, q: q.volume if q else 0,
-    "range52": lambda k, q: (
-        (q.current_price - q.week52_low) / (q.week52_high - q.week52_low)
-        if q and q.week52_high > q.week52_low
-        else 0.0
-    ),
-}
-LIVE_SORTS = set(SORTABLE) - {"symbol"}
-
-
-class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
-    lists: list[dict[str, str]] = []
-    active_id: int = 0
-    rows: list[str] = []
-    facts: dict[str, dict[str, str]] = {}
-    sort_col: str = ""
-    sort_desc: bool = False
-    notice: str = ""
-    new_name: str = ""
-    error: str = ""
-    loaded: bool = False
-
-    # -- loading -------------------------------------------------------------------------
-    async def _user(self) -> int | None:
-        return await current_user_id(self)
-
-    async def _refresh(self, prefer: int | None = None) -> None:
-        uid = await self._user()
-        if uid is None:
-            self.lists, self.rows, self.active_id = [], [], 0
-            live.untrack(self)
-            return
-        lists = await run_db(wl.list_watchlists, uid)
-        self.lists = [{"id": str(d.id), "name": d.name, "n": str(len(d.items))} for d in lists]
-        ids = [d.id for d in lists]
-        active = prefer if prefer in ids else (self.active_id if self.active_id in ids else None)
-        if active is None and lists:
-            active = lists[0].id
-        self.active_id = active or 0
-        items: list[Key] = next((d.items for d in lists if d.id == active), [])
-        self._set_items(items)
-
-    def _set_items(self, items: list[Key]) -> None:
-        hub = runtime.hub
-        self.quotes = live.track(self, items)
-        facts = {}
-        for key in items:
-            inst = runtime.universe.get(*key)
-            q = hub.latest(key) if hub else None
-            facts[key_str(key)] = {
-                "symbol": key[0],
-                "name": inst.name if inst else key[0],
-                "exch": "BSE" if key[1] == "india_bse" else "NSE",
-                **(facts_view(q) if q else {}),
-            }
-        self.facts = facts
-        self.rows = [key_str(k) for k in items]
-        self._resort()
-
-    @rx.event
-    async def load(self):
-        self.error = self.notice = ""
-        want = self.router.page.params.get("id")
-        await self._refresh(int(want) if str(want or "").isdigit() else None)
-        self.loaded = True
-
-    # -- sorting -------------------------------------------------------------------------
-    def _resort(self) -> None:
-        if not self.sort_col:
-            return
-        key_fn = SORTABLE[self.sort_col]
-        hub = runtime.hub
-
-        def k(row: str):
-            key = parse_key_str(row)
-            q: Quote | None = hub.latest(key) if hub else None
-            return key_fn(key, q)
-
-        ordered = sorted(self.rows, key=k, reverse=self.sort_desc)
-        if ordered != self.rows:
-            self.rows = ordered
-
-    @rx.event
-    def sort_by(self, col: str):
-        if col not in SORTABLE:
-            return
-        if self.sort_col == col:
-            self.sort_desc = not self.sort_desc
-        else:
-            self.sort_col, self.sort_desc = col, col != "symbol"
-        self._resort()
-
-    def _apply_live(self, views):
-        super()._apply_live(views)
-        if self.sort_col in LIVE_SORTS:
-            self._resort()
-
-    # -- editing -------------------------------------------------------------------------
-    async def _edit(self, fn, *args) -> bool:
-        uid = await self._user()
-        if uid is None:
-            self.error = "Log in to edit watchlists"
-            return False
-        try:
-            await run_db(fn, uid, *args)
-        except (wl.NotFound, wl.Conflict, ValueError) as exc:
-            self.error = str(exc)
-            return False
-        self.error = ""
-        return True
-
-    @rx.event
-    async def select_list(self, watchlist_id: str):
-        if str(watchlist_id).isdigit():
-            await self._refresh(int(watchlist_id))
-
-    @rx.event
-    async def create_list(self, form: dict):
-        name = str(form.get("name", "")).strip()
-        uid = await self._user()
-        if uid is None:
-            return
-        try:
-            data = await run_db(wl.create_watchlist, uid, name)
-        except (wl.Conflict, ValueError) as exc:
-            self.error = str(exc)
-            return
-        self.error, self.new_name = "", ""
-        await self._refresh(data.id)
-
-    @rx.event
-    async def rename_list(self, form: dict):
-        if await self._edit(wl.rename_watchlist, self.active_id, str(form.get("name", ""))):
-            await self._refresh(self.active_id)
-
-    @rx.event
-    async def delete_list(self):
-        if await self._edit(wl.delete_watchlist, self.active_id):
-            self.active_id = 0
-            await self._refresh()
-
-    async def _combo_chosen(self, inst: Instrument):
-        await self.add_symbol(inst.symbol, inst.market)
-
-    @rx.event
-    async def add_symbol(self, symbol: str, market: str = "india_nse"):
-        self.notice = ""
-        if runtime.universe.get(symbol, market) is None:
-            self.error = f"Unknown symbol {symbol}"
-            return
-        if not self.active_id:
-            self.error = "Create a watchlist first"
-            return
-        if key_str((symbol, market)) in self.rows:
-            self.error = ""
-            self.notice = f"{symbol} is already in this watchlist"
-            self._combo_reset()
-            return
-        if await self._edit(wl.add_item, self.active_id, symbol, market):
-            self._combo_reset()
-            await self._refresh(self.active_id)
-
-    @rx.event
-    async def remove_symbol(self, row: str):
-        symbol, market = parse_key_str(row)
-        if await self._edit(wl.remove_item, self.active_id, symbol, market):
-            await self._refresh(self.active_id)
 
 
 # -- components -------------------------------------------------------------------------
@@ -251,14 +74,7 @@ def row(key: rx.Var[str]) -> rx.Component:
                 alert_button(
                     fact["symbol"], rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)
                 ),
-                rx.icon_button(
-                    rx.icon("trash-2", size=14),
-                    size="1",
-                    variant="ghost",
-                    color_scheme="red",
-                    on_click=WatchlistState.remove_symbol(key),
-                    aria_label="Remove " + fact["symbol"],
-                ),
+                delete_button(WatchlistState.remove_symbol(key), "Remove " + fact["symbol"]),
                 spacing="3",
             )
         ),
@@ -267,38 +83,25 @@ def row(key: rx.Var[str]) -> rx.Component:
 
 
 def table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    header_cell("Symbol", "symbol", "left"),
-                    header_cell("LTP", "ltp"),
-                    header_cell("Change", "change"),
-                    header_cell("%", "change_pct"),
-                    header_cell("High", "high"),
-                    header_cell("Low", "low"),
-                    header_cell("Volume", "volume"),
-                    header_cell("52-wk range", "range52"),
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(rx.foreach(WatchlistState.rows, row)),
-            size="1",
-            width="100%",
-            id="watchlist-table",
+    return scroll_table(
+        rx.table.row(
+            header_cell("Symbol", "symbol", "left"),
+            header_cell("LTP", "ltp"),
+            header_cell("Change", "change"),
+            header_cell("%", "change_pct"),
+            header_cell("High", "high"),
+            header_cell("Low", "low"),
+            header_cell("Volume", "volume"),
+            header_cell("52-wk range", "range52"),
+            rx.table.column_header_cell(""),
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.foreach(WatchlistState.rows, row),
+        "watchlist-table",
     )
 
 
 def add_box() -> rx.Component:
-    return instrument_combobox(
-        WatchlistState,
-        input_id="watchlist-add",
-        placeholder="Add a symbol: type RELIANCE or a company name, Enter to add",
-        max_width="480px",
-    )
+    return instrument_picker(WatchlistState, "watchlist")
 
 
 def list_bar() -> rx.Component:
@@ -340,21 +143,11 @@ def list_bar() -> rx.Component:
                 )
             ),
         ),
-        rx.alert_dialog.root(
-            rx.alert_dialog.trigger(
-                rx.button("Delete", size="2", variant="soft", color_scheme="red")
-            ),
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete this watchlist?"),
-                rx.alert_dialog.description("Its symbols are removed too. This cannot be undone."),
-                rx.hstack(
-                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
-                    rx.alert_dialog.action(
-                        rx.button("Delete", color_scheme="red", on_click=WatchlistState.delete_list)
-                    ),
-                    justify="end",
-                ),
-            ),
+        confirm_delete(
+            "Delete this watchlist?",
+            "Its symbols are removed too. This cannot be undone.",
+            WatchlistState.delete_list,
+            trigger=rx.button("Delete", size="2", variant="soft", color_scheme="red"),
         ),
         wrap="wrap",
         spacing="2",

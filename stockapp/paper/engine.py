@@ -34,6 +34,7 @@ from stockapp.market.models import Key, Quote
 from stockapp.market.paper import PENDING, WORKING, Evaluation, OrderBook, OrderType, WorkingOrder
 from stockapp.market.paper.contracts import OptionContract, OptionPricer, resolve_contract
 from stockapp.market.paper.orders import Contract, to_paise
+from stockapp.market.snapshot import MarketSnapshot
 from stockapp.paper import executions, store, sweep
 from stockapp.runtime import Runtime, on_start, on_stop
 
@@ -170,7 +171,7 @@ class PaperEngine:
         self._hub, self._universe = hub, universe
         self._sub = hub.subscribe(label="paper-orders")
         await self.open()
-        self._unlisten = hub.add_listener(self._on_tick)
+        self._unlisten = hub.add_snapshot_listener(self._on_tick)
         self._tasks.append(asyncio.create_task(self._reload_loop(), name="paper-orders-reload"))
 
     async def open(self) -> None:
@@ -288,7 +289,7 @@ class PaperEngine:
         if spots and self._pricer is not None:
             batch.update(self._pricer.quotes(spots, at))
 
-    def _on_tick(self, _changed: dict[Key, Quote]) -> None:
+    def _on_tick(self, snapshot: MarketSnapshot, _changed: dict[Key, Quote]) -> None:
         hub, sub = self._hub, self._sub
         if hub is None or sub is None or sub.closed:
             return
@@ -299,7 +300,7 @@ class PaperEngine:
             contract = self._contract(key)
             if isinstance(contract, OptionContract):
                 key = contract.underlying_key
-            if key not in batch and (quote := hub.latest(key)) is not None:
+            if key not in batch and (quote := snapshot.get(key)) is not None:
                 batch[key] = quote
         if batch:
             self.evaluate(batch, self.clock())

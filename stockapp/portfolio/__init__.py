@@ -3,6 +3,7 @@
 Pure domain code: no web framework or database imports; callers adapt it to storage and API.
 """
 
+from stockapp.portfolio.allocation import Slice, allocation
 from stockapp.portfolio.csv_export import holdings_to_csv, trades_to_csv
 from stockapp.portfolio.csv_io import MAX_BYTES, ImportError_, ParsedImport, parse_tradebook
 from stockapp.portfolio.dedupe import drop_duplicates, fingerprint
@@ -23,6 +24,7 @@ from stockapp.portfolio.valuation import (
     PortfolioValuation,
     PriceInfo,
     money,
+    value_at_quotes,
     value_portfolio,
     value_position,
 )
@@ -39,9 +41,11 @@ __all__ = [
     "PortfolioValuation",
     "Position",
     "PriceInfo",
+    "Slice",
     "Trade",
     "TradeError",
     "TradeIn",
+    "allocation",
     "drop_duplicates",
     "fingerprint",
     "holdings_from_trades",
@@ -54,6 +58,7 @@ __all__ = [
     "trades_to_csv",
     "validate_deletion",
     "validate_new_trade",
+    "value_at_quotes",
     "value_portfolio",
     "value_position",
     "xirr",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from stockapp.market.models import Key
+from stockapp.market.models import Key, Quote
 from stockapp.portfolio.fifo import ZERO, Position
 from stockapp.portfolio.returns import (
     XirrResult,
@@ -249,3 +249,15 @@ def value_portfolio(
         xirr_reason=whole.reason,
     )
     return PortfolioValuation(holdings=holdings, closed=closed, totals=totals)
+
+
+def value_at_quotes(
+    positions: Mapping[Key, Position], quotes: Mapping[Key, Quote], now: datetime
+) -> PortfolioValuation:
+    """Mark the open positions to live `quotes` (a market snapshot's), as of `now`."""
+    prices = {
+        key: PriceInfo(q.current_price, q.prev_close)
+        for key, pos in positions.items()
+        if pos.quantity > 0 and (q := quotes.get(key)) is not None
+    }
+    return value_portfolio(positions, prices, now.astimezone(IST).date(), now)

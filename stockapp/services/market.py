@@ -6,26 +6,41 @@ while the worker is still starting shows placeholders instead of failing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
+from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
-from stockapp.market.models import Instrument, Key, Quote
+from stockapp.market.models import Key, Quote
 from stockapp.market.providers.base import QuoteProvider
+from stockapp.market.recommend import RecommendationService
+from stockapp.market.screening import ScreenData, shared_screen_data
+from stockapp.market.snapshot import MarketSnapshot
 from stockapp.runtime import runtime
-from stockapp.settings import Settings
+
+_EMPTY: dict[int, MarketSnapshot] = {}
+
+
+def snapshot() -> MarketSnapshot:
+    """The market now: the hub's current snapshot (an empty one before start-up).
+
+    Live pages get the snapshot with every tick (`_apply_live(snapshot, changed)`); this is
+    for event handlers such as a page's `on_load`."""
+    hub = runtime.hub
+    if hub is not None:
+        return hub.snapshot()
+    empty = _EMPTY.get(id(runtime.universe))
+    if empty is None:
+        empty = _EMPTY[id(runtime.universe)] = MarketSnapshot.empty(runtime.universe)
+    return empty
+
+
+def hub() -> PriceHub | None:
+    """The running price hub, for the live registry that keeps sessions subscribed to it.
+    Pages read prices from `snapshot()` instead."""
+    return runtime.hub
 
 
 def universe() -> Universe:
     """Every listed instrument (equities and indices), loaded once per process."""
     return runtime.universe
-
-
-def instrument(market: str, symbol: str) -> Instrument | None:
-    return runtime.universe.get(market, symbol)
-
-
-def settings() -> Settings:
-    return runtime.settings
 
 
 def provider() -> QuoteProvider | None:
@@ -35,26 +50,19 @@ def provider() -> QuoteProvider | None:
 
 def latest(key: Key) -> Quote | None:
     """The last quote the hub has for `key`, without asking upstream."""
-    hub = runtime.hub
-    return hub.latest(key) if hub is not None else None
+    return snapshot().get(key)
 
 
-def latest_many(keys: Iterable[Key]) -> dict[Key, Quote]:
-    """The last quotes the hub has for `keys`; keys without one are absent."""
-    hub = runtime.hub
-    if hub is None:
-        return {}
-    out = {}
-    for key in keys:
-        quote = hub.latest(key)
-        if quote is not None:
-            out[key] = quote
-    return out
+def recommendations() -> RecommendationService:
+    """The worker's rating service (created on first use, shared by pages and the API)."""
+    service = runtime.extras.get("recommendations")
+    if service is None:
+        service = runtime.extras["recommendations"] = RecommendationService(runtime.universe)
+    return service
 
 
-async def quotes(keys: Iterable[Key]) -> dict[Key, Quote]:
-    """Current quotes for `keys`, fetched upstream for those the hub has not seen yet."""
-    hub = runtime.hub
-    if hub is None:
-        return {}
-    return await hub.quotes(list(keys))
+def screen_data(market: str = "india_nse") -> ScreenData | None:
+    """The worker's screener history for `market` (None before start-up); `await
+    data.ensure()` loads it once."""
+    provider = runtime.provider
+    return shared_screen_data(provider, runtime.universe, market) if provider else None

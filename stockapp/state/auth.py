@@ -5,22 +5,14 @@ including whether it was revoked by a log-out or password change (`auth.revocati
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import reflex as rx
-from sqlmodel import Session
 
-from stockapp.auth.accounts import AccountError, authenticate, register_user
-from stockapp.auth.revocation import (
-    forget_cached_version,
-    revoke_tokens,
-    user_for_claims,
-    verified_user_id,
-)
+from stockapp.auth.revocation import verified_user_id
 from stockapp.auth.throttle import ip_throttle
 from stockapp.auth.tokens import InvalidToken, create_access_token, decode_token_claims
-from stockapp.db.models import User
-from stockapp.db.session import get_engine, session_scope
+from stockapp.services import accounts
+from stockapp.services.accounts import AccountError, User
 
 PUBLIC_ROUTES = {"/login", "/register"}
 
@@ -52,8 +44,7 @@ class AuthState(rx.State):
             if self.token:
                 self.token = ""
             return
-        with Session(get_engine()) as session:
-            user = user_for_claims(session, claims)
+        user = accounts.user_of(claims)
         if user is None:
             self.username, self.token = "", ""
         else:
@@ -95,7 +86,7 @@ class AuthState(rx.State):
             return
         username, password = form.get("username", ""), form.get("password", "")
         try:
-            user = await asyncio.to_thread(_in_session, authenticate, username, password)
+            user = await asyncio.to_thread(accounts.log_in, username, password)
         except AccountError as exc:
             self.auth_error = str(exc)
             return
@@ -111,7 +102,7 @@ class AuthState(rx.State):
             return
         username = form.get("username", "")
         try:
-            user = await asyncio.to_thread(_in_session, register_user, username, password)
+            user = await asyncio.to_thread(accounts.register, username, password)
         except AccountError as exc:
             self.auth_error = str(exc)
             return
@@ -123,9 +114,7 @@ class AuthState(rx.State):
         for scripts) is revoked, not just this tab's."""
         user_id = self._verified_user_id()
         if user_id is not None:
-            with session_scope() as session:
-                revoke_tokens(session, user_id)
-            forget_cached_version(user_id)
+            accounts.log_out_everywhere(user_id)
         self.token = ""
         self.username = ""
         return rx.redirect("/login")
@@ -133,11 +122,6 @@ class AuthState(rx.State):
     @rx.event
     def clear_error(self):
         self.auth_error = ""
-
-
-def _in_session(fn: Callable[..., User], *args: str) -> User:
-    with session_scope() as session:
-        return fn(session, *args)
 
 
 async def current_user_id(state: rx.State) -> int | None:

@@ -13,7 +13,7 @@ from typing import Any
 import reflex as rx
 
 from stockapp.market.models import Instrument
-from stockapp.runtime import runtime
+from stockapp.services import instruments
 
 COMBO_LIMIT = 8
 EXCHANGE = {"india_nse": "NSE", "india_bse": "BSE"}
@@ -53,7 +53,7 @@ class ComboboxMixin(rx.State, mixin=True):
 
     # -- shared behaviour -----------------------------------------------------------------
     def _combo_matches(self, query: str) -> list[Instrument]:
-        found = runtime.universe.search(query, self._combo_market(), COMBO_LIMIT * 3)
+        found = instruments.search(query, self._combo_market(), COMBO_LIMIT * 3)
         return [i for i in found if self._combo_offers(i)][:COMBO_LIMIT]
 
     def _combo_reset(self, text: str = "") -> None:
@@ -89,7 +89,7 @@ class ComboboxMixin(rx.State, mixin=True):
     async def _combo_enter(self) -> Any:
         if 0 <= self.combo_active < len(self.combo_options):
             row = self.combo_options[self.combo_active]
-            inst = runtime.universe.get(row["symbol"], row["market"])
+            inst = instruments.instrument(row["symbol"], row["market"])
         else:
             matches = self._combo_matches(self.combo_query) if self.combo_query.strip() else []
             inst = matches[0] if matches else None
@@ -102,7 +102,7 @@ class ComboboxMixin(rx.State, mixin=True):
         """A click (mouse down, so it lands before the blur that closes the list)."""
         if 0 <= index < len(self.combo_options):
             row = self.combo_options[index]
-            inst = runtime.universe.get(row["symbol"], row["market"])
+            inst = instruments.instrument(row["symbol"], row["market"])
             if inst is not None:
                 return await self._combo_pick(inst)
 

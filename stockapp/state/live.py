@@ -27,8 +27,9 @@ from reflex.istate.manager.token import BaseStateToken
 
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.models import Key, Quote
-from stockapp.runtime import runtime
-from stockapp.state.views import QuoteView, key_str, view_cache
+from stockapp.market.snapshot import MarketSnapshot
+from stockapp.services import market
+from stockapp.state.views import QuoteView, views_for
 
 log = logging.getLogger("stockapp.live")
 PUSH_CONCURRENCY = 256
@@ -42,12 +43,14 @@ class LiveMixin(rx.State, mixin=True):
 
     quotes: dict[str, str] = {}
 
-    def _apply_live(self, views: dict[str, QuoteView]) -> None:
-        """Called by the registry with this tick's changed rows; pages may override.
+    def _apply_live(self, snapshot: MarketSnapshot, changed: dict[Key, Quote]) -> None:
+        """Called by the registry once per tick with the market snapshot and the quotes of
+        this state's instruments that changed; pages may override (format and bind only:
+        anything market-wide comes from the snapshot's derived views).
 
         Reads the current rows unproxied: merging through `self.quotes` would wrap every row
         in a MutableProxy, which was a quarter of the CPU of a push."""
-        self.quotes = {**self.get_value("quotes"), **views}
+        self.quotes = {**self.get_value("quotes"), **views_for(snapshot, changed)}
 
 
 @dataclass(eq=False)
@@ -66,29 +69,6 @@ class LiveSession:
         return out
 
 
-def _is_index(key: Key) -> bool:
-    inst = runtime.universe.get(*key)
-    return bool(inst and inst.is_index)
-
-
-def views_for(quotes: dict[Key, Quote]) -> dict[str, QuoteView]:
-    """Display rows by key string. Runs per session per tick, so it is only dict look-ups:
-    rows are rendered once per quote (view_cache), key strings and kinds once per key."""
-    names, kinds, view = _key_names, _key_is_index, view_cache.view
-    out = {}
-    for key, q in quotes.items():
-        name = names.get(key)
-        if name is None:
-            name = names[key] = key_str(key)
-            kinds[key] = _is_index(key)
-        out[name] = view(q, kinds[key])
-    return out
-
-
-_key_names: dict[Key, str] = {}
-_key_is_index: dict[Key, bool] = {}
-
-
 class LiveRegistry:
     def __init__(self) -> None:
         self.sessions: dict[str, LiveSession] = {}
@@ -103,7 +83,7 @@ class LiveRegistry:
     def attach(self, app: Any, hub: PriceHub) -> None:
         self.detach()
         self._app, self._hub = app, hub
-        self._unlisten = hub.add_listener(self._on_tick)
+        self._unlisten = hub.add_snapshot_listener(self._on_tick)
         namespace = getattr(app, "event_namespace", None)
         if namespace is not None and not getattr(namespace, "_stockapp_live", False):
             original = namespace.on_disconnect
@@ -134,7 +114,7 @@ class LiveRegistry:
         self, state: rx.State, keys: Iterable[Key], *, shell: bool = False
     ) -> dict[str, QuoteView]:
         """Declare what `state` shows; returns the current rows to set at once."""
-        hub = self._hub or runtime.hub
+        hub = self._hub or market.hub()
         token = state.router.session.client_token
         if hub is None or not token:
             return {}
@@ -156,8 +136,7 @@ class LiveRegistry:
             session.route = route
         session.entries[cls] = keys
         session.sub.set_keys(session.all_keys())
-        snapshot = {k: q for k in keys if (q := hub.latest(k)) is not None}
-        return views_for(snapshot)
+        return views_for(hub.snapshot(), keys)
 
     def untrack(self, state: rx.State) -> None:
         session = self.sessions.get(state.router.session.client_token)
@@ -171,7 +150,7 @@ class LiveRegistry:
             UI_SESSIONS.set(len(self.sessions))
 
     # -- pushing -------------------------------------------------------------------------
-    async def _on_tick(self, _changed: dict[Key, Quote]) -> None:
+    async def _on_tick(self, snapshot: MarketSnapshot, _changed: dict[Key, Quote]) -> None:
         tasks = []
         for session in list(self.sessions.values()):
             if session.pushing:
@@ -179,24 +158,24 @@ class LiveRegistry:
             batch = session.sub.get_nowait()
             if batch:
                 session.pushing = True
-                tasks.append(self._push(session, batch))
+                tasks.append(self._push(session, snapshot, batch))
         if tasks:
             await asyncio.gather(*tasks)
 
-    async def _push(self, session: LiveSession, batch: dict[Key, Quote]) -> None:
+    async def _push(
+        self, session: LiveSession, snapshot: MarketSnapshot, batch: dict[Key, Quote]
+    ) -> None:
         try:
             if not session.entries:
                 return
             async with self._sem:
-                views = views_for(batch)
-                names = _key_names  # filled by views_for for every key of the batch
                 token = BaseStateToken(ident=session.token, cls=next(iter(session.entries)))
                 async with self._app.modify_state(token) as root:
                     for cls, keys in list(session.entries.items()):
-                        mine = {names[k]: views[names[k]] for k in batch if k in keys}
+                        mine = {k: q for k, q in batch.items() if k in keys}
                         if mine:
                             state = await root.get_state(cls)
-                            state._apply_live(mine)
+                            state._apply_live(snapshot, mine)
             self.pushes += 1
             UI_PUSHES.inc()
         except Exception:

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import reflex as rx
 
 from stockapp.market.options import resolve_underlying
-from stockapp.runtime import runtime
+from stockapp.services.instruments import instrument
 
 SECTIONS = ("analysis", "peers", "options")
 
@@ -17,9 +17,9 @@ def known(section: str, symbol: str) -> bool:
     """Whether `symbol` opens a real page in `section` (an unknown one is not remembered)."""
     text = symbol.strip().upper()
     if text.endswith("@BSE"):
-        inst = runtime.universe.get(text[:-4], "india_bse")
+        inst = instrument(text[:-4], "india_bse")
     else:
-        inst = runtime.universe.get(resolve_underlying(text))
+        inst = instrument(resolve_underlying(text))
     if inst is None:
         return False
     if section == "peers":

@@ -7,7 +7,8 @@ import reflex as rx
 from stockapp.market.calendar import clock_calendar_status, market_clock
 from stockapp.market.clock import app_now
 from stockapp.market.models import Instrument
-from stockapp.runtime import runtime
+from stockapp.services import quotes
+from stockapp.services.instruments import indices
 from stockapp.state import toasts
 from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
@@ -20,7 +21,7 @@ STATUS_LABEL = {"open": "Open", "pre_open": "Pre-open", "closed": "Closed", "pos
 def ticker_keys() -> list[tuple[str, str]]:
     out = []
     for sym in TICKER:
-        for inst in runtime.universe.indices():
+        for inst in indices():
             if inst.symbol == sym:
                 out.append(inst.key)
     return out
@@ -37,12 +38,10 @@ class ShellState(ComboboxMixin, LiveMixin, rx.State):
         self._combo_reset()  # a new page starts with the search box closed and empty
         self.quotes = live.track(self, ticker_keys(), shell=True)
         await toasts.register(self)  # this tab now receives its user's alert toasts
-        settings = runtime.settings
-        provider = runtime.provider
-        self.simulated = bool(provider.simulated) if provider else settings.provider == "simulated"
+        self.simulated = quotes.simulated()
         now = app_now()
         status = market_clock(now).status
-        if self.simulated and settings.market_hours == "always":
+        if self.simulated and quotes.market_hours() == "always":
             status = "open"
         self.market_status = STATUS_LABEL.get(status, "Closed")
         self.calendar_note = clock_calendar_status(now).note or ""

@@ -34,9 +34,8 @@ from reflex_base.vars.base import Var, VarData
 from reflex_components_core.base.fragment import Fragment
 from reflex_components_sonner.toast import toast_ref
 
-from stockapp.alerts.engine import alert_engine
-from stockapp.alerts.store import EventData
-from stockapp.runtime import on_start, runtime
+from stockapp.services import alerts
+from stockapp.services.alerts import EventData
 from stockapp.state.auth import AuthState, current_user_id
 
 log = logging.getLogger("stockapp.toasts")
@@ -176,12 +175,9 @@ BROADCAST_TOPIC = "alert-event"
 async def notify(event: EventData) -> None:
     """Engine observer (on the leader): show the event in every open tab of its owner, on
     every worker."""
-    hub = runtime.hub
-    if hub is None:
-        await notify_local(event)
-        return
     payload = {"topic": BROADCAST_TOPIC, "event": event.as_dict()}
-    await hub.backend.broadcast(orjson.dumps(payload))
+    if not await alerts.broadcast(orjson.dumps(payload)):
+        await notify_local(event)
 
 
 async def _on_broadcast(payload: bytes) -> None:
@@ -196,9 +192,7 @@ async def _on_broadcast(payload: bytes) -> None:
     await notify_local(event)
 
 
-@on_start
-async def _listen_for_broadcasts(rt) -> None:
-    rt.require_hub().backend.on_broadcast(_on_broadcast)
+alerts.on_broadcast(_on_broadcast)
 
 
 async def notify_local(event: EventData) -> None:
@@ -233,4 +227,4 @@ async def _push(app: Any, token: str, event: EventData) -> None:
             await hook(root, event)
 
 
-alert_engine.add_observer(notify)
+alerts.on_fired(notify)

@@ -5,15 +5,18 @@ Reflex re-sends a whole var when any of it changes, so a tick of 20 rows plus th
 ticker stays under 2 KB. Components read fields with `components.price.field`, Python with
 `field` below.
 
-Computed once per quote per tick and shared by every session (quotes are new objects each
-tick, so identity tells a fresh quote from a cached one). Direction compares with the
-previous quote of the same key, so cells can flash up or down.
+Rendered once per quote and shared by every session (`views_for`, memoised on the market
+snapshot). Direction is the snapshot's tick direction of the key's last price change, so
+cells can flash up or down.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from stockapp import formatting as fmt
 from stockapp.market.models import Key, Quote
+from stockapp.market.snapshot import MarketSnapshot
 
 QuoteView = str
 FIELDS = (
@@ -74,23 +77,35 @@ def facts_view(q: Quote) -> dict[str, str]:
     }
 
 
-class ViewCache:
-    def __init__(self) -> None:
-        self._views: dict[Key, tuple[Quote, QuoteView]] = {}
-
-    def view(self, q: Quote, is_index: bool = False) -> QuoteView:
-        hit = self._views.get(q.key)
-        if hit is not None and hit[0] is q:
-            return hit[1]
-        direction = ""
-        if hit is not None:
-            prev = hit[0].current_price
-            direction = (
-                "up" if q.current_price > prev else ("down" if q.current_price < prev else "")
-            )
-        view = _render(q, direction, is_index)
-        self._views[q.key] = (q, view)
-        return view
+def _equity_row(q: Quote, tick: int) -> QuoteView:
+    return _render(q, _DIRECTION[tick], False)
 
 
-view_cache = ViewCache()
+def _index_row(q: Quote, tick: int) -> QuoteView:
+    return _render(q, _DIRECTION[tick], True)
+
+
+_DIRECTION = {1: "up", -1: "down", 0: ""}
+
+
+def views_for(snapshot: MarketSnapshot, keys: Iterable[Key]) -> dict[str, QuoteView]:
+    """Display rows by key string for the `keys` the snapshot has a quote for.
+
+    Runs per session per tick, so it is only dict look-ups: a row is rendered once per quote
+    for the whole process (`MarketSnapshot.per_key`), key strings and kinds once per key."""
+    names, renderers, per_key = _key_names, _renderers, snapshot.per_key
+    out = {}
+    for key in keys:
+        name = names.get(key)
+        if name is None:
+            name = names[key] = key_str(key)
+            inst = snapshot.universe.get(*key)
+            renderers[key] = _index_row if inst is not None and inst.is_index else _equity_row
+        view = per_key(renderers[key], key)
+        if view is not None:
+            out[name] = view
+    return out
+
+
+_key_names: dict[Key, str] = {}
+_renderers: dict[Key, Callable[[Quote, int], QuoteView]] = {}

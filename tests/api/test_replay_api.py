@@ -4,14 +4,17 @@ running for everyone."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
+import websockets
 
 from stockapp.market.calendar import IST
 from tests.api.conftest import register_and_login
+from tests.api.test_ws import closed_code, recv_until
 
 REPLAY = "/api/v1/replay"
 
@@ -188,3 +191,22 @@ def test_paper_orders_inside_a_replay_fill_on_its_prices_in_its_own_book(
         headers=bob,
     )
     assert r.status_code == 404
+
+
+async def test_ws_streams_a_replay_to_its_owner_only(client, api_server, sessions):
+    token, headers = register_and_login(client)
+    other_token, _ = register_and_login(client)
+    day = sessions[2]
+    rid = _start(client, headers, date=day.isoformat(), speed=60)["id"]
+    url = api_server.replace("http://", "ws://") + "/ws"
+    async with websockets.connect(f"{url}?token={token}&replay={rid}") as ws:
+        await ws.send(json.dumps({"action": "subscribe", "symbols": ["RELIANCE"]}))
+        stamps = []
+        while len(stamps) < 3:  # the snapshot, then two replayed ticks
+            msg = await recv_until(ws, lambda m: m.get("type") == "price_update")
+            stamps.append(datetime.fromisoformat(msg["timestamp"].replace("Z", "+00:00")))
+        assert all(t.astimezone(IST).date() == day for t in stamps)
+        assert stamps[-1] > stamps[0]  # the replay's clock moves, a minute per second
+    for who, rid_ in ((other_token, rid), (token, "f" * 32)):
+        async with websockets.connect(f"{url}?token={who}&replay={rid_}") as ws:
+            assert await closed_code(ws) == 1008

@@ -82,6 +82,12 @@ def test_sort_desc_and_limit(client):
     assert body["count"] == 5 and body["total"] > 5
     changes = [r["change_pct"] for r in body["results"]]
     assert changes == sorted(changes, reverse=True)
+    assert [r["change_percent"] for r in body["results"]] == changes, "the same under both names"
+    for name in ("change_pct", "change_percent"):  # the earlier field name still sorts
+        again = _screen(client, sort=name, desc="true", limit=5)
+        assert [r["change_percent"] for r in again["results"]] == sorted(
+            (r["change_percent"] for r in again["results"]), reverse=True
+        )
 
 
 @pytest.mark.parametrize(

@@ -21,23 +21,24 @@ import pytest
 from tests.security.test_reflex_handlers import methods, state_classes
 
 ID_STATE_FIELDS = ("self.active_id", "self.confirm_id")
+WL = "stockapp.pages.watchlist_state"
 
 # handler -> the check that runs before anything is changed
 OWNERSHIP: dict[str, str] = {
-    "AlertsState.delete": "store.delete_alert(uid, id) answers NotFound for another user's "
-    "alert; alert_engine.alert_deleted runs only after the delete succeeded",
+    "AlertsState.delete": "services.alerts.delete: store.delete_alert(uid, id) answers NotFound "
+    "for another user's alert; alert_engine.alert_deleted runs only after it succeeded",
     "ScreenerState.load_screen": "_owned_screen: saved.get_screen(uid, id)",
     "ScreenerState.delete_screen": "_owned_screen, then saved.delete_screen(uid, id)",
-    "WatchlistState.load": "_refresh: only lists of wl.list_watchlists(uid) can become active",
-    "WatchlistState.select_list": "_refresh: only lists of wl.list_watchlists(uid)",
-    "WatchlistState.rename_list": "_edit: wl.rename_watchlist(uid, active_id) -> _owned",
-    "WatchlistState.delete_list": "_edit: wl.delete_watchlist(uid, active_id) -> _owned",
+    "WatchlistState.load": "_refresh: only lists of wl.lists(uid) can become active",
+    "WatchlistState.select_list": "_refresh: only lists of wl.lists(uid)",
+    "WatchlistState.rename_list": "_edit: wl.rename(uid, active_id) -> _owned",
+    "WatchlistState.delete_list": "_edit: wl.delete(uid, active_id) -> _owned",
     "WatchlistState.add_symbol": "_edit: wl.add_item(uid, active_id) -> _owned",
     "WatchlistState.combo_key": "Enter -> _combo_chosen -> add_symbol -> _edit -> _owned",
     "WatchlistState.combo_pick": "_combo_chosen -> add_symbol -> _edit -> _owned",
     "WatchlistState.remove_symbol": "_edit: wl.remove_item(uid, active_id) -> _owned",
     "PortfolioState.ask_delete": "only ids among the user's own loaded trades (no storage)",
-    "PortfolioState.confirm_delete": "tr.delete_trade(uid, id) answers NotFound",
+    "PortfolioState.confirm_delete": "book.delete_trade(uid, id) answers NotFound",
     "PortfolioState.cancel_delete": "only clears the pending id (no storage)",
     "PortfolioState.load": "only clears the pending id, then loads the user's own book",
 }
@@ -137,16 +138,16 @@ def _drives(ids: dict) -> dict[str, tuple[str, str, tuple, dict]]:
     tcs = {"symbol": "TCS", "name": "", "market": "india_nse", "exch": "NSE"}
     picked = {**wl, "combo_options": [tcs], "combo_active": 0}  # TCS highlighted in the box
     return {
-        "AlertsState.delete": ("stockapp.pages.alerts", "AlertsState", (alert,), {}),
-        "ScreenerState.load_screen": ("stockapp.pages.screener", "", (screen,), {}),
-        "ScreenerState.delete_screen": ("stockapp.pages.screener", "", (screen,), {}),
-        "WatchlistState.select_list": ("stockapp.pages.watchlist", "", (str(wl["active_id"]),), {}),
-        "WatchlistState.rename_list": ("stockapp.pages.watchlist", "", ({"name": "x1"},), wl),
-        "WatchlistState.add_symbol": ("stockapp.pages.watchlist", "", ("TCS", "india_nse"), wl),
-        "WatchlistState.combo_key": ("stockapp.pages.watchlist", "", ("Enter",), picked),
-        "WatchlistState.combo_pick": ("stockapp.pages.watchlist", "", (0,), picked),
-        "WatchlistState.remove_symbol": ("stockapp.pages.watchlist", "", ("RELIANCE",), wl),
-        "WatchlistState.delete_list": ("stockapp.pages.watchlist", "", (), wl),
+        "AlertsState.delete": ("stockapp.pages.alerts_state", "AlertsState", (alert,), {}),
+        "ScreenerState.load_screen": ("stockapp.pages.screener_state", "", (screen,), {}),
+        "ScreenerState.delete_screen": ("stockapp.pages.screener_state", "", (screen,), {}),
+        "WatchlistState.select_list": (WL, "", (str(wl["active_id"]),), {}),
+        "WatchlistState.rename_list": (WL, "", ({"name": "x1"},), wl),
+        "WatchlistState.add_symbol": (WL, "", ("TCS", "india_nse"), wl),
+        "WatchlistState.combo_key": (WL, "", ("Enter",), picked),
+        "WatchlistState.combo_pick": (WL, "", (0,), picked),
+        "WatchlistState.remove_symbol": (WL, "", ("RELIANCE",), wl),
+        "WatchlistState.delete_list": (WL, "", (), wl),
         "PortfolioState.ask_delete": ("stockapp.pages.portfolio_state", "", (trade,), {}),
         "PortfolioState.confirm_delete": (
             "stockapp.pages.portfolio_state",

@@ -38,14 +38,14 @@ def _auth_state():
 async def test_the_password_is_checked_while_the_event_loop_runs(migrated_db, monkeypatch, action):
     from stockapp.auth.accounts import register_user
     from stockapp.db.session import session_scope
-    from stockapp.state import auth as auth_module
+    from stockapp.services import accounts as accounts_module
 
     name = f"loop_{uuid.uuid4().hex[:8]}"
     if action == "login":
         with session_scope() as s:
             register_user(s, name, PASSWORD)
     target = "authenticate" if action == "login" else "register_user"
-    real = getattr(auth_module, target)
+    real = getattr(accounts_module, target)
     started, release = threading.Event(), threading.Event()
 
     def held(*args):
@@ -53,7 +53,7 @@ async def test_the_password_is_checked_while_the_event_loop_runs(migrated_db, mo
         assert release.wait(HOLD), "the event loop did not run while the password was checked"
         return real(*args)
 
-    monkeypatch.setattr(auth_module, target, held)
+    monkeypatch.setattr(accounts_module, target, held)
     state_cls, auth = _auth_state()
     form = {"username": name, "password": PASSWORD, "confirm": PASSWORD}
 

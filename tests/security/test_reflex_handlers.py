@@ -173,7 +173,7 @@ async def test_another_users_handlers_cannot_touch_owner_objects(two_users):
 
     sub(AuthState).token = create_access_token(ids["b"])[0]
     calls = []
-    from stockapp.pages.watchlist import WatchlistState
+    from stockapp.pages.watchlist_state import WatchlistState
 
     wl = sub(WatchlistState)
     calls += [
@@ -192,7 +192,7 @@ async def test_another_users_handlers_cannot_touch_owner_objects(two_users):
         await run([(wl, handler, args)])
     others = []
     for module, cls_name, handler, args, setup in [
-        ("stockapp.pages.alerts", "AlertsState", "delete", (str(ids["alert"]),), {}),
+        ("stockapp.pages.alerts_state", "AlertsState", "delete", (str(ids["alert"]),), {}),
         (
             "stockapp.pages.portfolio_state",
             "PortfolioState",
@@ -200,7 +200,13 @@ async def test_another_users_handlers_cannot_touch_owner_objects(two_users):
             (),
             {"confirm_id": str(ids["trade"])},
         ),
-        ("stockapp.pages.screener", "ScreenerState", "delete_screen", (str(ids["screen"]),), {}),
+        (
+            "stockapp.pages.screener_state",
+            "ScreenerState",
+            "delete_screen",
+            (str(ids["screen"]),),
+            {},
+        ),
     ]:
         try:
             mod = __import__(module, fromlist=[cls_name])
@@ -227,3 +233,23 @@ async def run(calls) -> None:
         elif inspect.isasyncgen(result):
             async for _ in result:
                 pass
+
+
+def test_the_trade_form_setter_writes_only_the_form_text_fields():
+    """set_trade_field takes a var name from the browser: only the form's own text vars."""
+    from reflex.state import State
+    from reflex_base.registry import RegistrationContext
+
+    from stockapp.pages.portfolio_state import PortfolioState
+    from stockapp.stockapp import app
+
+    RegistrationContext.set(app._registration_context)
+    root = State(_reflex_internal_init=True)
+    state = root.get_substate(PortfolioState.get_full_name().split(".")[1:])
+    state.confirm_id = ""
+    for var in ("confirm_id", "trade_count", "_positions", "f_side", "loaded"):
+        PortfolioState.set_trade_field.fn(state, var, "7")
+    assert state.confirm_id == "" and state.trade_count == 0 and state.f_side == "buy"
+    PortfolioState.set_trade_field.fn(state, "f_qty", "30")
+    PortfolioState.set_trade_field.fn(state, "f_note", "long term")
+    assert (state.f_qty, state.f_note) == ("30", "long term")

@@ -14,7 +14,7 @@ from stockapp.market.instruments import load_universe
 from stockapp.market.providers.simulated import SimulatedExchange
 from stockapp.runtime import runtime
 from stockapp.state.live import LiveRegistry
-from stockapp.state.views import field
+from stockapp.state.views import field, views_for
 
 
 class FakeState:
@@ -27,7 +27,9 @@ class FakeState:
         self.quotes: dict = {}
         self.applied: list[dict] = []
 
-    def _apply_live(self, views):
+    def _apply_live(self, snapshot, changed):
+        assert snapshot.version >= 0 and all(snapshot.get(k) is q for k, q in changed.items())
+        views = views_for(snapshot, changed)
         self.applied.append(views)
         self.quotes = {**self.quotes, **views}
 
@@ -149,14 +151,15 @@ def test_rows_are_compact_and_round_trip():
     from datetime import UTC, datetime
 
     from stockapp.market.models import Quote
-    from stockapp.state.views import ViewCache
+    from stockapp.market.snapshot import MarketSnapshot
 
-    cache = ViewCache()
     t = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+    key = ("RELIANCE", "india_nse")
     q1 = Quote("RELIANCE", "india_nse", 1234.5, 1230, 1240, 1220.1, 1222.2, 1_234_567, t)
     q2 = Quote("RELIANCE", "india_nse", 1235.0, 1230, 1240, 1220.1, 1222.2, 1_240_000, t)
-    cache.view(q1)
-    row = cache.view(q2)
+    first = MarketSnapshot(1, {key: q1})
+    assert field(views_for(first, [key])["RELIANCE"], "d") == ""
+    row = views_for(MarketSnapshot(2, {key: q2}, ticks={key: 1}, previous=first), [key])["RELIANCE"]
     assert field(row, "p") == "1,235.00" and field(row, "d") == "up"
     assert field(row, "c") == "+12.80" and field(row, "cp") == "+1.05%"
     assert field(row, "v") == "12.40 L" and field(row, "x") == ""

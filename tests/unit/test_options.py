@@ -462,7 +462,7 @@ def test_lot_sizes_follow_the_contract_expiry() -> None:
 
 
 def test_chain_without_call_oi_has_no_pcr_and_the_page_shows_a_dash() -> None:
-    from stockapp.pages.options import chain_summary
+    from stockapp.pages.options_format import chain_summary
 
     inst = _index("NIFTY 50", 24_000, 65, 0.14)
     chain = build_chain(inst, 24_000.0, date(2026, 12, 29), datetime(2026, 12, 2, 11, tzinfo=IST))

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from stockapp.pages.portfolio_views import (
-    TOP_HOLDINGS,
     allocations,
     holding_row,
     signed_inr,
@@ -16,6 +15,7 @@ from stockapp.pages.portfolio_views import (
     trade_from_form,
 )
 from stockapp.portfolio import IST, PriceInfo, TradeIn, holdings_from_trades, value_portfolio
+from stockapp.portfolio.allocation import TOP_HOLDINGS
 
 D = Decimal
 

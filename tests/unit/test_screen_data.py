@@ -50,7 +50,7 @@ def test_fold_matches_the_indicator_snapshot(today_in_history):
     assert row.volume_ratio == pytest.approx(snap.volume_ratio)
     assert row.market_cap == pytest.approx(price * 1_000_000)
     assert row.pe == pytest.approx(price / 5.0)
-    assert row.change_pct == pytest.approx(3.0, abs=0.01)
+    assert row.change_percent == pytest.approx(3.0, abs=0.01)
 
 
 def test_distances_from_52_week_extremes_are_non_negative():

@@ -20,7 +20,7 @@ ROWS = [
         name="Tata Consultancy Services",
         sector="IT",
         price=3900.0,
-        change_pct=1.2,
+        change_percent=1.2,
         volume=2_000_000,
         avg_volume_20d=1_000_000,
         volume_ratio=2.0,
@@ -35,7 +35,7 @@ ROWS = [
         name="Infosys",
         sector="IT",
         price=1500.0,
-        change_pct=-0.8,
+        change_percent=-0.8,
         volume=5_000_000,
         avg_volume_20d=5_000_000,
         volume_ratio=1.0,
@@ -50,7 +50,7 @@ ROWS = [
         name="HDFC Bank",
         sector="Banking",
         price=1650.0,
-        change_pct=0.3,
+        change_percent=0.3,
         volume=9_000_000,
         avg_volume_20d=6_000_000,
         volume_ratio=1.5,
@@ -65,7 +65,7 @@ ROWS = [
         name="Vodafone Idea",
         sector="Telecom",
         price=14.0,
-        change_pct=-4.5,
+        change_percent=-4.5,
         volume=300_000_000,
         avg_volume_20d=100_000_000,
         volume_ratio=3.0,
@@ -160,7 +160,7 @@ def test_dict_round_trip_through_json() -> None:
         rsi_max=30.5,
         pct_from_high_max=5,
         market_cap_min=1e12,
-        sort_by="change_pct",
+        sort_by="change_percent",
         descending=True,
         limit=25,
     )
@@ -171,7 +171,7 @@ def test_dict_round_trip_through_json() -> None:
         "rsi_max": 30.5,
         "pct_from_high_max": 5,
         "market_cap_min": 1e12,
-        "sort_by": "change_pct",
+        "sort_by": "change_percent",
         "descending": True,
         "limit": 25,
     }
@@ -179,6 +179,12 @@ def test_dict_round_trip_through_json() -> None:
     assert restored == criteria
     assert ScreenCriteria.from_dict(criteria.to_dict()) == criteria
     assert criteria_to_dict(ScreenCriteria()) == {"descending": False}
+
+
+def test_a_screen_saved_under_the_old_field_name_still_sorts() -> None:
+    saved = criteria_from_dict({"sort_by": "change_pct", "descending": True})
+    assert saved.sort_by == "change_percent"
+    assert [r.symbol for r in apply_screen(ROWS, saved)] == ["TCS", "HDFCBANK", "INFY", "IDEA"]
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ def test_neutral_snapshot_holds_with_explanation() -> None:
     assert rec.symbol == "TCS"
     assert (rec.verdict, rec.score, rec.hits) == ("Hold", 0, [])
     assert rec.reasons == ["No rule fired; the indicators are neutral"]
-    assert rec.change_pct == 0.0
+    assert rec.change_percent == 0.0
 
 
 def test_steady_decline_is_oversold() -> None:
@@ -193,7 +193,7 @@ def test_all_bullish_and_all_bearish_reach_the_bounds() -> None:
 
 def test_live_price_override_and_key_values() -> None:
     rec = evaluate("X", NEUTRAL, price=160.0)
-    assert rec.price == 160.0 and rec.change_pct == 60.0
+    assert rec.price == 160.0 and rec.change_percent == 60.0
     assert rec.high_52w == 160.0 and rec.low_52w == 50.0
     assert rec.to_dict()["verdict"] == rec.verdict
     assert rec.rsi14 == 50.0 and rec.sma200 == 100.0

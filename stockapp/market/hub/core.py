@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from stockapp.market.hub import metrics
 from stockapp.market.hub.backend import HubBackend, MemoryBackend
@@ -22,10 +22,18 @@ from stockapp.market.hub.registry import SubscriptionRegistry
 from stockapp.market.hub.store import QuoteStore
 from stockapp.market.hub.subscription import Subscription, as_keys
 from stockapp.market.hub.upstream import SingleFlight, Upstream
-from stockapp.market.models import Key, Quote
+from stockapp.market.instruments import Universe
+from stockapp.market.models import Key, Quote, utcnow
 from stockapp.market.providers.base import QuoteProvider
+from stockapp.market.snapshot import MarketSnapshot
+
+SnapshotListener = Callable[[MarketSnapshot, dict[Key, Quote]], Awaitable[None] | None]
 
 log = logging.getLogger(__name__)
+
+# how long after a provider's announced observation the hub polls: enough for the clock to
+# have passed it, small against any tick
+PHASE_MARGIN = 0.005
 
 
 class PriceHub:
@@ -48,6 +56,7 @@ class PriceHub:
         listener_timeout: float | None = None,
         unknown_ttl: float = 60.0,
         first_fetch_delay: float | None = None,
+        universe: Universe | None = None,
     ) -> None:
         if tick_interval <= 0:
             raise ValueError("tick_interval must be positive")
@@ -71,6 +80,10 @@ class PriceHub:
         self._last_round: float | None = None
         self._seq = 0
         self._counters = metrics.HubCounters()
+        self.universe = universe
+        self._prices: dict[Key, float] = {}  # last delivered price per key
+        self._ticks: dict[Key, int] = {}  # direction of each key's last price change
+        self._snapshot = MarketSnapshot.empty(universe)
 
     @property
     def provider(self) -> QuoteProvider:
@@ -87,8 +100,22 @@ class PriceHub:
     @property
     def version(self) -> int:
         """Grows with every delivered batch: market-wide views computed from `latest` stay
-        valid until it changes (see stockapp.state.tick_memo)."""
+        valid until it changes (see `snapshot`)."""
         return self._seq
+
+    def snapshot(self) -> MarketSnapshot:
+        """The market at the current version: one immutable object per delivered batch,
+        built on first use and shared by every reader until the next batch arrives."""
+        snap = self._snapshot
+        if snap.version != self._seq:
+            snap = self._snapshot = MarketSnapshot(
+                self._seq,
+                self._store.latest,
+                ticks=self._ticks,
+                universe=self.universe,
+                previous=snap,
+            )
+        return snap
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -138,6 +165,11 @@ class PriceHub:
         shared between them and must not be mutated.
         """
         return self._listeners.add(fn)
+
+    def add_snapshot_listener(self, fn: SnapshotListener) -> Callable[[], None]:
+        """Like `add_listener`, but `fn(snapshot, changed)` also gets the snapshot the batch
+        belongs to (the latest one when batches were merged); returns its remover."""
+        return self._listeners.add(lambda changed: fn(self.snapshot(), changed))
 
     @property
     def subscriber_count(self) -> int:
@@ -210,7 +242,7 @@ class PriceHub:
         interval = self.tick_interval
         next_at = self._clock()
         while True:
-            self._heartbeat = self._clock()
+            started = self._heartbeat = self._clock()
             if self._backend.is_leader():
                 try:
                     await self._tick()
@@ -219,12 +251,36 @@ class PriceHub:
                     self._counters.tick_errors += 1
                     log.exception("price hub tick failed")
             now = self._heartbeat = self._clock()
-            next_at += interval
-            if now > next_at:  # overran: skip the missed slots instead of bunching them up
-                missed = int((now - next_at) // interval) + 1
-                next_at += missed * interval
-                self._counters.skipped_ticks += missed
+            locked = self._phase_locked(started, now)
+            if locked is not None:
+                next_at = locked
+            else:
+                next_at += interval
+                if now > next_at:  # overran: skip the missed slots instead of bunching them up
+                    missed = int((now - next_at) // interval) + 1
+                    next_at += missed * interval
+                    self._counters.skipped_ticks += missed
             await self._idle_until(next_at)
+
+    def _phase_locked(self, started: float, now: float) -> float | None:
+        """When the provider says when its next observation is due (the simulator's next
+        step), poll just after it: prices then reach consumers a few milliseconds after they
+        exist instead of up to a whole tick later. None: keep the fixed interval (a provider
+        without that knowledge, or one that moves much faster than the hub polls)."""
+        due = getattr(self.provider, "seconds_until_next_observation", None)
+        if due is None:
+            return None
+        try:
+            delay = due()
+        except Exception:
+            log.exception("provider could not tell its next observation")
+            return None
+        if delay is None:
+            return None
+        at = now + max(0.0, delay) + PHASE_MARGIN
+        if at - started < self.tick_interval / 2:  # never poll more often than every half tick
+            return None
+        return at
 
     async def _idle_until(self, deadline: float) -> None:
         """Sleep until `deadline`, fetching newly subscribed keys whenever subscribe() wakes us."""
@@ -259,12 +315,19 @@ class PriceHub:
 
     async def _publish(self, changed: dict[Key, Quote]) -> None:
         self._counters.published(len(changed))
+        newest = max(q.timestamp for q in changed.values())
+        self._counters.aged((utcnow() - newest).total_seconds())
         await self._backend.publish(changed)
 
     async def _deliver(self, quotes: dict[Key, Quote]) -> None:
         """Backend consumer: remember the batch, hand it to local subscriptions and listeners."""
         self._store.accept(quotes, self._clock())
         self._seq += 1
+        prices, ticks = self._prices, self._ticks
+        for key, quote in quotes.items():
+            price, old = quote.current_price, prices.get(key)
+            ticks[key] = 0 if old is None or old == price else (1 if price > old else -1)
+            prices[key] = price
         started = time.perf_counter()
         deliveries, drops = self._registry.fan_out(quotes, self._seq)
         self._counters.fanned_out(deliveries, drops, time.perf_counter() - started)

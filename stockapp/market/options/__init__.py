@@ -1,8 +1,18 @@
-"""NSE options: contract calendar (`expiry`), lot sizes (`lots`), pricing and the chain.
+"""NSE options: contract calendar (`expiry`), lot sizes (`lots`), pricing, and the chain of
+an underlying at a live price (`chain`).
 
 Callers use the names below; the submodules hold the tables and the maths behind them.
 """
 
+from stockapp.market.options.chain import (
+    DEFAULT_STRIKES,
+    chain_at,
+    chain_data,
+    fno_underlying,
+    fno_underlyings,
+    listed_contracts,
+    listed_expiries,
+)
 from stockapp.market.options.expiry import (
     BANKNIFTY,
     FINNIFTY,
@@ -29,6 +39,7 @@ from stockapp.market.options.pricing import (
 __all__ = [
     "BANKNIFTY",
     "DEFAULT_RATE",
+    "DEFAULT_STRIKES",
     "FINNIFTY",
     "MIN_T",
     "NIFTY",
@@ -37,11 +48,17 @@ __all__ = [
     "OptionLeg",
     "bs_price",
     "build_chain",
+    "chain_at",
+    "chain_data",
     "contracts",
     "current_lot_size",
     "expiries",
+    "fno_underlying",
+    "fno_underlyings",
     "greeks",
     "implied_vol",
+    "listed_contracts",
+    "listed_expiries",
     "lot_size_for",
     "quote_many",
     "resolve_underlying",

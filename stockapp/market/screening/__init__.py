@@ -8,7 +8,11 @@ from stockapp.market.screening.criteria import (
     criteria_from_dict,
     criteria_to_dict,
 )
-from stockapp.market.screening.data import ScreenData, fundamentals, shared_screen_data
+from stockapp.market.screening.data import (
+    ScreenData,
+    relative_performance,
+    shared_screen_data,
+)
 from stockapp.market.screening.query import (
     MAX_LIMIT,
     PARAMS,
@@ -29,7 +33,7 @@ __all__ = [
     "criteria_from_dict",
     "criteria_from_params",
     "criteria_to_dict",
-    "fundamentals",
     "params_from_criteria",
+    "relative_performance",
     "shared_screen_data",
 ]

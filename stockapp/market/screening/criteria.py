@@ -28,7 +28,7 @@ class ScreenRow:
     name: str = ""
     sector: str = ""
     price: float | None = None
-    change_pct: float | None = None
+    change_percent: float | None = None
     volume: float | None = None
     avg_volume_20d: float | None = None
     volume_ratio: float | None = None
@@ -40,13 +40,15 @@ class ScreenRow:
 
 
 ROW_FIELDS = tuple(f.name for f in fields(ScreenRow))
+# row fields under names they had before (saved screens may still sort by them)
+LEGACY_ROW_FIELDS = {"change_pct": "change_percent"}
 
 # criterion name -> (row field, is it an upper bound)
 _BOUNDS: dict[str, tuple[str, bool]] = {
     "price_min": ("price", False),
     "price_max": ("price", True),
-    "change_pct_min": ("change_pct", False),
-    "change_pct_max": ("change_pct", True),
+    "change_pct_min": ("change_percent", False),
+    "change_pct_max": ("change_percent", True),
     "volume_ratio_min": ("volume_ratio", False),
     "rsi_min": ("rsi14", False),
     "rsi_max": ("rsi14", True),
@@ -121,6 +123,8 @@ class ScreenCriteria:
             low_value, high_value = getattr(self, low), getattr(self, high)
             if low_value is not None and high_value is not None and low_value > high_value:
                 raise ValueError(f"{low} ({low_value:g}) is greater than {high} ({high_value:g})")
+        if isinstance(self.sort_by, str):
+            self.sort_by = LEGACY_ROW_FIELDS.get(self.sort_by, self.sort_by)
         if self.sort_by is not None and self.sort_by not in ROW_FIELDS:
             raise ValueError(
                 f"cannot sort by '{self.sort_by}'; choose one of {', '.join(ROW_FIELDS)}"

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 import numpy as np
 import talib
 
+from stockapp.market.analytics import fundamentals
 from stockapp.market.calendar import IST, session_bounds
 from stockapp.market.indicators import RETURN_PERIODS, SNAPSHOT_HISTORY, YEAR_BARS
 from stockapp.market.instruments import Universe
@@ -110,13 +111,6 @@ def rsi14(closes: np.ndarray) -> float | None:
     return None if math.isnan(value) else value
 
 
-def fundamentals(inst: Instrument, price: float) -> tuple[float | None, float | None]:
-    """Market cap (INR) and trailing P/E at `price`; None where the data cannot tell."""
-    cap = price * inst.shares_outstanding if inst.shares_outstanding else None
-    pe = price / inst.eps if inst.eps > 0 else None
-    return cap, pe
-
-
 def build_row(
     inst: Instrument, q: Quote, tail: DailyTail | None, share_by_now: float | None = None
 ) -> ScreenRow:
@@ -145,7 +139,7 @@ def build_row(
         name=inst.name,
         sector=inst.sector,
         price=price,
-        change_pct=q.change_percent,
+        change_percent=q.change_percent,
         volume=float(q.volume),
         avg_volume_20d=avg_volume,
         volume_ratio=volume_ratio(q.volume, avg_volume, share_by_now),
@@ -272,6 +266,32 @@ class ScreenData:
         if tail is None:
             return (), np.empty(0)
         return tail.days[-sessions:], tail.closes[-sessions:]
+
+
+def relative_performance(
+    data: ScreenData, keys: Sequence[Key], quotes: Mapping[Key, Quote], sessions: int
+) -> tuple[tuple[date, ...], list[dict[date, float] | None]]:
+    """Each key's daily closes over the last `sessions`, rebased to 100 at the first, with
+    today's point at the live price; the axis is the dates of the first key with history.
+    A key without history gets None, so the list stays aligned with `keys`."""
+    axis: tuple[date, ...] = ()
+    series: list[dict[date, float] | None] = []
+    for key in keys:
+        days, closes = data.closes_since(key, sessions)
+        if not len(closes) or closes[0] <= 0:
+            series.append(None)
+            continue
+        q, tail = quotes.get(key), data.tail(key)
+        if q is not None and tail is not None:
+            if tail.appends_today(q.prev_close):  # history ends yesterday: today is new
+                days = (*days[1:], q.timestamp.astimezone(IST).date())
+                closes = np.append(closes[1:], q.current_price)
+            else:
+                closes = closes.copy()
+                closes[-1] = q.current_price
+        axis = axis or days
+        series.append(dict(zip(days, (closes / closes[0] * 100).round(2).tolist(), strict=True)))
+    return axis, series
 
 
 _shared: dict[str, ScreenData] = {}

@@ -11,7 +11,13 @@ import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from stockapp.market.screening.criteria import CRITERION_LIMITS, CRORE, ROW_FIELDS, ScreenCriteria
+from stockapp.market.screening.criteria import (
+    CRITERION_LIMITS,
+    CRORE,
+    LEGACY_ROW_FIELDS,
+    ROW_FIELDS,
+    ScreenCriteria,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +59,12 @@ RANGES: tuple[tuple[str, str, str], ...] = (
     ("pe_min", "pe_max", "P/E"),
 )
 SORT_ALIASES = {
-    "change": "change_pct",
+    "change": "change_percent",
     "rsi": "rsi14",
     "mcap": "market_cap",
     "near_high": "pct_from_52w_high",
     "near_low": "pct_from_52w_low",
+    **LEGACY_ROW_FIELDS,
 }
 MAX_LIMIT = 500
 
