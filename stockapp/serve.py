@@ -9,8 +9,8 @@ that supervises its workers:
 - granian (default): a dead worker is respawned by the supervisor (after a crash loop, one
   worker dying again within ~5 s of its respawn, Granian gives up and exits, so the container
   restarts instead of spinning); SIGHUP respawns the workers one at a time (a rolling
-  restart); SIGTERM stops each worker gracefully and kills it after
-  `STOCKAPP_SHUTDOWN_TIMEOUT` seconds.
+  restart: each old worker is stopped once its replacement reports ready); SIGTERM stops
+  each worker gracefully and kills it after `STOCKAPP_SHUTDOWN_TIMEOUT` seconds.
 - gunicorn (`STOCKAPP_SERVER=gunicorn`, needs `gunicorn` installed): the master respawns
   uvicorn workers; kept for the side-by-side comparison in docs/performance.md.
 
@@ -20,15 +20,27 @@ count with Redis, else 1).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import math
 import os
+import shutil
 import signal
 import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 from stockapp.settings import get_settings
 
-RESPAWN_INTERVAL = 2.0  # seconds a new worker runs beside the old one in a rolling restart
+log = logging.getLogger("stockapp.serve")
+RESPAWN_INTERVAL = 2.0  # Granian's pause between a new worker's start and the old one's stop
+# In a rolling restart the old worker is stopped only once its replacement reports ready (as
+# `/api/v1/health/ready` would answer), or after this many seconds.
+READY_TIMEOUT = 30.0
+READY_DIR_ENV = "STOCKAPP_WORKER_READY_DIR"  # where workers announce readiness (pid files)
 
 
 def worker_count() -> int:
@@ -66,13 +78,82 @@ def drain_before_stop(loop: Any) -> Any:
     return stop
 
 
+def supervisor_class() -> type:
+    """Granian's server whose graceful respawns (SIGHUP, worker lifetime) hand over: the
+    old worker is stopped only when its replacement is ready, so its clients reconnect to
+    a worker that streams, and prices never pause for the start of a new process."""
+    from granian.server import Server
+
+    class Supervisor(Server):  # type: ignore[misc, valid-type]
+        ready_dir: Path | None = None
+        _handing_over = False
+
+        def _respawn_workers(self, workers, spawn_target, target_loader, delay: float = 0):
+            # Granian passes a delay for graceful respawns only, none after a crash
+            self._handing_over = delay > 0 and self.ready_dir is not None
+            try:
+                super()._respawn_workers(
+                    workers, spawn_target, target_loader, 0 if self._handing_over else delay
+                )
+            finally:
+                self._handing_over = False
+
+        def _spawn_worker(self, idx, target, callback_loader):
+            worker = super()._spawn_worker(idx, target, callback_loader)
+            if self._handing_over:
+                start = worker.start
+
+                def start_and_wait() -> None:
+                    start()
+                    self._wait_ready(worker)
+
+                worker.start = start_and_wait
+            return worker
+
+        def _wait_ready(self, worker: Any) -> None:
+            assert self.ready_dir is not None
+            marker = self.ready_dir / str(worker._id())
+            deadline = time.monotonic() + READY_TIMEOUT
+            while not marker.exists() and worker.is_alive() and not self.interrupt_signal:
+                if time.monotonic() > deadline:
+                    log.warning("worker %s not ready after %gs", worker._id(), READY_TIMEOUT)
+                    return
+                time.sleep(0.05)
+
+    return Supervisor
+
+
+async def announce_ready(_runtime: Any) -> None:
+    """Runtime start hook in every worker: once this worker would answer ready, leave a
+    marker for the supervisor (only under `run_granian`, which names the folder)."""
+    folder = os.environ.get(READY_DIR_ENV)
+    if folder:
+        _tasks.add(task := asyncio.create_task(_announce_when_ready(Path(folder))))
+        task.add_done_callback(_tasks.discard)
+
+
+_tasks: set[asyncio.Task[None]] = set()
+
+
+async def _announce_when_ready(folder: Path) -> None:
+    from stockapp.api.health import readiness
+
+    deadline = time.monotonic() + READY_TIMEOUT  # the supervisor stops waiting then too
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if (await readiness()).ready:
+                with contextlib.suppress(OSError):
+                    (folder / str(os.getpid())).touch()
+                return
+        await asyncio.sleep(0.1)
+
+
 def run_granian(host: str, port: int, loglevel: Any) -> None:
     """`reflex.utils.exec.run_granian_backend_prod` plus worker supervision."""
     import multiprocessing
 
     from granian.constants import Interfaces
     from granian.log import LogLevels
-    from granian.server import Server
     from reflex.utils import exec as rx_exec
 
     if (start_method := rx_exec._backend_start_method()) is not None:
@@ -80,7 +161,9 @@ def run_granian(host: str, port: int, loglevel: Any) -> None:
         multiprocessing.set_start_method(start_method, force=True)
         if start_method == "fork" and not rx_exec._preload_for_fork(None):
             multiprocessing.set_start_method("spawn", force=True)
-    server = Server(
+    ready_dir = Path(tempfile.mkdtemp(prefix="stockapp-ready-"))
+    os.environ[READY_DIR_ENV] = str(ready_dir)  # inherited by every worker
+    server = supervisor_class()(
         target=rx_exec.get_app_instance_from_file(),
         factory=True,
         address=host,
@@ -93,7 +176,11 @@ def run_granian(host: str, port: int, loglevel: Any) -> None:
         respawn_interval=RESPAWN_INTERVAL,
         workers_kill_timeout=kill_timeout(),
     )
-    server.serve()
+    server.ready_dir = ready_dir
+    try:
+        server.serve()
+    finally:
+        shutil.rmtree(ready_dir, ignore_errors=True)
 
 
 def _install_drain() -> None:
@@ -101,7 +188,10 @@ def _install_drain() -> None:
     patch, spawned ones re-import this module (their `__mp_main__`) and patch again."""
     import granian._signals
 
+    from stockapp.runtime import on_start
+
     granian._signals.set_loop_signals = drain_before_stop
+    on_start(announce_ready)
 
 
 if get_settings().server == "granian":

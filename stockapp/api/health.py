@@ -90,8 +90,9 @@ async def health() -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
 
 
-@router.get("/health/ready", response_model=Readiness, responses={503: {"model": Readiness}})
-async def ready() -> JSONResponse:
+async def readiness() -> Readiness:
+    """What `/health/ready` answers (also asked by a worker that a rolling restart started,
+    before the supervisor retires the worker it replaces)."""
     body = await _check()
     reasons = [f"{part} {state}" for part, state in (("db", body.db), ("redis", body.redis),
                ("hub", body.hub)) if state not in {"ok", "disabled"}]  # fmt: skip
@@ -100,7 +101,12 @@ async def ready() -> JSONResponse:
         reasons.append(f"no price tick within {limit:g}s")
     if body.draining:
         reasons.append("shutting down")
-    out = Readiness(**body.model_dump(), ready=not reasons, reasons=reasons)
+    return Readiness(**body.model_dump(), ready=not reasons, reasons=reasons)
+
+
+@router.get("/health/ready", response_model=Readiness, responses={503: {"model": Readiness}})
+async def ready() -> JSONResponse:
+    out = await readiness()
     return JSONResponse(out.model_dump(), status_code=200 if out.ready else 503)
 
 

@@ -149,6 +149,8 @@ class Connection:
         self.strikes = 0
         self.closed = False
         self.closing: asyncio.Future[None] | None = None
+        self.reader_task: asyncio.Task[None] | None = None
+        self.receiving = False  # the reader waits in `ws.receive()`
         self.unchecked_bytes = 0  # sent since the kernel send queue was last looked at
         self.sent: dict[Key, Quote] = {}  # last quote sent per key: no repeats after a snapshot
 
@@ -171,6 +173,13 @@ class Connection:
             await asyncio.shield(self.closing)
 
     async def _send_close(self, code: int, reason: str, wait: float) -> None:
+        reader = self.reader_task
+        if reader is not None and self.receiving and not reader.done():
+            # Granian does not send a close frame while a receive is pending on the same
+            # socket (the send waits, and the client only sees the server's closure,
+            # 1006): the reader stops waiting first. Closed, it has nothing left to read.
+            reader.cancel()
+            await asyncio.wait([reader], timeout=wait)
         with contextlib.suppress(Exception):
             if self.ws.application_state != WebSocketState.DISCONNECTED:
                 await asyncio.wait_for(self.ws.close(code=code, reason=reason), wait)
@@ -380,11 +389,16 @@ class Connection:
                 recheck - (now - last_check),
                 self.claims.expires_at - time.time(),
             )
+            self.receiving = True
             try:
                 # a timeout scope, not wait_for: no second task per idle connection
                 async with asyncio.timeout(max(wait, 0.0)):
                     message = await self.ws.receive()
             except TimeoutError:
+                message = None
+            finally:
+                self.receiving = False
+            if message is None:
                 now = time.monotonic()
                 if now - last_check >= recheck or time.time() >= self.claims.expires_at:
                     last_check = now
@@ -437,22 +451,38 @@ async def _authenticate_first_message(
 
 
 OPEN: set[Connection] = set()  # this worker's live connections, closed on shutdown
+# Every /ws handshake being handled, from its first await: a socket the server accepted
+# just before the drain began is not in OPEN yet, and must not be dropped unannounced (1006).
+ENDPOINTS: set[asyncio.Future[None]] = set()
 
 
 @drain.on_drain
 async def close_all_for_shutdown() -> None:
     """Graceful stop: every client gets 1001 with a reason (and reconnects elsewhere). The
     sockets are closed first; each endpoint then releases its subscription as usual. Waits
-    (within the drain's budget) until the clients answered the close, so that the server's
-    stop cannot drop a close frame still queued under load."""
-    await asyncio.gather(
-        *(conn.close(CLOSE_GOING_AWAY, "server shutting down") for conn in list(OPEN))
-    )
-    while OPEN:  # noqa: ASYNC110  (each endpoint removes itself when its client answered)
-        await asyncio.sleep(0.05)
+    (within the drain's budget) until every endpoint has finished, including those whose
+    handshake raced the drain (they close with 1001 themselves), so that the server's stop
+    cannot drop a close frame still queued under load."""
+    await asyncio.gather(*(_going_away(conn) for conn in list(OPEN)))
+    if ENDPOINTS:
+        await asyncio.wait(list(ENDPOINTS))
+
+
+async def _going_away(conn: Connection) -> None:
+    await conn.close(CLOSE_GOING_AWAY, "server shutting down")
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    ENDPOINTS.add(done)
+    try:
+        await _endpoint(ws)
+    finally:
+        ENDPOINTS.discard(done)
+        done.set_result(None)
+
+
+async def _endpoint(ws: WebSocket) -> None:
     settings = runtime.settings
     if not origin_allowed(ws.headers, settings):
         await ws.close(code=CLOSE_POLICY)  # before accept: the handshake is refused (403)
@@ -517,9 +547,11 @@ async def _serve(
     batch = ws.query_params.get("batch", "") in {"1", "true", "yes"}
     conn = Connection(ws, hub, settings, frames, claims, token, batch=batch)
     OPEN.add(conn)
+    if drain.draining:  # accepted while the drain began: told like the others
+        await _going_away(conn)
     writer = asyncio.create_task(conn.writer(), name="ws-writer")
     try:
-        reader = asyncio.create_task(conn.reader(), name="ws-reader")
+        reader = conn.reader_task = asyncio.create_task(conn.reader(), name="ws-reader")
         done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         for task in (reader, writer):
             if task not in done:

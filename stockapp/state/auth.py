@@ -4,6 +4,8 @@ including whether it was revoked by a log-out or password change (`auth.revocati
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from stockapp.auth.revocation import verified_user_id
@@ -64,8 +66,9 @@ class AuthState(rx.State):
             target = "/"
         return rx.redirect(str(target))
 
-    def _throttled(self, action: str) -> bool:
-        verdict = ip_throttle().hit(action, self.router.session.client_ip)
+    async def _throttled(self, action: str) -> bool:
+        # in a worker thread: with Redis the counters are a network round trip
+        verdict = await asyncio.to_thread(ip_throttle().hit, action, self.router.session.client_ip)
         if not verdict.allowed:
             self.auth_error = (
                 f"Too many {action} attempts from this address; "
@@ -73,30 +76,33 @@ class AuthState(rx.State):
             )
         return not verdict.allowed
 
+    # Log-in and registration hash a password (tens of milliseconds of CPU, far more on a
+    # loaded machine) and write to the database: in a worker thread, as the REST endpoints
+    # do. Reflex runs a synchronous handler on the event loop itself, where every log-in
+    # stalled every other tab, socket and request of the worker until it was done.
     @rx.event
-    def login(self, form: dict):
-        if self._throttled("login"):
+    async def login(self, form: dict):
+        if await self._throttled("login"):
             return
-        self.auth_busy = True
+        username, password = form.get("username", ""), form.get("password", "")
         try:
-            user = accounts.log_in(form.get("username", ""), form.get("password", ""))
+            user = await asyncio.to_thread(accounts.log_in, username, password)
         except AccountError as exc:
             self.auth_error = str(exc)
             return
-        finally:
-            self.auth_busy = False
         return self._finish_login(user)
 
     @rx.event
-    def register(self, form: dict):
+    async def register(self, form: dict):
         password = form.get("password", "")
         if password != form.get("confirm", password):
             self.auth_error = "Passwords do not match"
             return
-        if self._throttled("register"):
+        if await self._throttled("register"):
             return
+        username = form.get("username", "")
         try:
-            user = accounts.register(form.get("username", ""), password)
+            user = await asyncio.to_thread(accounts.register, username, password)
         except AccountError as exc:
             self.auth_error = str(exc)
             return

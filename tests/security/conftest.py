@@ -41,6 +41,7 @@ class SecServer:
     log: Path
     proc: subprocess.Popen
     db: Path | None = None  # its SQLite file
+    export_gate: Path | None = None  # holds a trades export on request (standalone.py)
 
     @property
     def ws(self) -> str:
@@ -155,7 +156,10 @@ def stop_process(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def sec_server(tmp_root) -> Iterator[SecServer]:
-    server = start_api_process(tmp_root, "security-api")
+    gate = tmp_root / "export-gate"  # see tests/security/standalone.py
+    gate.mkdir(exist_ok=True)
+    server = start_api_process(tmp_root, "security-api", SEC_EXPORT_GATE=str(gate))
+    server.export_gate = gate
     yield server
     stop_process(server.proc)
 
