@@ -77,7 +77,8 @@ class BenchServer:
     `frontend=False` starts the backend only (API, /ws and Reflex's event socket): no build,
     ready in seconds. Chromium needs the frontend, which builds into the shared .web folder.
     `server` picks the ASGI server (`STOCKAPP_SERVER`: granian, or gunicorn with uvicorn
-    workers, which must be importable, e.g. through PYTHONPATH).
+    workers, which must be importable, e.g. through PYTHONPATH); `uvicorn` runs the backend
+    under plain uvicorn in one process (`bench/uvicorn_app.py`, backend only).
     """
 
     def __init__(
@@ -88,7 +89,7 @@ class BenchServer:
         extra_env: dict[str, str] | None = None,
         server: str = "granian",
     ):
-        self.frontend, self.tick = frontend, tick
+        self.frontend, self.tick, self.server = frontend, tick, server
         self.port = free_port()
         self.tmp = Path(tempfile.mkdtemp(prefix="stockapp-bench-"))
         self.log = self.tmp / "server.log"
@@ -104,7 +105,7 @@ class BenchServer:
             "STOCKAPP_JWT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
             "PORT": str(self.port),
             "PYTHONUNBUFFERED": "1",
-            "STOCKAPP_SERVER": server,
+            "STOCKAPP_SERVER": "granian" if server == "uvicorn" else server,
             # benches open thousands of sockets as one user from loopback
             "STOCKAPP_WS_MAX_CONNECTIONS_PER_USER": "1000000",
             "STOCKAPP_WS_MAX_CONNECTIONS_PER_IP": "1000000",
@@ -139,6 +140,8 @@ class BenchServer:
         if self.frontend:
             cmd += ["--env", "prod", "--backend-host", "127.0.0.1"]
             cmd += ["--frontend-port", port, "--backend-port", port]
+        elif self.server == "uvicorn":
+            cmd = [sys.executable, str(ROOT / "bench" / "uvicorn_app.py"), port]
         else:
             cmd += ["--backend-only", port]
         self.proc = subprocess.Popen(

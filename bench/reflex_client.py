@@ -21,7 +21,6 @@ import orjson
 ROOT_STATE = "reflex___state____state"
 TOKEN_VAR = f"{ROOT_STATE}.stockapp___state___auth____auth_state.token_rx_state_"
 WATCHLIST_STATE = f"{ROOT_STATE}.stockapp___pages___watchlist____watchlist_state"
-QUOTES_VAR = "quotes_rx_state_"
 EVENT_PREFIX = '42/_event,["event",'
 
 
@@ -39,7 +38,7 @@ class SessionStats:
     frames: int = 0  # state-update frames inside the window
     frame_bytes: list[int] = field(default_factory=list)
     samples: list[tuple[float, str, str]] = field(default_factory=list)  # (recv, key, price)
-    live: bool = False  # got a frame carrying watchlist quotes
+    live: bool = False  # hydrated and receiving live pushes
     error: str = ""
 
 
@@ -56,9 +55,13 @@ async def run_session(
 ) -> None:
     """One tab: connect, hydrate, answer pings, record update frames until `stop[0]`.
 
-    The tab counts as live once a frame carries the row of `key` (a watchlist symbol); with
-    `sample`, each later frame's price of `key` is recorded with its arrival time."""
+    On the Watchlist the tab counts as live once a frame carries the row of `key` (a watchlist
+    symbol); on other pages once a second state-update frame arrives (the hydrate's own frames
+    first, then a push). With `sample`, each later frame's price of `key` (wherever a page shows
+    its quote row) is recorded with its arrival time."""
     marker = f'"{key}":"'  # the row of `key` in a quotes delta (rows are strings)
+    watchlist = path.rstrip("/") == "/watchlist"
+    updates = 0
 
     import websockets
 
@@ -77,8 +80,11 @@ async def run_session(
                 text = await asyncio.wait_for(ws.recv(), 60)
                 if text == "2":
                     await ws.send("3")
-                elif marker in text and WATCHLIST_STATE in text:
-                    stats.live = True
+                elif watchlist:
+                    stats.live = marker in text and WATCHLIST_STATE in text
+                elif isinstance(text, str) and text.startswith(EVENT_PREFIX):
+                    updates += 1
+                    stats.live = updates >= 2
     except Exception as exc:
         stats.error = repr(exc)[:200]
         return
@@ -106,9 +112,12 @@ async def run_session(
 
 
 def _price_of(text: str, key: str) -> str:
-    payload = orjson.loads(text[len(EVENT_PREFIX) : -1])
-    for substate in payload.get("delta", {}).values():
-        row = substate.get(QUOTES_VAR, {}).get(key)
-        if row:
-            return str(row).split("|", 1)[0]  # a row is "price|change|...", see state/views.py
-    return ""
+    """The price in the first quote row of `key` in a frame: rows are "price|change|..."
+    strings keyed by the symbol (stockapp/state/views.py), on every page that shows them."""
+    marker = f'"{key}":"'
+    at = text.find(marker)
+    if at < 0:
+        return ""
+    start = at + len(marker)
+    end = min((i for i in (text.find("|", start), text.find('"', start)) if i >= 0), default=-1)
+    return text[start:end] if end > start else ""

@@ -1,4 +1,5 @@
-"""Live Reflex sessions on the Watchlist page (20 symbols each) against the real app.
+"""Live Reflex sessions on any page (`--route`, default the Watchlist with 20 symbols)
+against the real app.
 
 Sessions are protocol-level clients (bench/reflex_client.py) in separate processes, logged in
 as one user through the LocalStorage token the browser would send, plus a few real Chromium
@@ -9,9 +10,14 @@ latency, and after every session closes: CPU and stockapp_ui_sessions back to th
 Tick-to-client: update frames carry display strings, not times. A /ws probe records when the
 hub published each price of a sampled symbol; a frame's price is matched to the latest such
 publication before it arrived, and its latency counts from the hub's fetch of that price.
+Data age is the same arrival minus the quote's own timestamp (the simulator's step, or the
+provider's observation time): what the user sees is that old. Pages other than the Watchlist
+are sampled wherever they show the sample symbol's quote row (`--sample-symbol`).
 
     python bench/ui_sessions.py                      # 200 sessions + 2 Chromium tabs
     python bench/ui_sessions.py --sessions 1000 --tabs 3
+    python bench/ui_sessions.py --route / --sessions 300 --tabs 0   # the Dashboard
+    python bench/ui_sessions.py --route /stock/RELIANCE --tabs 0
 """
 
 from __future__ import annotations
@@ -66,7 +72,7 @@ async def _sessions_main(cfg: dict[str, Any], ctl: Any, out: Any) -> None:
             run_session(
                 cfg["ws_url"],
                 cfg["jwt"],
-                "/watchlist",
+                cfg.get("route", "/watchlist"),
                 s,
                 window,
                 stop,
@@ -113,7 +119,7 @@ def _collect(out: Any, kind: str, count: int, timeout: float) -> list[tuple[Any,
     return got
 
 
-def _open_tabs(url: str, jwt: str, count: int) -> tuple[Any, Any, list[Any]]:
+def _open_tabs(url: str, jwt: str, count: int, route: str) -> tuple[Any, Any, list[Any]]:
     from common import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
@@ -124,8 +130,11 @@ def _open_tabs(url: str, jwt: str, count: int) -> tuple[Any, Any, list[Any]]:
         ctx = browser.new_context(base_url=url)
         ctx.add_init_script(f"localStorage.setItem('stockapp_token', {jwt!r});")
         page = ctx.new_page()
-        page.goto("/watchlist")
-        page.wait_for_selector("#watchlist-table tbody tr", timeout=60_000)
+        page.goto(route)
+        if route == "/watchlist":
+            page.wait_for_selector("#watchlist-table tbody tr", timeout=60_000)
+        else:
+            page.wait_for_load_state("networkidle", timeout=60_000)
         pages.append(page)
     return pw, browser, pages
 
@@ -143,7 +152,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         meter = ProcessMeter(server.proc.pid)  # type: ignore[union-attr]
         _, jwt = register_user(server.url)
         symbols = make_watchlist(server.url, jwt, args.symbols)
-        sample_key = symbols[0]
+        sample_key = args.sample_symbol or _route_symbol(args.route) or symbols[0]
         phase = asyncio.run(calibrate_phase(server.ws_url, jwt, sample_key, args.tick))
         probe = PriceProbe(server.ws_url, jwt, [sample_key]).start()
         time.sleep(2)
@@ -162,7 +171,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ctl = ctx.Queue()
             cfg = {
                 "index": i, "sessions": n, "ws_url": server.ws_url, "jwt": jwt,
-                "sample_key": sample_key, "sample_every": args.sample_every,
+                "sample_key": sample_key, "sample_every": args.sample_every, "route": args.route,
                 "hydrate_concurrency": args.hydrate_concurrency, "max_seconds": budget,
                 "ready_timeout": 300,
             }  # fmt: skip
@@ -176,14 +185,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         pw = browser = None
         pages: list[Any] = []
         if args.tabs:
-            pw, browser, pages = _open_tabs(server.url, jwt, args.tabs)
+            pw, browser, pages = _open_tabs(server.url, jwt, args.tabs, args.route)
         time.sleep(args.warmup)
         rss_live = settle_rss(meter)
         m0, c0, t0 = scrape_metrics(server.url), meter.cpu_seconds(), time.time()
         d0 = meter.run_delay_seconds()
         for ctl in ctls:
             ctl.put(("window", t0, t0 + args.duration))
-        tabs_live = _tabs_live(pages) if pages else 0
+        tabs_live = _tabs_live(pages) if pages and args.route == "/watchlist" else 0
         time.sleep(max(0.0, t0 + args.duration - time.time()))
         cpu = meter.cpu_seconds() - c0
         waited = meter.run_delay_seconds() - d0
@@ -204,9 +213,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     pushes = m1.get(PUSHES, 0) - m0.get(PUSHES, 0)
     frames = sum(m[2] for m in done)
     sizes = [b for m in done for b in m[3]]
-    lats = _match_latencies([x for m in done for x in m[4]], published, phase, args.tick)
+    lats, ages = _match_latencies([x for m in done for x in m[4]], published, phase)
     total = live_sessions + len(pages)
     return {
+        "route": args.route,
         "sessions": args.sessions,
         "sessions_live": live_sessions,
         "tabs": len(pages),
@@ -225,6 +235,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "latency_samples": len(lats),
         "latency_p50_ms": ms(statistics.median(lats)) if lats else 0.0,
         "latency_p99_ms": ms(pct(lats, 0.99)),
+        "age_p50_ms": ms(statistics.median(ages)) if ages else 0.0,
+        "age_p99_ms": ms(pct(ages, 0.99)),
         "idle_cores_before": round(idle_cores, 3),
         "cores_0_5s_after_close": round(after_cores, 3),
         "sessions_gauge_zero_after_s": release_s,
@@ -242,25 +254,33 @@ def _wait_gauge(url: str, want: float, timeout: float, since: float) -> float | 
     return None
 
 
+def _route_symbol(route: str) -> str:
+    """The symbol of a per-instrument route (`/stock/RELIANCE` -> RELIANCE), else ""."""
+    parts = [p for p in route.split("/") if p]
+    return parts[-1].upper() if len(parts) >= 2 else ""
+
+
 def _match_latencies(
     samples: list[tuple[float, str, str]],
     published: list[tuple[float, str, str]],
     phase: float,
-    tick: float,
-) -> list[float]:
-    """For each (arrival, key, price) the latest publication of that price before arrival."""
+) -> tuple[list[float], list[float]]:
+    """For each (arrival, key, price) the latest publication of that price before arrival:
+    (tick-to-client from the hub's fetch, data age from the quote's own timestamp)."""
     by_price: dict[tuple[str, str], list[float]] = {}
     for ts, key, price in published:
         by_price.setdefault((key, price), []).append(ts)
-    out = []
+    lats, ages = [], []
     for recv, key, price in samples:
         stamps = [t for t in by_price.get((key, price), ()) if t + phase <= recv + 0.005]
         if stamps:
-            out.append(recv - max(stamps) - phase)
-    return out
+            lats.append(recv - max(stamps) - phase)
+            ages.append(recv - max(stamps))
+    return lats, ages
 
 
 COLUMNS = (
+    ("route", "route"),
     ("sessions_live", "sessions"),
     ("pushes_per_s", "pushes/s"),
     ("server_cores", "cores"),
@@ -269,6 +289,7 @@ COLUMNS = (
     ("rss_mb_per_session", "MB/session"),
     ("latency_p50_ms", "p50 ms"),
     ("latency_p99_ms", "p99 ms"),
+    ("age_p50_ms", "age p50"),
     ("sessions_gauge_zero_after_s", "released s"),
     ("idle_cores_before", "idle cores"),
     ("cores_0_5s_after_close", "cores after"),
@@ -278,6 +299,13 @@ COLUMNS = (
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sessions", type=int, default=200, help="protocol-level sessions")
+    p.add_argument("--route", default="/watchlist", help="the page every session opens")
+    p.add_argument(
+        "--sample-symbol",
+        default="",
+        help="symbol whose quote row is timed (default: the route's symbol, else the "
+        "watchlist's first)",
+    )
     p.add_argument(
         "--tabs", type=int, default=2, help="real Chromium tabs beside them (0: no build)"
     )

@@ -12,7 +12,8 @@ run() {
 }
 run bench/hub_fanout.py --subscribers 1,100,10000 --duration 3
 run bench/upstream.py --duration 3
-run bench/ws_fanout.py --connections 2000 --duration 20
+run bench/ws_fanout.py --connections 1000 --duration 15   # app and seed yardstick, uvicorn and Granian
+run bench/send_queue_probe.py --connections 2000
 run bench/ui_sessions.py --sessions 200 --tabs 2 --duration 20
 run bench/tick_to_dom.py --duration 20 --loads 3
 exit "$failed"

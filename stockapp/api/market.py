@@ -28,7 +28,7 @@ from stockapp.api.schemas import (
 )
 from stockapp.market import analytics
 from stockapp.market.calendar import clock_calendar_status, market_clock
-from stockapp.market.chart_series import history_with_warmup
+from stockapp.market.chart_series import ending_at, history_with_warmup
 from stockapp.market.clock import app_now
 from stockapp.market.indicators import compute_indicators, parse_indicator_spec
 from stockapp.market.models import Bar, Instrument, iso_ms
@@ -146,7 +146,13 @@ async def history(
     range: Annotated[str, Query(alias="range")] = "1y",
 ) -> HistoryOut:
     inst = lookup_instrument(universe, symbol, market)
+    hub = runtime.hub
+    # the hub's observation first (fetched now if it is older than its cache allows); the
+    # last bar is then built from it, not from a provider that may have moved on since
+    observed = (await hub.quotes([inst.key])).get(inst.key) if hub is not None else None
     bars = await _history(inst, interval, range)
+    if hub is not None:
+        bars = ending_at(bars, hub.latest(inst.key) or observed)
     return HistoryOut(
         symbol=inst.symbol, market=inst.market, interval=interval, bars=[_bar_out(b) for b in bars]
     )

@@ -7,10 +7,13 @@ with the reason in `detail` and the recorded order in `order`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, get_type_hints
+from typing import Annotated, Any, Literal, get_type_hints
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, create_model
 
@@ -22,11 +25,14 @@ from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Key, Quote, iso_ms
 from stockapp.market.paper import Contract, MarketView, OrderRejected, OrderRequest, to_paise
 from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
+from stockapp.market.sim.session import from_ms
 from stockapp.paper import executions, store
-from stockapp.paper.engine import paper_engine
+from stockapp.paper.engine import PaperEngine, paper_engine
 from stockapp.paper.portfolio import paper_positions
 from stockapp.paper.store import OrderData
 from stockapp.portfolio import IST, PriceInfo, money, value_portfolio
+from stockapp.replay import store as replay_store
+from stockapp.replay.manager import replays
 from stockapp.settings import get_settings
 
 router = APIRouter(prefix="/paper", tags=["paper trading"])
@@ -96,6 +102,7 @@ class OrderPatch(BaseModel):
 # The order book's response row is the store's OrderData, field for field; only the API's
 # documentation and the closed set of statuses are added here, so the two cannot drift apart.
 _ORDER_FIELD_DOCS = {
+    "book": "empty for the live market; a replay id for an order placed inside that replay",
     "triggered": "a stop-loss or GTT whose trigger was reached",
     "leg": "the OCO leg that triggered: target or stop",
     "reason": "why it was rejected or cancelled",
@@ -154,6 +161,7 @@ class FillOut(BaseModel):
 
 
 AUTH = {401: {"model": ErrorOut, "description": "Not authenticated"}}
+NO_REPLAY = {404: {"model": ErrorOut, "description": "No such replay of yours (`replay`)"}}
 NOT_FOUND = {404: {"model": ErrorOut, "description": "No such order of yours"}}
 CONFLICT = {409: {"model": ErrorOut, "description": "The order is no longer open"}}
 UNPROCESSABLE = {422: {"model": UnprocessableOut, "description": "The change is refused"}}
@@ -172,15 +180,52 @@ def _funds_out(f: store.FundsData) -> FundsOut:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PaperBook:
+    """Where paper orders go: the live market's book, or one of the user's replays."""
+
+    id: str  # store.LIVE or a replay id
+    hub: PriceHub
+    engine: PaperEngine
+    now: Callable[[], datetime]
+
+
+LIVE_REPLAY_DOC = "trade inside this replay of yours (its prices, clock and account)"
+
+
+async def _book(user_id: int, hub: PriceHub, replay_id: str | None) -> PaperBook:
+    if not replay_id:
+        return PaperBook(store.LIVE, hub, paper_engine, app_now)
+    data = await db_call(lambda s: replay_store.get(s, user_id, replay_id))  # 404 if not yours
+    shown = replays.shown_ms
+    return PaperBook(
+        data.id,
+        await replays.hub(data),
+        await replays.paper(data),
+        lambda: from_ms(shown(data.id)),
+    )
+
+
+async def paper_book(
+    user: CurrentUser,
+    hub: HubDep,
+    replay: str | None = Query(None, max_length=32, description=LIVE_REPLAY_DOC),
+) -> PaperBook:
+    return await _book(user.id, hub, replay)
+
+
+BookDep = Annotated[PaperBook, Depends(paper_book)]
+
+
 async def _market(
-    hub: PriceHub, universe: Universe, symbol: str, market: str
+    book: PaperBook, universe: Universe, symbol: str, market: str
 ) -> tuple[Contract | None, MarketView | None]:
     """The contract and its current price (options: priced off the underlying's quote)."""
-    now = app_now()
+    now = book.now()
     contract = resolve_contract(universe, symbol, market, now)
     if contract is None:
         return None, None
-    quote = (await _prices(hub, universe, [(contract.symbol, contract.market)])).get(
+    quote = (await _prices(book, universe, [(contract.symbol, contract.market)])).get(
         (contract.symbol, contract.market)
     )
     if quote is None or quote.current_price <= 0:
@@ -194,9 +239,9 @@ async def _market(
     return contract, view
 
 
-async def _prices(hub: PriceHub, universe: Universe, keys: list[Key]) -> dict[Key, Quote]:
+async def _prices(book: PaperBook, universe: Universe, keys: list[Key]) -> dict[Key, Quote]:
     """Hub quotes for instruments; option contracts priced off their underlying's quote."""
-    now = app_now()
+    hub, now = book.hub, book.now()
     options: dict[Key, list[OptionContract]] = {}
     plain: list[Key] = []
     for key in keys:
@@ -214,12 +259,12 @@ async def _prices(hub: PriceHub, universe: Universe, keys: list[Key]) -> dict[Ke
     return out
 
 
-async def _to_engine(order_id: int) -> None:
+async def _to_engine(book: PaperBook, order_id: int) -> None:
     row = await db_call(lambda s: executions.open_order(s, order_id))
     if row is not None:
-        paper_engine.order_opened(row)
+        book.engine.order_opened(row)
     else:
-        paper_engine.order_closed(order_id)
+        book.engine.order_closed(order_id)
 
 
 @router.post(
@@ -228,6 +273,7 @@ async def _to_engine(order_id: int) -> None:
     status_code=status.HTTP_201_CREATED,
     responses={
         **AUTH,
+        **NO_REPLAY,
         422: {
             "model": RejectedOut | InvalidBodyOut,
             "description": "Rejected (recorded in the order book with its reason): unknown "
@@ -238,10 +284,10 @@ async def _to_engine(order_id: int) -> None:
     },
 )
 async def place_order(
-    body: OrderIn, user: CurrentUser, hub: HubDep, universe: UniverseDep
+    body: OrderIn, user: CurrentUser, book: BookDep, universe: UniverseDep
 ) -> OrderOut | JSONResponse:
     symbol, market = body.symbol.strip().upper(), body.market
-    contract, view = await _market(hub, universe, symbol, market)
+    contract, view = await _market(book, universe, symbol, market)
     if contract is not None:
         symbol = contract.symbol  # the canonical spelling
     gtt = body.order_type in ("gtt", "gtt_oco")
@@ -263,10 +309,10 @@ async def place_order(
     except OrderRejected as exc:  # cannot happen past the Literal fields; kept for safety
         return JSONResponse({"detail": str(exc)}, status_code=422)
     opening = get_settings().paper_opening_balance
-    now = app_now()
+    now = book.now()
     order = await db_call(
         lambda s: store.place_order(
-            s, user.id, req, contract=contract, view=view, now=now, opening=opening
+            s, user.id, req, contract=contract, view=view, now=now, opening=opening, book=book.id
         )
     )
     if order.status == "rejected":
@@ -274,19 +320,20 @@ async def place_order(
             {"detail": order.reason, "order": order.as_dict()},
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
-    await _to_engine(order.id)
+    await _to_engine(book, order.id)
     return _out(order)
 
 
-@router.get("/orders", response_model=list[OrderOut], responses=AUTH)
+@router.get("/orders", response_model=list[OrderOut], responses={**AUTH, **NO_REPLAY})
 async def list_orders(
     user: CurrentUser,
+    book: BookDep,
     status_: Literal["open", "executed", "cancelled", "rejected"] | None = Query(
         None, alias="status", description="only orders in this state"
     ),
 ) -> list[OrderOut]:
     """Newest first (at most 500)."""
-    orders = await db_call(lambda s: store.list_orders(s, user.id, status_))
+    orders = await db_call(lambda s: store.list_orders(s, user.id, status_, book=book.id))
     return [_out(o) for o in orders]
 
 
@@ -309,10 +356,11 @@ async def modify_order(
 ) -> OrderOut:
     """Change the quantity or prices of an open order; it is checked again as if new."""
     current = await db_call(lambda s: store.get_order(s, user.id, order_id))
-    contract, view = await _market(hub, universe, current.symbol, current.market)
+    book = await _book(user.id, hub, current.book)
+    contract, view = await _market(book, universe, current.symbol, current.market)
     changes = body.model_dump(exclude_none=True)
     opening = get_settings().paper_opening_balance
-    now = app_now()
+    now = book.now()
     order = await db_call(
         lambda s: store.modify_order(
             s,
@@ -325,31 +373,33 @@ async def modify_order(
             opening=opening,
         )
     )
-    await _to_engine(order.id)
+    await _to_engine(book, order.id)
     return _out(order)
 
 
 @router.delete(
     "/orders/{order_id}", response_model=OrderOut, responses={**AUTH, **NOT_FOUND, **CONFLICT}
 )
-async def cancel_order(order_id: ObjectId, user: CurrentUser) -> OrderOut:
+async def cancel_order(order_id: ObjectId, user: CurrentUser, hub: HubDep) -> OrderOut:
     """Cancel an open order; answers the cancelled order."""
-    now = app_now()
+    current = await db_call(lambda s: store.get_order(s, user.id, order_id))
+    book = await _book(user.id, hub, current.book)
+    now = book.now()
     order = await db_call(lambda s: store.cancel_order(s, user.id, order_id, now))
-    paper_engine.order_closed(order_id)
+    book.engine.order_closed(order_id)
     return _out(order)
 
 
-@router.get("/funds", response_model=FundsOut, responses=AUTH)
-async def get_funds(user: CurrentUser) -> FundsOut:
+@router.get("/funds", response_model=FundsOut, responses={**AUTH, **NO_REPLAY})
+async def get_funds(user: CurrentUser, book: BookDep) -> FundsOut:
     opening = get_settings().paper_opening_balance
-    return _funds_out(await db_call(lambda s: store.funds(s, user.id, opening)))
+    return _funds_out(await db_call(lambda s: store.funds(s, user.id, opening, book.id)))
 
 
-@router.get("/trades", response_model=list[FillOut], responses=AUTH)
-async def list_trades(user: CurrentUser) -> list[FillOut]:
+@router.get("/trades", response_model=list[FillOut], responses={**AUTH, **NO_REPLAY})
+async def list_trades(user: CurrentUser, book: BookDep) -> list[FillOut]:
     """Every fill, oldest first, with its contract-note charges."""
-    fills = await db_call(lambda s: store.list_fills(s, user.id))
+    fills = await db_call(lambda s: store.list_fills(s, user.id, book.id))
     return [
         FillOut(
             id=f.id,
@@ -367,22 +417,22 @@ async def list_trades(user: CurrentUser) -> list[FillOut]:
     ]
 
 
-@router.get("/portfolio", response_model=PaperPortfolioOut, responses=AUTH)
+@router.get("/portfolio", response_model=PaperPortfolioOut, responses={**AUTH, **NO_REPLAY})
 async def paper_portfolio(
-    user: CurrentUser, hub: HubDep, universe: UniverseDep
+    user: CurrentUser, book: BookDep, universe: UniverseDep
 ) -> PaperPortfolioOut:
     """The paper book in the shape of GET /api/v1/portfolio, plus the funds."""
     opening = get_settings().paper_opening_balance
 
     def read(s):
-        return store.list_fills(s, user.id), store.funds(s, user.id, opening)
+        return store.list_fills(s, user.id, book.id), store.funds(s, user.id, opening, book.id)
 
     fills, funds = await db_call(read)
     positions = paper_positions(fills)
     held = [k for k, p in positions.items() if p.quantity > 0]
-    quotes = await _prices(hub, universe, held)
+    quotes = await _prices(book, universe, held)
     prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
-    now = app_now()
+    now = book.now()
     valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)
     base = portfolio_out(valued, now, universe)
     return PaperPortfolioOut(**dict(base), funds=_funds_out(funds))

@@ -4,7 +4,10 @@ One reader loop and one writer task per connection. The writer drains the connec
 subscription, which conflates to the latest quote per symbol, so a slow client only ever
 holds one pending price per symbol and never slows anyone else; a client that stays behind
 is closed with 1013. Price frames are encoded once per tick per symbol (`FrameCache`), not
-once per socket.
+once per socket, and the writer hands that shared ASGI message straight to the server's own
+`send` (`DirectSend`): one wake-up per connection per tick (the subscription's mailbox wakes
+its writer once, whatever the number of changed symbols), and no per-socket encoding,
+message dict or framework layers per price.
 
 A socket lives no longer than its token: at the token's `exp` it is closed with 1008
 unless the client sent a fresher token first (`{"action": "auth", "token": ...}` again).
@@ -21,9 +24,10 @@ import time
 from typing import Any
 
 import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from stockapp.api.frames import FrameCache, encode, frame_cache
+from stockapp.api.frames import FrameCache, Message, encode, frame_cache, text_message
 from stockapp.api.origins import origin_allowed
 from stockapp.api.send_queue import send_queues
 from stockapp.api.ws_limits import ws_caps
@@ -37,6 +41,7 @@ from stockapp.shutdown import drain
 
 log = logging.getLogger("stockapp.ws")
 
+DIRECT_SEND = "stockapp.direct_send"  # scope key: the ASGI server's own `send`
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN = 1013
@@ -51,6 +56,26 @@ SLOW_CLIENT_CLOSE_WAIT = 30.0
 # client would lose the close frame (and its code) with it.
 CLOSE_DRAIN_SECONDS = 3.0
 BURST_PAUSE_SECONDS = 0.2
+
+
+class DirectSend:
+    """Puts the server's own `send` into each WebSocket scope for the /ws writer.
+
+    Between the server and an endpoint, Starlette wraps `send` twice (app- and route-level
+    exception handling) and `WebSocket.send` checks its state machine on every call: about a
+    sixth of the cost of each price message under uvicorn. Price frames are plain
+    `websocket.send` messages on an accepted socket, so the writer may skip those layers;
+    everything else on the socket (accept, close, errors, replies) still goes through
+    Starlette. Must sit outside every middleware that wraps a WebSocket's `send` (ours do
+    not)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[DIRECT_SEND] = send
+        await self.app(scope, receive, send)
 
 
 class ProtocolError(Exception):
@@ -113,6 +138,8 @@ class Connection:
         self.claims, self.token = claims, token
         self.batch = batch
         self.sub: Subscription = hub.subscribe(label="ws")
+        # price frames only, on the accepted socket (see DirectSend)
+        self.send_message: Send = ws.scope.get(DIRECT_SEND) or ws.send
         self.send_lock = asyncio.Lock()
         self.bucket = TokenBucket(settings.ws_rate_per_second, settings.ws_rate_burst)
         self.strikes = 0
@@ -173,8 +200,9 @@ class Connection:
     async def writer(self) -> None:
         timeout = max(5.0, self.settings.tick_interval * self.settings.ws_lag_ticks_before_close)
         max_buffered = self.settings.ws_max_buffered_bytes
+        sub, send = self.sub, self.send_message
         while not self.closed:
-            batch = await self.sub.get()
+            batch = await sub.get()
             if not batch:
                 continue
             try:
@@ -182,10 +210,9 @@ class Connection:
                 # writer's CPU at 2,000 connections)
                 async with asyncio.timeout(timeout), self.send_lock:
                     # decided under the lock: a snapshot sent meanwhile is not repeated
-                    texts = self._fresh_frames(batch)
-                    for text in texts:
-                        await self.ws.send_text(text)
-                        self.unchecked_bytes += len(text)
+                    for message in self._fresh_messages(batch):
+                        await send(message)
+                        self.unchecked_bytes += len(message["text"])
                 if self.unchecked_bytes >= max_buffered // 4:
                     self.unchecked_bytes = 0
                     await self._wait_for_backlog(max_buffered, timeout)
@@ -208,15 +235,15 @@ class Connection:
                 await asyncio.sleep(BACKLOG_POLL_SECONDS)
                 queued = send_queues.queued(local, peer)
 
-    def _fresh_frames(self, batch: dict[Key, Quote]) -> list[str]:
-        sent, texts = self.sent, []
+    def _fresh_messages(self, batch: dict[Key, Quote]) -> list[Message]:
+        sent, frames, messages = self.sent, self.frames, []
         for key, q in batch.items():
             if not _already_sent(sent.get(key), q):
                 sent[key] = q
-                texts.append(self.frames.frame(q))
-        if self.batch and len(texts) > 1:
-            return [batch_frame(texts)]
-        return texts
+                messages.append(frames.message(q))
+        if self.batch and len(messages) > 1:
+            return [text_message(batch_frame([m["text"] for m in messages]))]
+        return messages
 
     # -- reader -----------------------------------------------------------------------
     async def handle(self, message: dict[str, Any]) -> None:
@@ -302,7 +329,7 @@ class Connection:
                     )
                     if key in snapshot:
                         self.sent[key] = snapshot[key]
-                        await self.ws.send_text(self.frames.frame(snapshot[key]))
+                        await self.send_message(self.frames.message(snapshot[key]))
             for sym, market in unknown:
                 await self.ws.send_text(
                     error_frame("unknown_symbol", f"Unknown symbol {sym[:40]!r} on {market}")
@@ -350,7 +377,9 @@ class Connection:
                 self.claims.expires_at - time.time(),
             )
             try:
-                message = await asyncio.wait_for(self.ws.receive(), max(wait, 0.0))
+                # a timeout scope, not wait_for: no second task per idle connection
+                async with asyncio.timeout(max(wait, 0.0)):
+                    message = await self.ws.receive()
             except TimeoutError:
                 now = time.monotonic()
                 if now - last_check >= recheck or time.time() >= self.claims.expires_at:

@@ -193,4 +193,4 @@ class LoginFailure(SQLModel, table=True):
 
 # Paper trading's tables live in their own module; imported here so that every user of the
 # metadata (alembic, create_all) sees them.
-from stockapp.db import paper_models  # noqa: E402, F401
+from stockapp.db import paper_models, replay_models  # noqa: E402, F401

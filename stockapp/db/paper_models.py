@@ -21,14 +21,21 @@ def _user_fk(index: bool = False) -> sa.Column:
     return sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=index, nullable=False)
 
 
+def _book_column() -> sa.Column:
+    # "" is the live market's book; a replay's orders and fills carry its replay id
+    return sa.Column(sa.String(32), nullable=False, server_default="")
+
+
 class PaperOrder(SQLModel, table=True):
     __tablename__ = "paper_orders"
     __table_args__ = (
         sa.Index("ix_paper_orders_user_time", "user_id", "placed_at"),
         sa.Index("ix_paper_orders_status", "status"),
+        sa.Index("ix_paper_orders_book_status", "book", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=_user_fk())
+    book: str = Field(default="", sa_column=_book_column())
     symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     side: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
@@ -63,6 +70,7 @@ class PaperFill(SQLModel, table=True):
     __tablename__ = "paper_fills"
     __table_args__ = (sa.Index("ix_paper_fills_user_time", "user_id", "filled_at"),)
     id: int | None = Field(default=None, primary_key=True)
+    book: str = Field(default="", sa_column=_book_column())
     order_id: int = Field(
         sa_column=sa.Column(
             sa.ForeignKey("paper_orders.id", ondelete="CASCADE"), unique=True, nullable=False

@@ -84,6 +84,21 @@ async def history_with_warmup(
     return lead, visible
 
 
+def ending_at(bars: list[Bar], q: Quote | None) -> list[Bar]:
+    """One observation, one truth: the chart ends with the price consumers were shown.
+
+    Bars that start after the observation `q` (a provider that moved on since) are left
+    out, and the last bar closes at `q`'s price, its high and low stretched to include it.
+    A stale or missing quote leaves the bars as they are."""
+    if q is None or q.stale or not bars:
+        return bars
+    kept = [b for b in bars if b.t <= q.timestamp] if bars[-1].t > q.timestamp else bars
+    if not kept:
+        return bars
+    last, c = kept[-1], q.current_price
+    return [*kept[:-1], replace(last, c=c, h=max(last.h, c), l=min(last.l, c))]
+
+
 def chart_time(t: datetime, interval: str) -> int | str:
     """Intraday: UNIX seconds shifted to IST wall-clock; daily and weekly: the IST date."""
     if interval in INTRADAY_MINUTES:

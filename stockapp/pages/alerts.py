@@ -10,6 +10,7 @@ from stockapp.components.confirm import delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import flash_price
 from stockapp.components.search import instrument_picker
+from stockapp.components.table import scroll_table
 from stockapp.pages.alerts_state import AlertsState
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
@@ -67,27 +68,19 @@ def alert_row(a: rx.Var) -> rx.Component:
 
 def alerts_table() -> rx.Component:
     head = rx.table.column_header_cell
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    head("Symbol"),
-                    head("Condition"),
-                    head("Trigger", text_align="right"),
-                    head("LTP", text_align="right"),
-                    head("Distance ₹ / %", text_align="right"),
-                    head("Mode"),
-                    head("Status"),
-                    head(""),
-                )
-            ),
-            rx.table.body(rx.foreach(S.alerts, alert_row)),
-            size="1",
-            width="100%",
-            id="alerts-table",
+    return scroll_table(
+        rx.table.row(
+            head("Symbol"),
+            head("Condition"),
+            head("Trigger", text_align="right"),
+            head("LTP", text_align="right"),
+            head("Distance ₹ / %", text_align="right"),
+            head("Mode"),
+            head("Status"),
+            head(""),
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.foreach(S.alerts, alert_row),
+        "alerts-table",
     )
 
 

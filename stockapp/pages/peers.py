@@ -9,6 +9,7 @@ import reflex as rx
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_picker
+from stockapp.components.table import scroll_table
 from stockapp.pages.peers_state import PeersState
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
@@ -76,28 +77,20 @@ def row(r) -> rx.Component:
 
 def table() -> rx.Component:
     right = {"text_align": "right"}
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Stock"),
-                    rx.table.column_header_cell("LTP", **right),
-                    rx.table.column_header_cell("Change %", **right),
-                    rx.table.column_header_cell("Market cap", **right),
-                    rx.table.column_header_cell("P/E", **right),
-                    rx.table.column_header_cell("1M", **right),
-                    rx.table.column_header_cell("6M", **right),
-                    rx.table.column_header_cell("1Y", **right),
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(rx.foreach(PeersState.rows, row)),
-            size="1",
-            width="100%",
-            id="peers-table",
+    return scroll_table(
+        rx.table.row(
+            rx.table.column_header_cell("Stock"),
+            rx.table.column_header_cell("LTP", **right),
+            rx.table.column_header_cell("Change %", **right),
+            rx.table.column_header_cell("Market cap", **right),
+            rx.table.column_header_cell("P/E", **right),
+            rx.table.column_header_cell("1M", **right),
+            rx.table.column_header_cell("6M", **right),
+            rx.table.column_header_cell("1Y", **right),
+            rx.table.column_header_cell(""),
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.foreach(PeersState.rows, row),
+        "peers-table",
     )
 
 

@@ -11,6 +11,7 @@ import reflex as rx
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, live_dot
 from stockapp.components.search import instrument_picker
+from stockapp.components.table import scroll_table
 from stockapp.components.trade_form import labelled, text_fields
 from stockapp.pages.portfolio_parts import (
     allocation_bars,
@@ -98,23 +99,15 @@ def holding_row(r: rx.Var) -> rx.Component:
 
 def holdings_table() -> rx.Component:
     headers = ["Symbol", "Qty", "Avg cost", "Invested", "LTP", "Value", "Unrealized", "Day", "XIRR"]
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(h, text_align="left" if i == 0 else "right")
-                        for i, h in enumerate(headers)
-                    ]
-                )
-            ),
-            rx.table.body(rx.foreach(S.rows, holding_row)),
-            size="1",
-            width="100%",
-            id="holdings-table",
+    return scroll_table(
+        rx.table.row(
+            *[
+                rx.table.column_header_cell(h, text_align="left" if i == 0 else "right")
+                for i, h in enumerate(headers)
+            ]
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.foreach(S.rows, holding_row),
+        "holdings-table",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from stockapp.components.confirm import confirm_delete, delete_button
+from stockapp.components.table import scroll_table
 from stockapp.pages.portfolio_state import PortfolioState as S
 
 NUM = {"text_align": "right", "class_name": "num"}
@@ -143,16 +144,10 @@ def trades_table() -> rx.Component:
                 S.delete_error, icon="triangle-alert", color_scheme="red", id="delete-error"
             ),
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(S.trades, trade_row)),
-                size="1",
-                width="100%",
-                id="trades-table",
-            ),
-            overflow_x="auto",
-            width="100%",
+        scroll_table(
+            rx.table.row(*[rx.table.column_header_cell(h) for h in headers]),
+            rx.foreach(S.trades, trade_row),
+            "trades-table",
         ),
         confirm_delete(
             "Delete this trade?",

@@ -10,6 +10,7 @@ from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_picker
+from stockapp.components.table import scroll_table
 from stockapp.market.models import DEFAULT_MARKET
 from stockapp.pages.watchlist_state import WatchlistState
 from stockapp.state.auth import AuthState
@@ -82,28 +83,20 @@ def row(key: rx.Var[str]) -> rx.Component:
 
 
 def table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    header_cell("Symbol", "symbol", "left"),
-                    header_cell("LTP", "ltp"),
-                    header_cell("Change", "change"),
-                    header_cell("%", "change_pct"),
-                    header_cell("High", "high"),
-                    header_cell("Low", "low"),
-                    header_cell("Volume", "volume"),
-                    header_cell("52-wk range", "range52"),
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(rx.foreach(WatchlistState.rows, row)),
-            size="1",
-            width="100%",
-            id="watchlist-table",
+    return scroll_table(
+        rx.table.row(
+            header_cell("Symbol", "symbol", "left"),
+            header_cell("LTP", "ltp"),
+            header_cell("Change", "change"),
+            header_cell("%", "change_pct"),
+            header_cell("High", "high"),
+            header_cell("Low", "low"),
+            header_cell("Volume", "volume"),
+            header_cell("52-wk range", "range52"),
+            rx.table.column_header_cell(""),
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.foreach(WatchlistState.rows, row),
+        "watchlist-table",
     )
 
 

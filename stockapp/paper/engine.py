@@ -129,8 +129,10 @@ class PaperEngine:
         reload_seconds: float = RELOAD_SECONDS,
         clock: Callable[[], datetime] = app_now,
         run: Callable[..., Awaitable] = run_db,
+        book_id: str = store.LIVE,
     ) -> None:
         self.run = run  # runs fn(session, *args) in one transaction off the event loop
+        self.book_id = book_id  # whose orders: the live market's, or one replay's
         self.reload_seconds = reload_seconds
         self.opening = opening
         self.clock = clock
@@ -383,7 +385,7 @@ class PaperEngine:
     async def _reload(self) -> None:
         """Replace the book with the database's open orders. An order this process already
         holds at the same version keeps its in-memory state (resting or arriving)."""
-        rows = await self.run(executions.open_orders)
+        rows = await self.run(executions.open_orders, self.book_id)
         held = self.book.orders
         now = self.clock()
         orders = []
@@ -402,7 +404,7 @@ class PaperEngine:
         self._sync_subscription()
 
     async def _sweep(self) -> None:
-        cancelled, created = await self.run(sweep.sweep, self.clock())
+        cancelled, created = await self.run(sweep.sweep, self.clock(), self.book_id)
         for order_id in cancelled:
             self.book.remove(order_id)
         for row in created:

@@ -15,14 +15,17 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from stockapp.db.paper_models import PaperAccount, PaperFill, PaperOrder
+from stockapp.db.replay_models import ReplaySession
 from stockapp.market.paper import Product, Status, compute_charges, from_paise, session_day
-from stockapp.paper.store import FillData, OrderData, ensure_account, order_data
+from stockapp.paper.store import LIVE, FillData, OrderData, ensure_account, order_data
 
 ZERO = Decimal(0)
 
 
-def open_orders(session: Session) -> list[PaperOrder]:
-    return list(session.exec(select(PaperOrder).where(PaperOrder.status == Status.OPEN)).all())
+def open_orders(session: Session, book: str = LIVE) -> list[PaperOrder]:
+    """The open orders of `book` (the live market's, or one replay's)."""
+    stmt = select(PaperOrder).where(PaperOrder.status == Status.OPEN, PaperOrder.book == book)
+    return list(session.exec(stmt).all())
 
 
 def open_order(session: Session, order_id: int) -> PaperOrder | None:
@@ -97,6 +100,7 @@ def record_fill(
     turnover = price * int(row.quantity)
     fill = PaperFill(
         order_id=order_id,
+        book=row.book,
         user_id=row.user_id,
         symbol=row.symbol,
         market=row.market,
@@ -111,13 +115,20 @@ def record_fill(
         **{k: v for k, v in charges.as_dict().items() if k != "total"},
     )
     session.add(fill)
-    ensure_account(session, row.user_id, opening)
+    ensure_account(session, row.user_id, opening, row.book)
     delta = -(turnover + charges.total) if row.side == "buy" else turnover - charges.total
-    session.execute(
-        sa.update(PaperAccount)
-        .where(PaperAccount.user_id == row.user_id)
-        .values(cash=PaperAccount.cash + delta, updated_at=at)
-    )
+    if row.book == LIVE:
+        session.execute(
+            sa.update(PaperAccount)
+            .where(PaperAccount.user_id == row.user_id)
+            .values(cash=PaperAccount.cash + delta, updated_at=at)
+        )
+    else:
+        session.execute(
+            sa.update(ReplaySession)
+            .where(ReplaySession.id == row.book)
+            .values(cash=ReplaySession.cash + delta)
+        )
     session.flush()
     data = FillData(
         id=fill.id or 0,

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import User
 from stockapp.db.paper_models import PaperAccount, PaperFill, PaperOrder
+from stockapp.db.replay_models import ReplaySession
 from stockapp.market.models import iso_ms
 from stockapp.market.paper import (
     Contract,
@@ -39,6 +40,7 @@ from stockapp.market.paper import (
 from stockapp.market.paper.orders import TRIGGERED_TYPES
 
 ORDERS_LIMIT = 500
+LIVE = ""  # the live market's book; a replay's book is its replay id
 MAX_OPEN_ORDERS_PER_USER = 200
 ZERO = Decimal(0)
 
@@ -46,6 +48,7 @@ ZERO = Decimal(0)
 @dataclass(frozen=True, slots=True)
 class OrderData:
     id: int
+    book: str
     symbol: str
     market: str
     side: str
@@ -101,6 +104,7 @@ def _f(value: Decimal | None) -> float | None:
 def order_data(o: PaperOrder) -> OrderData:
     return OrderData(
         id=o.id or 0,
+        book=o.book,
         symbol=o.symbol,
         market=o.market,
         side=o.side,
@@ -131,7 +135,15 @@ def _lock_user(session: Session, user_id: int) -> None:
     session.exec(select(User.id).where(User.id == user_id).with_for_update())
 
 
-def ensure_account(session: Session, user_id: int, opening: Decimal) -> PaperAccount:
+def ensure_account(
+    session: Session, user_id: int, opening: Decimal, book: str = LIVE
+) -> PaperAccount | ReplaySession:
+    """The account of `book`: the user's live one (made on first use) or a replay's own."""
+    if book != LIVE:
+        replay = session.get(ReplaySession, book)
+        if replay is None or replay.user_id != user_id:
+            raise NotFound("no such replay")
+        return replay
     account = session.get(PaperAccount, user_id)
     if account is not None:
         return account
@@ -145,9 +157,12 @@ def ensure_account(session: Session, user_id: int, opening: Decimal) -> PaperAcc
     return account
 
 
-def _blocked(session: Session, user_id: int, excluding: int | None = None) -> Decimal:
+def _blocked(
+    session: Session, user_id: int, excluding: int | None = None, book: str = LIVE
+) -> Decimal:
     stmt = select(sa.func.coalesce(sa.func.sum(PaperOrder.reserved), 0)).where(
         PaperOrder.user_id == user_id,
+        PaperOrder.book == book,
         PaperOrder.status == Status.OPEN,
         PaperOrder.side == "buy",
     )
@@ -156,28 +171,37 @@ def _blocked(session: Session, user_id: int, excluding: int | None = None) -> De
     return Decimal(session.exec(stmt).one())
 
 
-def funds(session: Session, user_id: int, opening: Decimal) -> FundsData:
-    account = ensure_account(session, user_id, opening)
+def funds(session: Session, user_id: int, opening: Decimal, book: str = LIVE) -> FundsData:
+    account = ensure_account(session, user_id, opening, book)
     cash = Decimal(account.cash)
-    blocked = _blocked(session, user_id)
+    blocked = _blocked(session, user_id, book=book)
     return FundsData(Decimal(account.opening_balance), cash, blocked, cash - blocked)
 
 
-def _held(session: Session, user_id: int, symbol: str, market: str) -> int:
+def _held(session: Session, user_id: int, symbol: str, market: str, book: str) -> int:
     signed = sa.case((PaperFill.side == "buy", PaperFill.quantity), else_=-PaperFill.quantity)
     net = session.exec(
         select(sa.func.coalesce(sa.func.sum(signed), 0)).where(
-            PaperFill.user_id == user_id, PaperFill.symbol == symbol, PaperFill.market == market
+            PaperFill.user_id == user_id,
+            PaperFill.book == book,
+            PaperFill.symbol == symbol,
+            PaperFill.market == market,
         )
     ).one()
     return int(net)
 
 
 def _open_sells(
-    session: Session, user_id: int, symbol: str, market: str, excluding: int | None = None
+    session: Session,
+    user_id: int,
+    symbol: str,
+    market: str,
+    book: str,
+    excluding: int | None = None,
 ) -> int:
     stmt = select(sa.func.coalesce(sa.func.sum(PaperOrder.quantity), 0)).where(
         PaperOrder.user_id == user_id,
+        PaperOrder.book == book,
         PaperOrder.symbol == symbol,
         PaperOrder.market == market,
         PaperOrder.status == Status.OPEN,
@@ -211,19 +235,20 @@ def _check_account(
     req: OrderRequest,
     reserved: Decimal,
     opening: Decimal,
+    book: str,
     excluding: int | None = None,
 ) -> None:
     if req.side == "buy":
-        account = ensure_account(session, user_id, opening)
-        available = Decimal(account.cash) - _blocked(session, user_id, excluding)
+        account = ensure_account(session, user_id, opening, book)
+        available = Decimal(account.cash) - _blocked(session, user_id, excluding, book)
         if reserved > available:
             raise OrderRejected(
                 f"insufficient funds: this order needs ₹{reserved:,.2f}, "
                 f"available ₹{max(available, ZERO):,.2f}"
             )
         return
-    held = _held(session, user_id, req.symbol, req.market)
-    free = held - _open_sells(session, user_id, req.symbol, req.market, excluding)
+    held = _held(session, user_id, req.symbol, req.market, book)
+    free = held - _open_sells(session, user_id, req.symbol, req.market, book, excluding)
     if req.quantity > free:
         raise OrderRejected(
             f"you can sell at most {max(free, 0)} {req.symbol} (held {held}, the rest in "
@@ -246,13 +271,15 @@ def place_order(
     view: MarketView | None,
     now: datetime,
     opening: Decimal,
+    book: str = LIVE,
 ) -> OrderData:
-    """Record the order, open or rejected with its reason (both are committed)."""
+    """Record the order in `book`, open or rejected with its reason (both are committed)."""
     _lock_user(session, user_id)
-    ensure_account(session, user_id, opening)
+    ensure_account(session, user_id, opening, book)
     day = session_day(now)
     values: dict = dict(
         user_id=user_id,
+        book=book,
         symbol=req.symbol,
         market=req.market,
         side=req.side,
@@ -283,7 +310,7 @@ def place_order(
         values["segment"] = contract.segment
         accepted = validate_order(req, contract, view, now=now)
         reserved = _reserve(req, contract, accepted.reserve_price, day)
-        _check_account(session, user_id, req, reserved, opening)
+        _check_account(session, user_id, req, reserved, opening, book)
         values.update(
             status=Status.OPEN.value,
             stage="pending" if req.order_type in TRIGGERED_TYPES else "working",
@@ -310,9 +337,13 @@ def get_order(session: Session, user_id: int, order_id: int) -> OrderData:
 
 
 def list_orders(
-    session: Session, user_id: int, status: str | None = None, limit: int = ORDERS_LIMIT
+    session: Session,
+    user_id: int,
+    status: str | None = None,
+    limit: int = ORDERS_LIMIT,
+    book: str = LIVE,
 ) -> list[OrderData]:
-    stmt = select(PaperOrder).where(PaperOrder.user_id == user_id)
+    stmt = select(PaperOrder).where(PaperOrder.user_id == user_id, PaperOrder.book == book)
     if status:
         stmt = stmt.where(PaperOrder.status == status)
     rows = session.exec(stmt.order_by(PaperOrder.id.desc()).limit(limit)).all()
@@ -392,7 +423,7 @@ def modify_order(
     try:
         accepted = validate_order(req, contract, view, now=now)
         reserved = _reserve(req, contract, accepted.reserve_price, row.session_day)
-        _check_account(session, user_id, req, reserved, opening, excluding=order_id)
+        _check_account(session, user_id, req, reserved, opening, row.book, excluding=order_id)
     except OrderRejected as exc:
         raise ValueError(f"modification refused: {exc}") from None
     values: dict = dict(quantity=req.quantity, reserved=reserved, updated_at=now)
@@ -411,10 +442,10 @@ def modify_order(
     return order_data(session.get(PaperOrder, order_id))
 
 
-def list_fills(session: Session, user_id: int) -> list[FillData]:
+def list_fills(session: Session, user_id: int, book: str = LIVE) -> list[FillData]:
     rows = session.exec(
         select(PaperFill)
-        .where(PaperFill.user_id == user_id)
+        .where(PaperFill.user_id == user_id, PaperFill.book == book)
         .order_by(PaperFill.filled_at, PaperFill.id)
     ).all()
     return [

@@ -18,17 +18,19 @@ from stockapp.db.paper_models import PaperFill, PaperOrder
 from stockapp.market.paper import OrderType, Product, Status, Validity, session_day, square_off_at
 from stockapp.market.paper.contracts import parse_option_symbol
 from stockapp.market.paper.orders import GTT_LIFETIME
+from stockapp.paper.store import LIVE
 
 SQUARE_OFF_LOOKBACK = timedelta(days=10)
 OPTION_LOOKBACK = timedelta(days=400)  # the farthest listed expiry is months away
 
 
-def sweep(session: Session, now: datetime) -> tuple[list[int], list[PaperOrder]]:
+def sweep(session: Session, now: datetime, book: str = LIVE) -> tuple[list[int], list[PaperOrder]]:
     """Time-driven changes, idempotent and safe from any number of processes:
     day orders expire at their session's close, open intraday orders are cancelled at
     15:20 IST and each intraday position left open is squared off by a market order (one
     per user, instrument and session: a unique key), GTTs expire after a year.
 
+    Only `book`'s orders are swept, by `now` on its own clock (a replay's session time).
     Returns (ids of cancelled orders, new square-off orders).
     """
     today = session_day(now)
@@ -38,7 +40,10 @@ def sweep(session: Session, now: datetime) -> tuple[list[int], list[PaperOrder]]
         ids = list(
             session.exec(
                 select(PaperOrder.id).where(
-                    PaperOrder.status == Status.OPEN, PaperOrder.source == "user", *where
+                    PaperOrder.status == Status.OPEN,
+                    PaperOrder.book == book,
+                    PaperOrder.source == "user",
+                    *where,
                 )
             ).all()
         )
@@ -75,6 +80,7 @@ def sweep(session: Session, now: datetime) -> tuple[list[int], list[PaperOrder]]
         for o in session.exec(
             select(PaperOrder).where(
                 PaperOrder.status == Status.OPEN,
+                PaperOrder.book == book,
                 PaperOrder.segment == "options",
                 PaperOrder.source == "user",
             )
@@ -83,8 +89,8 @@ def sweep(session: Session, now: datetime) -> tuple[list[int], list[PaperOrder]]
     ]
     if expired:
         cancel([PaperOrder.id.in_(expired)], "the contract expires: orders closed at 15:20 IST")
-    created = _square_off(session, now, squared_days)
-    created += _settle_expiring(session, now)
+    created = _square_off(session, now, squared_days, book)
+    created += _settle_expiring(session, now, book)
     return cancelled, created
 
 
@@ -93,12 +99,14 @@ def _expiry_passed(symbol: str, now: datetime) -> bool:
     return spec is not None and square_off_at(spec.expiry) <= now
 
 
-def _settle_expiring(session: Session, now: datetime) -> list[PaperOrder]:
+def _settle_expiring(session: Session, now: datetime, book: str) -> list[PaperOrder]:
     """Close option positions at 15:20 IST on their expiry day with a market order (the
     paper book does not model exercise and settlement)."""
     rows = session.exec(
         select(PaperFill).where(
-            PaperFill.segment == "options", PaperFill.filled_at >= now - OPTION_LOOKBACK
+            PaperFill.book == book,
+            PaperFill.segment == "options",
+            PaperFill.filled_at >= now - OPTION_LOOKBACK,
         )
     ).all()
     net: dict[tuple[int, str, str], int] = defaultdict(int)
@@ -109,6 +117,7 @@ def _settle_expiring(session: Session, now: datetime) -> list[PaperOrder]:
     closing = session.exec(
         select(PaperOrder).where(
             PaperOrder.status == Status.OPEN,
+            PaperOrder.book == book,
             PaperOrder.segment == "options",
             PaperOrder.source != "user",
         )
@@ -121,8 +130,8 @@ def _settle_expiring(session: Session, now: datetime) -> list[PaperOrder]:
     for (user_id, symbol, market), qty in sorted(net.items()):
         if qty == 0 or not _expiry_passed(symbol, now):
             continue
-        key = f"expiry:{user_id}:{symbol}:{market}"
-        row = _closing_order(session, user_id, symbol, market, qty, now, key, "expiry")
+        key = _book_key(book, f"expiry:{user_id}:{symbol}:{market}")
+        row = _closing_order(session, user_id, symbol, market, qty, now, key, "expiry", book=book)
         if row is not None:
             created.append(row)
     return created
@@ -138,6 +147,7 @@ def _closing_order(
     key: str,
     source: str,
     *,
+    book: str,
     product: str = Product.CNC.value,
     day: date | None = None,
     segment: str = "options",
@@ -152,6 +162,7 @@ def _closing_order(
     )
     row = PaperOrder(
         user_id=user_id,
+        book=book,
         symbol=symbol,
         market=market,
         side="sell" if net > 0 else "buy",
@@ -176,16 +187,25 @@ def _closing_order(
     return row
 
 
+def _book_key(book: str, key: str) -> str:
+    """Square-off keys are unique per book (a replay's keys start with its id)."""
+    return f"{book}:{key}" if book != LIVE else key
+
+
 def _recent_days(now: datetime) -> list[date]:
     today = session_day(now)
     return [today - timedelta(days=i) for i in range(SQUARE_OFF_LOOKBACK.days + 1)]
 
 
-def _square_off(session: Session, now: datetime, days: list[date]) -> list[PaperOrder]:
+def _square_off(session: Session, now: datetime, days: list[date], book: str) -> list[PaperOrder]:
     if not days:
         return []
     rows = session.exec(
-        select(PaperFill).where(PaperFill.product == Product.MIS, PaperFill.session_day.in_(days))
+        select(PaperFill).where(
+            PaperFill.book == book,
+            PaperFill.product == Product.MIS,
+            PaperFill.session_day.in_(days),
+        )
     ).all()
     net: dict[tuple[int, str, str, date, str], int] = defaultdict(int)
     for f in rows:
@@ -196,7 +216,7 @@ def _square_off(session: Session, now: datetime, days: list[date]) -> list[Paper
     for (user_id, symbol, market, day, segment), qty in sorted(net.items()):
         if qty == 0:
             continue
-        key = f"{user_id}:{symbol}:{market}:{day.isoformat()}"
+        key = _book_key(book, f"{user_id}:{symbol}:{market}:{day.isoformat()}")
         row = _closing_order(
             session,
             user_id,
@@ -206,6 +226,7 @@ def _square_off(session: Session, now: datetime, days: list[date]) -> list[Paper
             now,
             key,
             "square_off",
+            book=book,
             product=Product.MIS.value,
             day=day,
             segment=segment,

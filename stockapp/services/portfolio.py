@@ -28,6 +28,11 @@ async def book(uid: int) -> tuple[list[Trade], dict[Key, Position]]:
     return await run_db(_trades_and_positions, uid)
 
 
+async def positions(uid: int) -> dict[Key, Position]:
+    """The user's FIFO positions (cached between changes of the book)."""
+    return await run_db(cached_positions, uid)
+
+
 async def trades(uid: int) -> list[Trade]:
     return await run_db(tr.list_trades, uid)
 

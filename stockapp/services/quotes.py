@@ -1,6 +1,6 @@
-"""Prices and history as pages read them outside a tick (on load, on a choice): the hub's
-latest quote, a fetch of quotes it has not seen yet, the provider's bars, and whether the
-market is simulated. Live updates arrive through the live registry instead."""
+"""Prices and history as pages read them outside a tick (on load, on a choice): a fetch of
+quotes the hub has not seen yet, the provider's bars, and whether the market is simulated.
+Live updates arrive through the live registry instead."""
 
 from __future__ import annotations
 
@@ -10,52 +10,44 @@ from stockapp.market.chart_series import history_with_warmup
 from stockapp.market.indicators import IndicatorSpec
 from stockapp.market.models import Bar, Key, Quote
 from stockapp.runtime import runtime
-from stockapp.services.market import latest
+from stockapp.services.market import hub, latest, provider
 
 __all__ = ["latest"]
 
 
 async def fetch_missing(keys: Iterable[Key]) -> None:
     """Price, once, the symbols the hub has not seen yet (they are live from then on)."""
-    hub = runtime.hub
-    if hub is None:
+    running = hub()
+    if running is None:
         return
-    missing = [k for k in keys if hub.latest(k) is None]
+    missing = [k for k in keys if running.latest(k) is None]
     if missing:
-        await hub.quotes(missing)
+        await running.quotes(missing)
 
 
 async def quote(key: Key) -> Quote | None:
     """The latest quote, fetched when the hub has none yet."""
-    hub = runtime.hub
-    if hub is None:
+    running = hub()
+    if running is None:
         return None
-    return hub.latest(key) or (await hub.quotes([key])).get(key)
+    return running.latest(key) or (await running.quotes([key])).get(key)
 
 
 def available() -> bool:
     """Whether market data (the provider) is running in this process."""
-    return runtime.provider is not None
+    return provider() is not None
+
+
+def _provider():
+    running = provider()
+    if running is None:
+        raise RuntimeError("market data is not available")
+    return running
 
 
 async def history(key: Key, interval: str, period: str) -> list[Bar]:
     """The provider's bars; RuntimeError when no provider runs."""
-    provider = runtime.provider
-    if provider is None:
-        raise RuntimeError("market data is not available")
-    return await provider.history(key, interval, period)
-
-
-def simulated() -> bool:
-    """Whether prices come from the built-in simulator (the configured one before start)."""
-    provider = runtime.provider
-    if provider is not None:
-        return bool(provider.simulated)
-    return runtime.settings.provider == "simulated"
-
-
-def market_hours() -> str:
-    return runtime.settings.market_hours
+    return await _provider().history(key, interval, period)
 
 
 async def chart_history(
@@ -63,7 +55,16 @@ async def chart_history(
 ) -> tuple[list[Bar], list[Bar]]:
     """(warm-up, visible) bars for a chart with indicators; RuntimeError when no provider
     runs, ValueError when the range is refused."""
-    provider = runtime.provider
-    if provider is None:
-        raise RuntimeError("market data is not available")
-    return await history_with_warmup(provider, key, interval, range_, specs)
+    return await history_with_warmup(_provider(), key, interval, range_, specs)
+
+
+def simulated() -> bool:
+    """Whether prices come from the built-in simulator (the configured one before start)."""
+    running = provider()
+    if running is not None:
+        return bool(running.simulated)
+    return runtime.settings.provider == "simulated"
+
+
+def market_hours() -> str:
+    return runtime.settings.market_hours

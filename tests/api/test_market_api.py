@@ -107,6 +107,29 @@ def test_history_intraday_last_bar_is_live(client):
     assert abs(last["c"] - live) / live < 0.01  # the same tick, or one tick apart
 
 
+def test_history_ends_with_the_quoted_price(client):
+    """One observation, one truth: the chart's last close is the price /quotes gives, not a
+    simulator step the hub has not published yet."""
+
+    def quoted() -> float:
+        r = client.get("/api/v1/quotes", params={"symbols": "TCS"})
+        return r.json()["quotes"][0]["current_price"]
+
+    checked = 0
+    for _ in range(40):
+        before = quoted()
+        last = client.get(
+            "/api/v1/stocks/TCS/history", params={"interval": "1m", "range": "1d"}
+        ).json()["bars"][-1]
+        if quoted() != before:
+            continue  # the hub published a newer tick meanwhile: nothing to compare
+        assert last["c"] == before
+        checked += 1
+        if checked >= 5:
+            break
+    assert checked >= 5
+
+
 def test_history_daily_five_years(client):
     bars = client.get(
         "/api/v1/stocks/INFY/history", params={"interval": "1d", "range": "5y"}

@@ -30,6 +30,13 @@ def _paper_order(api: httpx.Client) -> dict[str, Any]:
     return {"symbol": "INFY", "side": "buy", "quantity": 1, "order_type": "limit", "price": limit}
 
 
+def _replay(api: httpx.Client) -> dict[str, Any]:
+    """A replay of the newest finished session at 1x."""
+    r = api.get(f"{PREFIX}/stocks/RELIANCE/history", params={"interval": "1d", "range": "1mo"})
+    day = r.json()["bars"][-2]["t"][:10]
+    return {"date": day, "speed": 1, "time": "10:00"}
+
+
 # How to create one object for each kind of id: (collection path, body or body maker)
 CREATORS: dict[str, tuple[str, Any]] = {
     "watchlist_id": ("/watchlists", {"name": "secret-list-{tag}"}),
@@ -51,8 +58,11 @@ CREATORS: dict[str, tuple[str, Any]] = {
     ),
     "screen_id": ("/screens", {"name": "secret-screen-{tag}", "criteria": {"rsi_max": 30}}),
     "order_id": ("/paper/orders", _paper_order),
+    "replay_id": ("/replay", _replay),
 }
 NOT_IDS = {"symbol"}  # path params that name public things
+# valid values for string fields and query parameters that have a format of their own
+SAMPLES = {"symbol": "RELIANCE", "symbols": "RELIANCE", "market": "india_nse", "time": "10:00"}
 
 
 def operations(spec: dict) -> list[tuple[str, str, dict]]:
@@ -92,7 +102,7 @@ def sample_for(schema: dict, spec: dict, name: str = "") -> Any:
         return []
     if schema.get("format") == "date-time":
         return (datetime.now(UTC) - timedelta(days=30)).isoformat()
-    return {"symbol": "RELIANCE", "market": "india_nse"}.get(name, f"x-{name}")
+    return SAMPLES.get(name, f"x-{name}")
 
 
 def body_for(op: dict, spec: dict, id_name: str | None) -> dict | None:
@@ -183,7 +193,12 @@ def test_another_users_objects_answer_404_on_every_id_route(api, spec):
             continue
         # non-id params name something the owner's object holds (RELIANCE is in the list)
         url = path.format(**{n: "RELIANCE" if n in NOT_IDS else ids.get(n, 1) for n in names})
-        r = api.request(method, url, headers=other, json=body_for(op, spec, id_name))
+        query = {
+            p["name"]: sample_for(p["schema"], spec, p["name"])
+            for p in op.get("parameters", [])
+            if p["in"] == "query" and p.get("required")
+        }
+        r = api.request(method, url, params=query, headers=other, json=body_for(op, spec, id_name))
         checked += 1
         if r.status_code != 404 or tag in r.text:
             leaks.append((method, path, r.status_code, r.text[:120]))
@@ -229,6 +244,9 @@ LIVE = {
     "last_price",
     "updated_at",
     "rows",
+    "replay_time",  # a running replay's clock moves on its own
+    "replay_time_ist",
+    "label",
 }
 
 

@@ -23,13 +23,17 @@ from stockapp.market.hub.store import QuoteStore
 from stockapp.market.hub.subscription import Subscription, as_keys
 from stockapp.market.hub.upstream import SingleFlight, Upstream
 from stockapp.market.instruments import Universe
-from stockapp.market.models import Key, Quote
+from stockapp.market.models import Key, Quote, utcnow
 from stockapp.market.providers.base import QuoteProvider
 from stockapp.market.snapshot import MarketSnapshot
 
 SnapshotListener = Callable[[MarketSnapshot, dict[Key, Quote]], Awaitable[None] | None]
 
 log = logging.getLogger(__name__)
+
+# how long after a provider's announced observation the hub polls: enough for the clock to
+# have passed it, small against any tick
+PHASE_MARGIN = 0.005
 
 
 class PriceHub:
@@ -238,7 +242,7 @@ class PriceHub:
         interval = self.tick_interval
         next_at = self._clock()
         while True:
-            self._heartbeat = self._clock()
+            started = self._heartbeat = self._clock()
             if self._backend.is_leader():
                 try:
                     await self._tick()
@@ -247,12 +251,36 @@ class PriceHub:
                     self._counters.tick_errors += 1
                     log.exception("price hub tick failed")
             now = self._heartbeat = self._clock()
-            next_at += interval
-            if now > next_at:  # overran: skip the missed slots instead of bunching them up
-                missed = int((now - next_at) // interval) + 1
-                next_at += missed * interval
-                self._counters.skipped_ticks += missed
+            locked = self._phase_locked(started, now)
+            if locked is not None:
+                next_at = locked
+            else:
+                next_at += interval
+                if now > next_at:  # overran: skip the missed slots instead of bunching them up
+                    missed = int((now - next_at) // interval) + 1
+                    next_at += missed * interval
+                    self._counters.skipped_ticks += missed
             await self._idle_until(next_at)
+
+    def _phase_locked(self, started: float, now: float) -> float | None:
+        """When the provider says when its next observation is due (the simulator's next
+        step), poll just after it: prices then reach consumers a few milliseconds after they
+        exist instead of up to a whole tick later. None: keep the fixed interval (a provider
+        without that knowledge, or one that moves much faster than the hub polls)."""
+        due = getattr(self.provider, "seconds_until_next_observation", None)
+        if due is None:
+            return None
+        try:
+            delay = due()
+        except Exception:
+            log.exception("provider could not tell its next observation")
+            return None
+        if delay is None:
+            return None
+        at = now + max(0.0, delay) + PHASE_MARGIN
+        if at - started < self.tick_interval / 2:  # never poll more often than every half tick
+            return None
+        return at
 
     async def _idle_until(self, deadline: float) -> None:
         """Sleep until `deadline`, fetching newly subscribed keys whenever subscribe() wakes us."""
@@ -287,6 +315,8 @@ class PriceHub:
 
     async def _publish(self, changed: dict[Key, Quote]) -> None:
         self._counters.published(len(changed))
+        newest = max(q.timestamp for q in changed.values())
+        self._counters.aged((utcnow() - newest).total_seconds())
         await self._backend.publish(changed)
 
     async def _deliver(self, quotes: dict[Key, Quote]) -> None:

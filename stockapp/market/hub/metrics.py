@@ -39,6 +39,12 @@ UPSTREAM_SECONDS = Histogram(
     "Duration of one upstream quote request.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+QUOTE_AGE = Histogram(
+    "stockapp_hub_quote_age_seconds",
+    "Age of the newest quote of a published batch when the hub publishes it (publication time "
+    "minus the observation's timestamp): how old the freshest price consumers get is.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0),
+)
 
 
 @dataclass(slots=True)
@@ -54,6 +60,11 @@ class HubCounters:
     queue_drops: int = 0
     fanout_seconds_total: float = 0.0
     fanout_seconds_max: float = 0.0
+    last_quote_age: float = 0.0
+
+    def aged(self, seconds: float) -> None:
+        self.last_quote_age = seconds
+        QUOTE_AGE.observe(seconds)
 
     def tick_done(self, duration: float) -> None:
         self.ticks += 1

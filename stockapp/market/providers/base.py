@@ -22,6 +22,12 @@ class QuoteProvider(Protocol):
 
     `fetch_quotes` is one upstream request for at most `batch_size` keys; the hub calls it
     once per batch of distinct subscribed keys per tick, however many subscribers exist.
+
+    Optional: `seconds_until_next_observation() -> float | None`, how long until the provider
+    will have a newer observation than now (the simulator's next step). The hub then polls
+    just after it instead of on its own phase; without it (a real feed whose updates arrive
+    at unknown times) the hub polls every tick interval and reports the data's age at
+    publication (`stockapp_hub_quote_age_seconds`).
     """
 
     name: str

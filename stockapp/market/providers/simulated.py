@@ -66,6 +66,17 @@ class SimulatedExchange:
             when = when.replace(tzinfo=UTC)
         self.market.advance_to(to_ms(when))
 
+    def seconds_until_next_observation(self) -> float:
+        """Seconds until the market's next step on its grid: the hub polls just after it, so
+        a price is fetched within milliseconds of existing (see `QuoteProvider`)."""
+        tick, now = self.market.tick_ms, to_ms(self._now())
+        return ((now // tick + 1) * tick - now) / 1000
+
+    def _observed_lately(self) -> bool:
+        """Stepped within the last two ticks: someone (the hub) is observing the market."""
+        m = self.market
+        return m.day is not None and to_ms(self._now()) - m.last_ms <= 2 * m.tick_ms
+
     def quote(self, key: Key) -> Quote | None:
         """The current quote for `key` without advancing time; None for unknown keys."""
         col = self.market.layout.col_of.get(key)
@@ -118,12 +129,17 @@ class SimulatedExchange:
     async def history(
         self, key: Key, interval: str, range_: str, *, end: datetime | None = None
     ) -> list[Bar]:
-        """Bars oldest first; today's last bar is the live quote."""
+        """Bars oldest first; today's last bar is the live quote.
+
+        One observation, one truth: while the hub observes the market every tick, history
+        does not advance it (that would end the chart a step ahead of the price the hub
+        published); a market nobody observed lately is brought up to now first."""
         check_interval_range(interval, range_)
         col = self.market.layout.col_of.get(key)
         if col is None:
             raise ValueError(f"unknown instrument {key[0]!r} on {key[1]!r}")
-        self.step()
+        if not self._observed_lately():
+            self.step()
         if end is not None and end.tzinfo is None:
             end = end.replace(tzinfo=UTC)
         if interval in ("1d", "1wk"):

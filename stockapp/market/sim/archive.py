@@ -12,6 +12,7 @@ UTC date is the trading date (an IST-midnight stamp would fall on the previous U
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
@@ -40,6 +41,17 @@ from stockapp.market.sim.session import (
 )
 
 _BUCKET_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "1h": 60}
+
+
+@dataclass(frozen=True, slots=True)
+class PastSession:
+    """A finished session of one column: its minute bars and the day's reference figures."""
+
+    start_ms: int
+    minutes: OHLCV
+    prev_close: float
+    week52_high: float
+    week52_low: float
 
 
 class HistoryArchive:
@@ -151,23 +163,47 @@ class HistoryArchive:
         else:
             cutoff = calendar_cutoff(last, range_)
             positions = [i for i in positions if days[i] > cutoff]
-        inst = m.layout.instruments[col]
         out: list[Bar] = []
         for i in positions:
             day = days[i]
             if day == m.day:
                 offsets, bars = m.minutes.bars(col)
             else:
-                rng = seeded_rng(self.seed, inst.symbol, inst.market, day.toordinal())
-                minutes = m.sessions.minutes_in_window(day)
-                bars = synthetic_minutes(
-                    rng, daily.select(slice(i, i + 1)), minutes, is_index=inst.is_index
-                )
+                bars = self._past_minutes(col, day, daily.select(slice(i, i + 1)))
                 offsets = np.arange(len(bars), dtype=np.int64)
             offsets, bars = resample(offsets, bars, _BUCKET_MINUTES[interval])
             start = m.sessions.window_ms(day)[0]
             out.extend(to_bars([from_ms(start + int(o) * MINUTE_MS) for o in offsets], bars))
         return _until(out, end)
+
+    def _past_minutes(self, col: int, day: date, day_bar: OHLCV) -> OHLCV:
+        """A finished session's minute bars: a seeded bridge through its daily bar."""
+        inst = self.market.layout.instruments[col]
+        rng = seeded_rng(self.seed, inst.symbol, inst.market, day.toordinal())
+        minutes = self.market.sessions.minutes_in_window(day)
+        return synthetic_minutes(rng, day_bar, minutes, is_index=inst.is_index)
+
+    def past_session(self, col: int, day: date) -> PastSession | None:
+        """The minute bars of a finished session with the figures a replay of it needs.
+
+        None when `day` is not a finished trading day of the column's history.
+        """
+        days, daily = self.daily(col, include_today=False)
+        try:
+            i = days.index(day)
+        except ValueError:
+            return None
+        if i == 0:
+            return None  # no previous close to measure the day's change against
+        year_ago = months_back(day, 12)
+        span = [j for j in range(i) if days[j] > year_ago] or [i - 1]
+        return PastSession(
+            start_ms=self.market.sessions.window_ms(day)[0],
+            minutes=self._past_minutes(col, day, daily.select(slice(i, i + 1))),
+            prev_close=float(daily.c[i - 1]),
+            week52_high=float(daily.h[span].max()),
+            week52_low=float(daily.l[span].min()),
+        )
 
     def _end_day(self, end: datetime | None) -> date:
         m = self.market
