@@ -82,6 +82,8 @@ def test_global_search_arrows_enter_and_escape(page):
     page.wait_for_selector("#global-search[aria-activedescendant=global-search-opt-1]")
     box.press("Enter")
     page.wait_for_url(f"**/analysis/{wanted}")
+    # as a user would: the new page is on screen (its chart drawn) before the next search
+    page.wait_for_selector("#candle-chart[data-ready='1']", timeout=30_000)
 
     box.fill("infosys")  # typed and entered at once: acts on the text, not a stale list
     box.press("Enter")
