@@ -124,7 +124,7 @@ def index_card(card) -> rx.Component:
             ),
             spacing="1",
         ),
-        min_width="170px",
+        min_width="0",
         id="index-" + card["name"].replace(" ", "-"),
     )
 
@@ -238,8 +238,13 @@ def portfolio_card() -> rx.Component:
 def page() -> rx.Component:
     return page_layout(
         "Dashboard",
-        rx.flex(
-            rx.foreach(DashboardState.cards, index_card), wrap="wrap", gap="12px", id="index-cards"
+        # equal columns that fill the width (two on a phone), so every card lines up
+        rx.grid(
+            rx.foreach(DashboardState.cards, index_card),
+            grid_template_columns="repeat(auto-fill, minmax(160px, 1fr))",
+            gap="12px",
+            width="100%",
+            id="index-cards",
         ),
         rx.grid(
             breadth_card(),
