@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_type_hints
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from stockapp.api.deps import HubDep, UniverseDep
 from stockapp.market import options
@@ -16,6 +16,7 @@ from stockapp.market.calendar import IST, calendar_status
 from stockapp.market.clock import app_now
 from stockapp.market.instruments import Universe
 from stockapp.market.models import DEFAULT_MARKET, Instrument
+from stockapp.market.options.pricing import OptionLeg
 
 router = APIRouter(prefix="/options", tags=["options"])
 MIN_STRIKES, MAX_STRIKES = 5, 50
@@ -39,18 +40,10 @@ class ExpiriesOut(BaseModel):
     calendar_note: str | None
 
 
-class LegOut(BaseModel):
-    ltp: float
-    bid: float
-    ask: float
-    volume: int
-    oi: int
-    oi_change: int
-    iv: float
-    delta: float
-    gamma: float
-    theta: float
-    vega: float
+# One side of a chain row is the domain's OptionLeg, field for field (no hand-kept copy).
+LegOut = create_model(
+    "LegOut", **{name: (hint, ...) for name, hint in get_type_hints(OptionLeg).items()}
+)
 
 
 class RowOut(BaseModel):
