@@ -23,8 +23,15 @@ DOWN_RGB = (190, 30, 30)
 # each gets its own layout, so tiles stay near square on both
 WIDE_ASPECT = 3.2
 PHONE_ASPECT = 0.9
-CHARS_PER_STEP = 3  # label-width classes tm-w1..tm-w8 step by this many characters
-WIDTH_STEPS = 8
+# label-width classes tm-w1..tm-w16: a tile narrower than PADDING_PX + n * STEP_PX hides the
+# name of class tm-wn (the `@container` rules in assets/styles.css say the same numbers)
+STEP_PX = 12
+WIDTH_STEPS = 16
+NAME_FONT_PX = 12
+# advance widths in em of a wide bold sans (DejaVu Sans Bold, the Linux fallback, is among the
+# widest), rounded up so a label the class lets through always fits
+_NARROW = set("IJijlft.,'!|:;()[]- ")
+_WIDE = set("MWmw@%")
 
 
 def heat_colour(change_pct: float, full_at: float = FULL_AT_PCT) -> str:
@@ -36,11 +43,26 @@ def heat_colour(change_pct: float, full_at: float = FULL_AT_PCT) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
+def _em_width(word: str) -> float:
+    def em(ch: str) -> float:
+        if ch in _NARROW:
+            return 0.45
+        if ch in _WIDE:
+            return 1.12
+        if ch.isupper() or ch == "&":
+            return 0.84
+        return 0.73  # lower case, digits, other signs
+
+    return sum(em(ch) for ch in word)
+
+
 def label_fit(label: str) -> str:
-    """A class saying how wide a tile must be for its name's longest word: the stylesheet
-    hides the name in tiles narrower than that (`@container` rules in assets/styles.css)."""
-    longest = max((len(w) for w in label.split()), default=0)
-    return f"tm-w{min(max(math.ceil(longest / CHARS_PER_STEP), 1), WIDTH_STEPS)}"
+    """A class saying how wide a tile must be for its name's longest word, from the width of
+    its letters in the name's bold 12 px font: the stylesheet hides the name in tiles narrower
+    than that (`@container` rules in assets/styles.css)."""
+    longest = max((_em_width(w) for w in label.split()), default=0.0)
+    steps = math.ceil(longest * NAME_FONT_PX / STEP_PX)
+    return f"tm-w{min(max(steps, 1), WIDTH_STEPS)}"
 
 
 def tile_layouts(items: list[tuple[str, float]], labels: dict[str, str]) -> dict[str, dict]:

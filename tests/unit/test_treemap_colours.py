@@ -29,7 +29,9 @@ def test_up_is_greener_and_down_redder():
     assert up[1] > up[0] and down[0] > down[1]
 
 
-def test_label_fit_follows_the_longest_word():
-    assert label_fit("TCS") == "tm-w1"
-    assert label_fit("Oil Gas & Consumable Fuels") == "tm-w4"
-    assert label_fit("x" * 80) == "tm-w8"
+def test_label_fit_follows_the_longest_word_in_pixels():
+    # three bold capitals need 31 px: class 3 (hidden at 50 px and narrower, 14 px of padding)
+    assert label_fit("PFC") == "tm-w3"
+    assert label_fit("ITI") < label_fit("MMW")  # narrow letters need less room than wide ones
+    assert label_fit("Oil Gas & Consumable Fuels") == "tm-w8"  # "Consumable", 90 px
+    assert label_fit("x" * 80) == "tm-w16"
