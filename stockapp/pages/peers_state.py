@@ -121,7 +121,7 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
         data = _data()
         if data is None or not data.ready:
             return
-        self.chart = relative_chart(market.snapshot(), self._members, data)
+        self.chart = relative_chart(live.snapshot(self), self._members, data)
         self.lines = [
             {"key": f"s{n}", "name": s, "colour": self._colour(s)}
             for n, s in enumerate(self._members)

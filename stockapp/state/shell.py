@@ -8,12 +8,12 @@ from stockapp.market.calendar import clock_calendar_status, market_clock
 from stockapp.market.clock import app_now
 from stockapp.market.models import Instrument
 from stockapp.services import quotes
-from stockapp.services import replay as replay_service
 from stockapp.services.instruments import indices
 from stockapp.state import toasts
 from stockapp.state.auth import current_user_id
 from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
+from stockapp.state.replay import ReplayState
 from stockapp.state.views import key_str
 
 TICKER = ("NIFTY 50", "SENSEX", "NIFTY BANK", "NIFTY IT", "NIFTY NEXT 50", "NIFTY MIDCAP 100")
@@ -39,7 +39,8 @@ class ShellState(ComboboxMixin, LiveMixin, rx.State):
     async def load(self):
         self._combo_reset()  # a new page starts with the search box closed and empty
         # the tab watches its user's replay while one exists, else the live market
-        await live.watch(self, await replay_service.hub_for(await current_user_id(self)))
+        replay = await self.get_state(ReplayState)
+        await replay.follow(await current_user_id(self), ticker_keys())
         self.quotes = live.track(self, ticker_keys(), shell=True)
         await toasts.register(self)  # this tab now receives its user's alert toasts
         self.simulated = quotes.simulated()
