@@ -13,8 +13,7 @@ def _speed_select(**props) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(aria_label="Replay speed", **props.pop("trigger", {})),
         rx.select.content(*[rx.select.item(f"×{s}", value=s) for s in SPEED_CHOICES]),
-        size="1",
-        **props,
+        **{"size": "1", **props},
     )
 
 
@@ -34,12 +33,11 @@ def _start_form() -> rx.Component:
             rx.text(
                 "Every page shows that day's prices, for you only.", size="1", color_scheme="gray"
             ),
+            rx.text("Session", size="1", weight="medium"),
             rx.cond(
                 ReplayState.days.length() > 0,
                 rx.select.root(
-                    rx.select.trigger(
-                        id="replay-day", aria_label="Session to replay", width="100%"
-                    ),
+                    rx.select.trigger(id="replay-day", aria_label="Session", width="100%"),
                     rx.select.content(
                         rx.foreach(ReplayState.days, lambda d: rx.select.item(d, value=d))
                     ),
@@ -49,7 +47,13 @@ def _start_form() -> rx.Component:
                 ),
                 rx.text("Loading sessions…", size="1"),
             ),
-            _speed_select(name="speed", default_value="10", trigger={"id": "replay-start-speed"}),
+            rx.text("Speed", size="1", weight="medium"),
+            _speed_select(
+                name="speed",
+                default_value="10",
+                size="2",
+                trigger={"id": "replay-start-speed", "width": "100%"},
+            ),
             _error(),
             rx.button(
                 "Start replay", type="submit", size="2", id="replay-start-submit", width="100%"
