@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.card import page_stack
 from stockapp.components.confirm import delete_button
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, field, flash_price, live_dot
+from stockapp.components.price import live_dot
+from stockapp.components.quote_table import change_cell, price_cell, symbol_cell
+from stockapp.components.table import scroll_table
 from stockapp.market.screening import PARAMS
 from stockapp.pages.screener_state import COLUMNS, PRESETS, SHOW_MAX, ScreenerState
 from stockapp.state.auth import AuthState
@@ -101,7 +104,7 @@ def sector_picker() -> rx.Component:
 def filters() -> rx.Component:
     return rx.card(
         rx.form(
-            rx.vstack(
+            page_stack(
                 sector_picker(),
                 rx.grid(
                     range_group("Price (₹)", "price_min", "price_max"),
@@ -127,8 +130,6 @@ def filters() -> rx.Component:
                     ),
                     spacing="2",
                 ),
-                spacing="3",
-                width="100%",
             ),
             on_submit=ScreenerState.apply,
             id="screener-form",
@@ -236,22 +237,11 @@ def result(r) -> rx.Component:
     num = {"text_align": "right", "class_name": "num"}
     wide = {"text_align": "right", "class_name": "num hide-mobile"}
     return rx.table.row(
+        rx.table.cell(symbol_cell(r, "sector")),
         rx.table.cell(
-            rx.vstack(
-                rx.link(rx.text(r["symbol"], weight="bold"), href="/analysis/" + r["symbol"]),
-                rx.text(r["sector"], size="1", color="var(--gray-11)", class_name="hide-mobile"),
-                spacing="0",
-            )
+            price_cell(view, ScreenerState.quotes.contains(r["k"]), dot=True), text_align="right"
         ),
-        rx.table.cell(
-            rx.cond(
-                ScreenerState.quotes.contains(r["k"]),
-                rx.hstack(flash_price(view), live_dot(), justify="end", align="center"),
-                rx.text("…"),
-            ),
-            text_align="right",
-        ),
-        rx.table.cell(rx.text(field(view, "cp"), color=change_color(field(view, "c"))), **num),
+        rx.table.cell(change_cell(view), **num),
         rx.table.cell(r["mcap"], **num),
         rx.table.cell(r["pe"], **wide),
         rx.table.cell(r["rsi"], **num),
@@ -280,16 +270,10 @@ def results() -> rx.Component:
             live_dot(),
             align="center",
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[header_cell(*c) for c in COLUMNS])),
-                rx.table.body(rx.foreach(ScreenerState.rows, result)),
-                size="1",
-                width="100%",
-                id="screener-results",
-            ),
-            overflow_x="auto",
-            width="100%",
+        scroll_table(
+            rx.table.row(*[header_cell(*c) for c in COLUMNS]),
+            rx.foreach(ScreenerState.rows, result),
+            "screener-results",
         ),
         spacing="2",
         width="100%",
@@ -299,7 +283,7 @@ def results() -> rx.Component:
 def page() -> rx.Component:
     return page_layout(
         "Screener",
-        rx.vstack(
+        page_stack(
             presets_and_saved(),
             filters(),
             rx.cond(
@@ -307,8 +291,6 @@ def page() -> rx.Component:
                 rx.hstack(rx.spinner(), rx.text("Loading price history for RSI and returns…")),
                 results(),
             ),
-            spacing="3",
-            width="100%",
         ),
     )
 

@@ -24,6 +24,7 @@ from stockapp.services import market
 from stockapp.services import screens as saved
 from stockapp.state.auth import current_user_id
 from stockapp.state.live import LiveMixin, live
+from stockapp.state.sorting import next_sort
 from stockapp.state.views import key_str, views_for
 
 MARKET = "india_nse"
@@ -175,10 +176,7 @@ class ScreenerState(LiveMixin, rx.State):
     def sort_by(self, col: str):
         if col not in {c for c, _, _ in COLUMNS}:
             return
-        if self.sort_col == col:
-            self.sort_desc = not self.sort_desc
-        else:
-            self.sort_col, self.sort_desc = col, col != "symbol"
+        self.sort_col, self.sort_desc = next_sort(self.sort_col, self.sort_desc, col)
         self._rescreen()
 
     # -- saved screens -------------------------------------------------------------------
