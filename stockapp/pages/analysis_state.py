@@ -155,7 +155,7 @@ class AnalysisState(LiveMixin, rx.State):
         self.peers_href = "" if inst.is_index else f"/peers/{inst.symbol}"
         self.options_href = option_href(inst)
         self.quotes = live.track(self, [inst.key])
-        self.facts = header_facts(inst, market.snapshot())
+        self.facts = header_facts(inst, live.snapshot(self))
         await self._load_chart(inst)
 
     async def _load_chart(self, inst: Instrument) -> None:
