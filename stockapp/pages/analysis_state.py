@@ -27,7 +27,7 @@ from stockapp.market.models import Bar, Instrument
 from stockapp.market.options import current_lot_size, resolve_underlying
 from stockapp.market.sim import time_note
 from stockapp.market.snapshot import MarketSnapshot
-from stockapp.services import market, quotes
+from stockapp.services import quotes
 from stockapp.services.instruments import instrument, search
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.views import key_str, parse_key_str, views_for
