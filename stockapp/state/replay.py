@@ -35,7 +35,7 @@ class ReplayState(LiveMixin, rx.State):
     _data: replays.ReplayData | None = None
     _keys: tuple[Key, ...] = ()
 
-    async def follow(self, user_id: int | None, keys: list[Key] | None = None) -> None:
+    async def _follow(self, user_id: int | None, keys: list[Key] | None = None) -> None:
         """Show the user's active replay (or none) and serve this tab from its hub."""
         if keys is not None:
             self._keys = tuple(keys)
@@ -80,7 +80,7 @@ class ReplayState(LiveMixin, rx.State):
             self.error = str(exc)
             return
         if data is None:  # stopped elsewhere meanwhile
-            await self.follow(uid)
+            await self._follow(uid)
         else:
             self._show(data)
 
@@ -105,7 +105,7 @@ class ReplayState(LiveMixin, rx.State):
         except replays.ReplayFailed as exc:
             self.error = str(exc)
             return
-        await self.follow(uid)
+        await self._follow(uid)
 
     @rx.event
     async def toggle_pause(self):
@@ -126,4 +126,4 @@ class ReplayState(LiveMixin, rx.State):
     async def stop(self):
         if (uid := await self._user()) is not None:
             await replays.stop(uid)
-            await self.follow(uid)
+            await self._follow(uid)

@@ -82,11 +82,11 @@ def _pick(page, trigger: str, option: str) -> None:
 
 def test_replay_clock_is_driven_from_the_shell_and_kept_by_the_server(page, app_server):
     name, password, token = api_user(app_server)
+    page.set_default_timeout(60_000)
     page.goto("/")
     page.wait_for_selector("#conn-status >> text=Live")
     assert page.locator("#replay-start").count() == 0, "a logged-out visitor has no replay"
 
-    page.set_default_timeout(60_000)
     login_via_ui(page, name, password)
     assert page.get_by_role("button", name="Replay a past session").count() == 1
     _press(page, "#replay-start")
