@@ -105,6 +105,7 @@ def _seek_form() -> rx.Component:
             align="center",
         ),
         on_submit=ReplayState.seek,
+        display="inline-block",
     )
 
 
@@ -148,6 +149,8 @@ def replay_bar() -> rx.Component:
                 spacing="2",
                 align="center",
                 wrap="wrap",
+                flex="1 1 auto",
+                justify="end",
             ),
             _error(),
             class_name="replay-bar",

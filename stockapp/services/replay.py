@@ -60,15 +60,21 @@ async def hub_for(user_id: int | None) -> PriceHub | None:
     return await hub_of(await active(user_id))
 
 
+def current(data: ReplayData) -> ReplayData:
+    """The newest clock this worker has for replay `data` (another tab may have changed it)."""
+    return replays.current(data.id) or data
+
+
 def shown(data: ReplayData) -> ReplayShown:
     """What the replay shows now, by the newest clock this worker has for it."""
-    return shown_at(replays.current(data.id) or data, wall_ms())
+    return shown_at(current(data), wall_ms())
 
 
 def session_hours(data: ReplayData) -> tuple[str, str]:
-    """The replayed session's first and last minute, HH:MM IST (the range a seek takes)."""
+    """The replayed session's first and last minute, HH:MM IST (the range a seek takes); a
+    session running to midnight (the simulator's, outside exchange hours) ends at 23:59."""
     start, end = (from_ms(ms).astimezone(IST) for ms in (data.clock.start_ms, data.clock.end_ms))
-    return f"{start:%H:%M}", f"{end:%H:%M}"
+    return f"{start:%H:%M}", "23:59" if end.date() > data.day else f"{end:%H:%M}"
 
 
 async def replay_days() -> list[date]:

@@ -60,10 +60,14 @@ class ReplayState(LiveMixin, rx.State):
         self.session_start, self.session_end = replays.session_hours(data)
 
     def _apply_live(self, snapshot, changed) -> None:
+        """The replay moved: refresh the clock (by the newest clock this worker has, so a
+        speed change made in another tab shows here too)."""
         if self._data is not None:
-            now = replays.shown(self._data)
+            data = replays.current(self._data)
+            now = replays.shown(data)
             if now.label != self.label:
                 self.label, self.status = now.label, now.status
+                self.speed = str(data.clock.speed)
 
     async def _user(self) -> int | None:
         uid = await current_user_id(self)

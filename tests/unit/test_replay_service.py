@@ -54,6 +54,8 @@ async def test_a_users_replay_is_theirs_and_stops_back_to_live(rt):
     assert alice_hub.snapshot().universe is rt.universe, "market-wide views need the universe"
     assert (await _first_quote(bob_hub)).timestamp.astimezone(IST).date() != days[0]
 
+    first, last = replays.session_hours(data)
+    assert first < last, "the seek box's range is a real one (a midnight end is 23:59)"
     paused = await replays.toggle_pause(alice)
     assert paused is not None and paused.clock.paused and replays.shown(paused).status == "paused"
     moved = await replays.seek(alice, "14:00")
