@@ -86,9 +86,26 @@ def replay_start() -> rx.Component:
     )
 
 
-def _seek_form() -> rx.Component:
+def _controls() -> rx.Component:
+    """Pause/resume, speed, a time to go to (the form's submit) and stop, in one row that
+    wraps on a phone. Only Go submits: the other buttons are plain buttons."""
+    paused = ReplayState.status == "paused"
     return rx.form(
         rx.hstack(
+            rx.icon_button(
+                rx.cond(paused, rx.icon("play", size=16), rx.icon("pause", size=16)),
+                type="button",
+                size="1",
+                variant="soft",
+                aria_label=rx.cond(paused, "Resume replay", "Pause replay"),
+                on_click=ReplayState.toggle_pause,
+                id="replay-pause",
+            ),
+            _speed_select(
+                value=ReplayState.speed,
+                on_change=ReplayState.set_speed,
+                trigger={"id": "replay-speed"},
+            ),
             rx.input(
                 type="time",
                 name="time",
@@ -101,17 +118,27 @@ def _seek_form() -> rx.Component:
                 id="replay-seek-time",
             ),
             rx.button("Go", type="submit", size="1", variant="soft", id="replay-seek"),
-            spacing="1",
+            rx.button(
+                rx.icon("square", size=14),
+                "Stop",
+                type="button",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                aria_label="Stop replay",
+                on_click=ReplayState.stop,
+                id="replay-stop",
+            ),
+            spacing="2",
             align="center",
+            wrap="wrap",
         ),
         on_submit=ReplayState.seek,
-        display="inline-block",
     )
 
 
 def replay_bar() -> rx.Component:
     """The running replay: its clock (ticking with the replay) and its controls."""
-    paused = ReplayState.status == "paused"
     return rx.cond(
         AuthState.logged_in & ReplayState.active,
         rx.hstack(
@@ -121,37 +148,7 @@ def replay_bar() -> rx.Component:
                 align="center",
                 spacing="2",
             ),
-            rx.hstack(
-                rx.icon_button(
-                    rx.cond(paused, rx.icon("play", size=16), rx.icon("pause", size=16)),
-                    size="1",
-                    variant="soft",
-                    aria_label=rx.cond(paused, "Resume replay", "Pause replay"),
-                    on_click=ReplayState.toggle_pause,
-                    id="replay-pause",
-                ),
-                _speed_select(
-                    value=ReplayState.speed,
-                    on_change=ReplayState.set_speed,
-                    trigger={"id": "replay-speed"},
-                ),
-                _seek_form(),
-                rx.button(
-                    rx.icon("square", size=14),
-                    "Stop",
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    aria_label="Stop replay",
-                    on_click=ReplayState.stop,
-                    id="replay-stop",
-                ),
-                spacing="2",
-                align="center",
-                wrap="wrap",
-                flex="1 1 auto",
-                justify="end",
-            ),
+            _controls(),
             _error(),
             class_name="replay-bar",
             role="region",

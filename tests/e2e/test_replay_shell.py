@@ -88,6 +88,8 @@ def test_replay_clock_is_driven_from_the_shell_and_kept_by_the_server(page, app_
     assert page.locator("#replay-start").count() == 0, "a logged-out visitor has no replay"
 
     login_via_ui(page, name, password)
+    page.goto("/alerts")  # a quiet page: the shell's controls are the same on every page
+    page.wait_for_selector("#alerts-empty")
     assert page.get_by_role("button", name="Replay a past session").count() == 1
     _press(page, "#replay-start")
     page.wait_for_selector("#replay-day")
