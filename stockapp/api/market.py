@@ -36,6 +36,7 @@ from stockapp.market.options import current_lot_size
 from stockapp.market.providers.base import INTERVALS, RANGES
 from stockapp.market.sim import time_note
 from stockapp.market.ticksize import tick_size
+from stockapp.records import carry
 from stockapp.runtime import runtime
 
 router = APIRouter(tags=["market"])
@@ -77,14 +78,7 @@ def search(
     if market not in (None, "", "india_nse", "india_bse"):
         raise HTTPException(422, detail=f"Unknown market {market!r}")
     found = universe.search(q, market or None, limit)
-    return SearchOut(
-        results=[
-            SearchResult(
-                symbol=i.symbol, name=i.name, market=i.market, sector=i.sector, industry=i.industry
-            )
-            for i in found
-        ]
-    )
+    return SearchOut(results=[carry(SearchResult, i) for i in found])
 
 
 @router.get("/stocks/{symbol}", response_model=InstrumentOut)
@@ -96,15 +90,9 @@ async def instrument(
     if q is None:
         raise HTTPException(503, detail="No price available yet; try again shortly")
     cap, pe = _fundamentals(inst, q.current_price)
-    return InstrumentOut(
-        symbol=inst.symbol,
-        market=inst.market,
-        name=inst.name,
-        kind=inst.kind,
-        sector=inst.sector,
-        industry=inst.industry,
-        isin=inst.isin,
-        fno=inst.fno,
+    return carry(
+        InstrumentOut,
+        inst,
         lot_size=current_lot_size(inst, app_now()) if inst.fno else None,
         tick_size=0.01 if inst.is_index else tick_size(q.current_price),
         market_cap=cap,

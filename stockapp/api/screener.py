@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
 from stockapp.api.deps import CurrentUser, HubDep, MarketDep, ObjectId, UniverseDep, db_call
+from stockapp.api.schemas import model_of
 from stockapp.db import screens as saved
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
@@ -25,6 +26,7 @@ from stockapp.market.screening import (
     criteria_from_params,
     shared_screen_data,
 )
+from stockapp.records import carry
 from stockapp.runtime import runtime
 
 router = APIRouter(tags=["screener"])
@@ -61,9 +63,9 @@ Q_PE_MAX = _bounded("pe_max")
 
 # A result is the domain's ScreenRow, field for field, plus the market cap in crore and the
 # day change under its first name (`change_pct`, kept for existing clients).
-ScreenResultOut = create_model(
+ScreenResultOut = model_of(
+    ScreenRow,
     "ScreenResultOut",
-    **{name: (hint, ...) for name, hint in get_type_hints(ScreenRow).items()},
     market_cap_cr=(float | None, ...),
     change_pct=(float | None, Field(description="the same as change_percent (earlier name)")),
 )
@@ -95,24 +97,26 @@ def _r(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(value, places)
 
 
+# decimals each rounded figure of a result keeps
+_PLACES = {
+    "avg_volume_20d": 0,
+    "volume_ratio": 2,
+    "rsi14": 2,
+    "pct_from_52w_high": 2,
+    "pct_from_52w_low": 2,
+    "market_cap": 2,
+    "pe": 2,
+}
+
+
 def _result(row: ScreenRow) -> BaseModel:
     cap = row.market_cap
-    return ScreenResultOut(
-        symbol=row.symbol,
-        name=row.name,
-        sector=row.sector,
-        price=row.price,
-        change_percent=row.change_percent,
+    return carry(
+        ScreenResultOut,
+        row,
         change_pct=row.change_percent,
-        volume=row.volume,
-        avg_volume_20d=_r(row.avg_volume_20d, 0),
-        volume_ratio=_r(row.volume_ratio),
-        rsi14=_r(row.rsi14),
-        pct_from_52w_high=_r(row.pct_from_52w_high),
-        pct_from_52w_low=_r(row.pct_from_52w_low),
-        market_cap=_r(cap),
         market_cap_cr=_r(cap / CRORE) if cap is not None else None,
-        pe=_r(row.pe),
+        **{name: _r(getattr(row, name), places) for name, places in _PLACES.items()},
     )
 
 

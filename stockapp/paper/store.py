@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from stockapp.db.errors import Conflict, NotFound
+from stockapp.db.crud import NO_SUCH_REPLAY, owned
+from stockapp.db.errors import Conflict
 from stockapp.db.models import User
 from stockapp.db.paper_models import PaperAccount, PaperFill, PaperOrder
 from stockapp.db.replay_models import ReplaySession
@@ -140,10 +141,7 @@ def ensure_account(
 ) -> PaperAccount | ReplaySession:
     """The account of `book`: the user's live one (made on first use) or a replay's own."""
     if book != LIVE:
-        replay = session.get(ReplaySession, book)
-        if replay is None or replay.user_id != user_id:
-            raise NotFound("no such replay")
-        return replay
+        return owned(session, ReplaySession, user_id, book, message=NO_SUCH_REPLAY)
     account = session.get(PaperAccount, user_id)
     if account is not None:
         return account
@@ -326,10 +324,7 @@ def place_order(
 
 
 def _owned(session: Session, user_id: int, order_id: int) -> PaperOrder:
-    row = session.get(PaperOrder, order_id)
-    if row is None or row.user_id != user_id:
-        raise NotFound(f"Order {order_id} not found")
-    return row
+    return owned(session, PaperOrder, user_id, order_id, what="Order")
 
 
 def get_order(session: Session, user_id: int, order_id: int) -> OrderData:

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
-from stockapp.db.errors import Conflict, NotFound
+from stockapp.db.crud import NO_SUCH_REPLAY, owned
+from stockapp.db.errors import Conflict
 from stockapp.db.replay_models import ReplaySession
 from stockapp.market.replay import ReplayClock
 
@@ -45,11 +46,7 @@ def _write(row: ReplaySession, clock: ReplayClock) -> None:
 
 
 def _own(s: Session, user_id: int, rid: str, *, lock: bool = False) -> ReplaySession:
-    q = select(ReplaySession).where(ReplaySession.id == rid, ReplaySession.user_id == user_id)
-    row = s.exec(q.with_for_update() if lock else q).first()
-    if row is None:
-        raise NotFound("no such replay")
-    return row
+    return owned(s, ReplaySession, user_id, rid, message=NO_SUCH_REPLAY, lock=lock)
 
 
 def create(s: Session, user_id: int, day: date, clock: ReplayClock, opening: Decimal) -> ReplayData:
