@@ -285,19 +285,7 @@ async def place_order(
     gtt = body.order_type in ("gtt", "gtt_oco")
     validity = body.validity or ("gtt" if gtt else "day")
     try:
-        req = OrderRequest(
-            symbol=symbol,
-            market=market,
-            side=body.side,
-            quantity=body.quantity,
-            order_type=body.order_type,
-            product=body.product,
-            validity=validity,
-            price=body.price,
-            trigger_price=body.trigger_price,
-            stop_trigger_price=body.stop_trigger_price,
-            stop_price=body.stop_price,
-        )
+        req = carry(OrderRequest, body, symbol=symbol, market=market, validity=validity)
     except OrderRejected as exc:  # cannot happen past the Literal fields; kept for safety
         return JSONResponse({"detail": str(exc)}, status_code=422)
     opening = get_settings().paper_opening_balance

@@ -17,7 +17,8 @@ from stockapp.records import carry, field_names
 
 def model_of(
     source: type,
-    name: str,
+    model_name: str,
+    /,
     *,
     exclude: Iterable[str] = (),
     types: Mapping[str, Any] | None = None,
@@ -33,7 +34,7 @@ def model_of(
         for f in field_names(source)
         if f not in skip
     }
-    return create_model(name, **fields, **extra)
+    return create_model(model_name, **fields, **extra)
 
 
 class QuoteOut(BaseModel):

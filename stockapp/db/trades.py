@@ -35,6 +35,7 @@ from stockapp.portfolio import (
     validate_new_trade,
 )
 from stockapp.portfolio.trades import check_trade_date
+from stockapp.records import carry
 from stockapp.settings import get_settings
 
 PRICE_STEP = Decimal("0.0001")  # the scale of the Numeric money columns
@@ -54,17 +55,13 @@ class DuplicateTrade(errors.Conflict):
 
 
 def _to_domain(row: TradeRow) -> Trade:
-    return Trade(
-        id=row.id,
-        symbol=row.symbol,
-        market=row.market,
-        side=row.side,
+    return carry(
+        Trade,
+        row,
         quantity=int(row.quantity),
         price=Decimal(row.price),
         fees=Decimal(row.fees),
-        traded_at=row.traded_at,
         note=row.note or "",
-        trade_id=row.trade_id,
     )
 
 

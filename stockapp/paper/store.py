@@ -39,6 +39,7 @@ from stockapp.market.paper import (
     validate_order,
 )
 from stockapp.market.paper.orders import TRIGGERED_TYPES
+from stockapp.records import carry
 
 ORDERS_LIMIT = 500
 LIVE = ""  # the live market's book; a replay's book is its replay id
@@ -98,35 +99,25 @@ class FillData:
     filled_at: datetime
 
 
+_PRICES = ("price", "trigger_price", "stop_trigger_price", "stop_price", "fill_price")
+
+
 def _f(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
 def order_data(o: PaperOrder) -> OrderData:
-    return OrderData(
+    return carry(
+        OrderData,
+        o,
         id=o.id or 0,
-        book=o.book,
-        symbol=o.symbol,
-        market=o.market,
-        side=o.side,
-        order_type=o.order_type,
-        product=o.product,
-        validity=o.validity,
         quantity=int(o.quantity),
-        price=_f(o.price),
-        trigger_price=_f(o.trigger_price),
-        stop_trigger_price=_f(o.stop_trigger_price),
-        stop_price=_f(o.stop_price),
-        status=o.status,
         triggered=o.order_type in TRIGGERED_TYPES and o.stage == "working",
-        leg=o.leg,
-        reason=o.reason,
-        source=o.source,
         session_day=o.session_day.isoformat(),
-        fill_price=_f(o.fill_price),
         filled_at=iso_ms(o.filled_at) if o.filled_at else None,
         placed_at=iso_ms(o.placed_at),
         updated_at=iso_ms(o.updated_at),
+        **{name: _f(getattr(o, name)) for name in _PRICES},
     )
 
 
@@ -444,17 +435,13 @@ def list_fills(session: Session, user_id: int, book: str = LIVE) -> list[FillDat
         .order_by(PaperFill.filled_at, PaperFill.id)
     ).all()
     return [
-        FillData(
+        carry(
+            FillData,
+            r,
             id=r.id or 0,
-            order_id=r.order_id,
-            symbol=r.symbol,
-            market=r.market,
-            side=r.side,
-            product=r.product,
             quantity=int(r.quantity),
             price=Decimal(r.price),
             charges=Decimal(r.charges),
-            filled_at=r.filled_at,
         )
         for r in rows
     ]
