@@ -42,9 +42,6 @@ class AlertData:
     last_triggered_at: str | None
     created_at: str
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
 class EventData:

@@ -54,7 +54,7 @@ def _event_out(e: store.EventData) -> EventOut:
 @router.get("", response_model=list[AlertOut])
 async def list_alerts(user: CurrentUser) -> list[AlertOut]:
     rows = await db_call(lambda s: store.list_alerts(s, user.id))
-    return [AlertOut(**a.as_dict()) for a in rows]
+    return [carry(AlertOut, a) for a in rows]
 
 
 @router.post("", response_model=AlertOut, status_code=status.HTTP_201_CREATED)
@@ -80,7 +80,7 @@ async def create_alert(body: AlertIn, user: CurrentUser, universe: UniverseDep) 
     except InvalidRule as exc:
         raise HTTPException(422, detail=str(exc)) from exc
     alert_engine.alert_created(data, user.id)
-    return AlertOut(**data.as_dict())
+    return carry(AlertOut, data)
 
 
 @router.get("/events", response_model=list[EventOut])
@@ -106,7 +106,7 @@ async def set_webhook(body: WebhookIn, user: CurrentUser) -> WebhookOut:
 @router.get("/{alert_id}", response_model=AlertOut)
 async def get_alert(alert_id: ObjectId, user: CurrentUser) -> AlertOut:
     data = await db_call(lambda s: store.get_alert(s, user.id, alert_id))
-    return AlertOut(**data.as_dict())
+    return carry(AlertOut, data)
 
 
 @router.delete("/{alert_id}", status_code=status.HTTP_204_NO_CONTENT)

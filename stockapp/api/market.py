@@ -48,6 +48,9 @@ def _fundamentals(inst: Instrument, price: float) -> tuple[float | None, float |
     return cap, (round(pe, 2) if pe is not None else None)
 
 
+RangeQuery = Annotated[str, Query(alias="range")]  # `range` is also a Python builtin
+
+
 @router.get("/quotes", response_model=QuotesOut)
 async def quotes(
     hub: HubDep,
@@ -131,7 +134,7 @@ async def history(
     universe: UniverseDep,
     market: MarketDep,
     interval: str = "1d",
-    range: Annotated[str, Query(alias="range")] = "1y",
+    range: RangeQuery = "1y",
 ) -> HistoryOut:
     inst = lookup_instrument(universe, symbol, market)
     hub = runtime.hub
@@ -152,7 +155,7 @@ async def indicators(
     universe: UniverseDep,
     market: MarketDep,
     interval: str = "1d",
-    range: Annotated[str, Query(alias="range")] = "1y",
+    range: RangeQuery = "1y",
     names: Annotated[str, Query(max_length=200)] = "sma:20,ema:20,rsi:14,macd:12:26:9,bbands:20:2",
 ) -> dict[str, list[float | None] | list[str]]:
     """Indicator series aligned with the history bars of the same interval and range,

@@ -41,6 +41,11 @@ def ts_column(**kw) -> sa.Column:
 MONEY = sa.Numeric(18, 4)
 
 
+def user_fk(index: bool = False) -> sa.Column:
+    """The owner column of a per-user table: deleting the user deletes the row."""
+    return sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=index, nullable=False)
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
     # usernames are one account whatever their case (`Ravi` is `ravi`): unique on lower()
@@ -79,11 +84,7 @@ class Watchlist(SQLModel, table=True):
     __tablename__ = "watchlists"
     __table_args__ = (sa.UniqueConstraint("user_id", "name", name="uq_watchlist_user_name"),)
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
-        )
-    )
+    user_id: int = Field(sa_column=user_fk(index=True))
     name: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
 
@@ -112,9 +113,7 @@ class Trade(SQLModel, table=True):
         sa.Index("ix_trades_user_time", "user_id", "traded_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    )
+    user_id: int = Field(sa_column=user_fk())
     symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     side: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
@@ -130,11 +129,7 @@ class Trade(SQLModel, table=True):
 class Alert(SQLModel, table=True):
     __tablename__ = "alerts"
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
-        )
-    )
+    user_id: int = Field(sa_column=user_fk(index=True))
     symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     condition: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
@@ -155,9 +150,7 @@ class AlertEvent(SQLModel, table=True):
             sa.ForeignKey("alerts.id", ondelete="CASCADE"), index=True, nullable=False
         )
     )
-    user_id: int = Field(
-        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    )
+    user_id: int = Field(sa_column=user_fk())
     symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     condition: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
@@ -172,11 +165,7 @@ class Screen(SQLModel, table=True):
     __tablename__ = "screens"
     __table_args__ = (sa.UniqueConstraint("user_id", "name", name="uq_screen_user_name"),)
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
-        )
-    )
+    user_id: int = Field(sa_column=user_fk(index=True))
     name: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     criteria: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
     created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))

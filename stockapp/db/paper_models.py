@@ -14,11 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from stockapp.db.models import MONEY, _now, ts_column
-
-
-def _user_fk(index: bool = False) -> sa.Column:
-    return sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=index, nullable=False)
+from stockapp.db.models import MONEY, _now, ts_column, user_fk
 
 
 def _book_column() -> sa.Column:
@@ -34,7 +30,7 @@ class PaperOrder(SQLModel, table=True):
         sa.Index("ix_paper_orders_book_status", "book", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(sa_column=_user_fk())
+    user_id: int = Field(sa_column=user_fk())
     book: str = Field(default="", sa_column=_book_column())
     symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
@@ -76,7 +72,7 @@ class PaperFill(SQLModel, table=True):
             sa.ForeignKey("paper_orders.id", ondelete="CASCADE"), unique=True, nullable=False
         )
     )
-    user_id: int = Field(sa_column=_user_fk())
+    user_id: int = Field(sa_column=user_fk())
     symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     side: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -149,15 +150,29 @@ def ensure_account(
 def _blocked(
     session: Session, user_id: int, excluding: int | None = None, book: str = LIVE
 ) -> Decimal:
-    stmt = select(sa.func.coalesce(sa.func.sum(PaperOrder.reserved), 0)).where(
+    return Decimal(_sum_open(session, PaperOrder.reserved, user_id, book, "buy", excluding))
+
+
+def _sum_open(
+    session: Session,
+    column: Any,
+    user_id: int,
+    book: str,
+    side: str,
+    excluding: int | None,
+    *where: Any,
+) -> Any:
+    """The sum of `column` over the user's open `side` orders in `book` (0 when none)."""
+    stmt = select(sa.func.coalesce(sa.func.sum(column), 0)).where(
         PaperOrder.user_id == user_id,
         PaperOrder.book == book,
         PaperOrder.status == Status.OPEN,
-        PaperOrder.side == "buy",
+        PaperOrder.side == side,
+        *where,
     )
     if excluding is not None:
         stmt = stmt.where(PaperOrder.id != excluding)
-    return Decimal(session.exec(stmt).one())
+    return session.exec(stmt).one()
 
 
 def funds(session: Session, user_id: int, opening: Decimal, book: str = LIVE) -> FundsData:
@@ -188,17 +203,8 @@ def _open_sells(
     book: str,
     excluding: int | None = None,
 ) -> int:
-    stmt = select(sa.func.coalesce(sa.func.sum(PaperOrder.quantity), 0)).where(
-        PaperOrder.user_id == user_id,
-        PaperOrder.book == book,
-        PaperOrder.symbol == symbol,
-        PaperOrder.market == market,
-        PaperOrder.status == Status.OPEN,
-        PaperOrder.side == "sell",
-    )
-    if excluding is not None:
-        stmt = stmt.where(PaperOrder.id != excluding)
-    return int(session.exec(stmt).one())
+    where = (PaperOrder.symbol == symbol, PaperOrder.market == market)
+    return int(_sum_open(session, PaperOrder.quantity, user_id, book, "sell", excluding, *where))
 
 
 def _reserve(req: OrderRequest, contract: Contract, reserve_paise: int, day: date) -> Decimal:
