@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from stockapp.db.crud import flush_unique, owned
-from stockapp.db.errors import Conflict
+from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import Screen
 from stockapp.db.names import clean_display_name
 from stockapp.market.screening import ScreenCriteria, criteria_from_dict, criteria_to_dict
+
+__all__ = ["Conflict", "NotFound"]  # what callers catch
 
 MAX_SCREENS = 50
 NAME_MAX = 64
