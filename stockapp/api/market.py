@@ -194,17 +194,7 @@ async def peers(
     for p in found:
         q = got.get(p.key)
         cap, pe = _fundamentals(p, q.current_price if q else p.ref_price)
-        out.append(
-            PeerOut(
-                symbol=p.symbol,
-                market=p.market,
-                name=p.name,
-                industry=p.industry,
-                market_cap=cap,
-                pe=pe,
-                quote=quote_out(q, p) if q else None,
-            )
-        )
+        out.append(carry(PeerOut, p, market_cap=cap, pe=pe, quote=quote_out(q, p) if q else None))
     return PeersOut(symbol=inst.symbol, market=inst.market, peers=out)
 
 
@@ -269,18 +259,13 @@ async def movers(
         market=market,
         type=type,
         movers=[
-            MoverOut(
-                symbol=i.symbol,
-                market=i.market,
+            carry(
+                MoverOut,
+                q,
                 name=i.name,
                 sector=i.sector,
-                current_price=q.current_price,
                 change=round(q.change, 2),
-                change_percent=q.change_percent,
-                volume=q.volume,
                 value_traded=round(q.volume * q.current_price, 2),
-                week52_high=q.week52_high,
-                week52_low=q.week52_low,
                 timestamp=iso_ms(q.timestamp),
             )
             for i, q in ranked
