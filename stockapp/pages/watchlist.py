@@ -8,6 +8,7 @@ import reflex as rx
 from stockapp.components.alert_dialog import alert_button
 from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.components.layout import page_layout
+from stockapp.components.list_card import card_list, quote_card, table_or_cards
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_picker
 from stockapp.components.table import scroll_table
@@ -69,16 +70,28 @@ def row(key: rx.Var[str]) -> rx.Component:
             rx.text(fact["lo52"], " – ", fact["hi52"], size="1"),
             **num,
         ),
-        rx.table.cell(
-            rx.hstack(
-                alert_button(
-                    fact["symbol"], rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)
-                ),
-                delete_button(WatchlistState.remove_symbol(key), "Remove " + fact["symbol"]),
-                spacing="3",
-            )
-        ),
+        rx.table.cell(row_actions(key)),
         id="row-" + fact["symbol"],
+    )
+
+
+def row_actions(key: rx.Var[str]) -> rx.Component:
+    fact = WatchlistState.facts[key]
+    return rx.hstack(
+        alert_button(fact["symbol"], rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)),
+        delete_button(WatchlistState.remove_symbol(key), "Remove " + fact["symbol"]),
+        spacing="3",
+    )
+
+
+def card(key: rx.Var[str]) -> rx.Component:
+    """The row as a two-line card on a phone."""
+    fact = WatchlistState.facts[key]
+    return quote_card(
+        "wl-card-" + fact["symbol"],
+        fact["symbol"],
+        WatchlistState.quotes[key],
+        actions=row_actions(key),
     )
 
 
@@ -185,7 +198,14 @@ def page() -> rx.Component:
             rx.cond(
                 ~WatchlistState.loaded,
                 rx.spinner(),
-                rx.cond(WatchlistState.rows.length() > 0, table(), empty_state()),
+                rx.cond(
+                    WatchlistState.rows.length() > 0,
+                    table_or_cards(
+                        table(),
+                        card_list(WatchlistState.rows, card, "watchlist-cards", "Watchlist"),
+                    ),
+                    empty_state(),
+                ),
             ),
             spacing="3",
             width="100%",

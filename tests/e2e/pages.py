@@ -16,9 +16,9 @@ AXE_JS = ROOT / ".tools/js/node_modules/axe-core/axe.min.js"
 # (slug, path, a selector that is there once the page has its data)
 PAGES = [
     ("dashboard", "/", "#index-NIFTY-50"),
-    ("watchlist", "/watchlist", "#row-TCS"),
-    ("movers", "/movers", "[id^=mover-]"),
-    ("portfolio", "/portfolio", "#holdings-table, table"),
+    ("watchlist", "/watchlist", "#row-TCS:visible, #wl-card-TCS:visible"),
+    ("movers", "/movers", "[id^=mover-]:visible, #mv-card-list .list-card:visible"),
+    ("portfolio", "/portfolio", "#holdings-table:visible, #holding-cards:visible"),
     ("analysis", "/analysis/TCS", "[data-ready='1']"),
     ("recommendations", "/recommendations", "table tbody tr"),
     ("peers", "/peers/TCS", "table tbody tr"),
