@@ -62,7 +62,7 @@ def now_local() -> str:
 
 
 def _day_change(price: PriceInfo | None) -> str:
-    """"+12.30 (+0.85%)": the price against the previous close ("" without a price)."""
+    """ "+12.30 (+0.85%)": the price against the previous close ("" without a price)."""
     if price is None:
         return ""
     change = money(price.current_price - price.prev_close)

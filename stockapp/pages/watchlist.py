@@ -70,15 +70,16 @@ def row(key: rx.Var[str]) -> rx.Component:
             rx.text(fact["lo52"], " – ", fact["hi52"], size="1"),
             **num,
         ),
-        rx.table.cell(row_actions(key)),
+        rx.table.cell(row_actions(key, "row")),
         id="row-" + fact["symbol"],
     )
 
 
-def row_actions(key: rx.Var[str]) -> rx.Component:
+def row_actions(key: rx.Var[str], place: str) -> rx.Component:
     fact = WatchlistState.facts[key]
+    market = rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)
     return rx.hstack(
-        alert_button(fact["symbol"], rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)),
+        alert_button(fact["symbol"], market, place),
         delete_button(WatchlistState.remove_symbol(key), "Remove " + fact["symbol"]),
         spacing="3",
     )
@@ -91,7 +92,7 @@ def card(key: rx.Var[str]) -> rx.Component:
         "wl-card-" + fact["symbol"],
         fact["symbol"],
         WatchlistState.quotes[key],
-        actions=row_actions(key),
+        actions=row_actions(key, "card"),
     )
 
 

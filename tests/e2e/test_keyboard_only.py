@@ -38,6 +38,22 @@ def sidebar_link(href: str) -> str:
     return f"!!e.closest('.sidebar') && e.getAttribute('href') === {href!r}"
 
 
+def open_page(page, href: str, ready: str) -> None:
+    """Back up (Shift-Tab) to the sidebar's link to `href` and follow it with Enter."""
+    tab_to(page, sidebar_link(href), back=True)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{href}")
+    page.wait_for_selector(ready)
+
+
+def pick(page, box_id: str, typed: str, option: str) -> None:
+    """Tab to the combobox `box_id`, type, and take the first suggestion with Enter."""
+    tab_to(page, by_id(box_id))
+    page.keyboard.type(typed)
+    page.wait_for_selector(f"#{box_id}-opt-0 >> text={option}")
+    page.keyboard.press("Enter")
+
+
 def test_register_log_in_watchlist_trade_and_alert_by_keyboard(page):
     page.set_viewport_size({"width": 1440, "height": 900})
     name, password = f"kb_{uuid.uuid4().hex[:8]}", "keyboard-pass-1"
@@ -67,19 +83,13 @@ def test_register_log_in_watchlist_trade_and_alert_by_keyboard(page):
     page.wait_for_selector("#nav-username")
 
     # a watchlist of two symbols, each picked with the combobox
-    tab_to(page, sidebar_link("/watchlist"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/watchlist")
-    page.wait_for_selector("#watchlist-add")
+    open_page(page, "/watchlist", "#watchlist-add")
     if page.locator("#watchlist-select").inner_text().strip() in ("", "Choose a watchlist"):
         tab_to(page, by_id("new-list-name"))
         page.keyboard.type("Main")
         page.keyboard.press("Enter")
         page.wait_for_selector("#watchlist-select >> text=Main")
-    tab_to(page, by_id("watchlist-add"))
-    page.keyboard.type("infosys")
-    page.wait_for_selector("#watchlist-add-opt-0")
-    page.keyboard.press("Enter")
+    pick(page, "watchlist-add", "infosys", "INFY")
     page.wait_for_selector("#row-INFY")
     tab_to(page, by_id("watchlist-add"), back=True)
     page.keyboard.type("hdfc")
@@ -104,14 +114,8 @@ def test_register_log_in_watchlist_trade_and_alert_by_keyboard(page):
     dialog.wait_for(state="detached")
 
     # a trade on Portfolio: Enter in the symbol box picks, Enter in the last field saves
-    tab_to(page, sidebar_link("/portfolio"), back=True)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/portfolio")
-    page.wait_for_selector("#trade-symbol")
-    tab_to(page, by_id("trade-symbol"))
-    page.keyboard.type("reliance")
-    page.wait_for_selector("#trade-suggestions [role=option]")
-    page.keyboard.press("Enter")
+    open_page(page, "/portfolio", "#trade-symbol")
+    pick(page, "trade-symbol", "reliance", "RELIANCE")
     page.wait_for_selector("#trade-suggestions", state="detached")
     page.wait_for_function("document.getElementById('trade-price').value !== ''")
     tab_to(page, by_id("trade-qty"))
@@ -123,14 +127,8 @@ def test_register_log_in_watchlist_trade_and_alert_by_keyboard(page):
     page.wait_for_selector("#holding-RELIANCE")
 
     # an alert on the Alerts page
-    tab_to(page, sidebar_link("/alerts"), back=True)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/alerts")
-    page.wait_for_selector("#alert-symbol")
-    tab_to(page, by_id("alert-symbol"))
-    page.keyboard.type("itc")
-    page.wait_for_selector("#alert-symbol-opt-0 >> text=ITC")
-    page.keyboard.press("Enter")
+    open_page(page, "/alerts", "#alert-symbol")
+    pick(page, "alert-symbol", "itc", "ITC")
     value = "e.getAttribute('aria-label') && e.getAttribute('aria-label').startsWith('Alert value')"
     tab_to(page, value)
     page.keyboard.press("Control+a")

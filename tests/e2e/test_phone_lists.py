@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from stockapp.market.instruments import load_universe
-from tests.e2e.conftest import api_user, login_via_ui, real_errors, texts_change
+from tests.e2e.conftest import Page, api_user, login_via_ui, real_errors, texts_change
 from tests.e2e.pages import fill_account
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "portfolio"
@@ -25,7 +25,7 @@ NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
 
 def phone_context(browser, app_server):
     context = browser.new_context(base_url=app_server.url, viewport={"width": 390, "height": 844})
-    page = context.new_page()
+    page = Page(context.new_page())
     page.set_default_timeout(30_000)
     return context, page
 
