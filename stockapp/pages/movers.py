@@ -107,6 +107,17 @@ def rupee_change(r: rx.Var) -> rx.Component:
     return rx.text(change, color=change_color(change))
 
 
+def metric_label() -> rx.Var:
+    """What the metric on a phone card is, by tab (the table says it in its header)."""
+    return rx.match(
+        MoversState.tab,
+        ("value", "Value"),
+        ("near_high", "From high"),
+        ("near_low", "From low"),
+        "Vol",
+    )
+
+
 def movers_table() -> rx.Component:
     return live_quote_table(
         MoversState.rows,
@@ -114,7 +125,7 @@ def movers_table() -> rx.Component:
         [Column("Change ₹", rupee_change), Column("Volume / metric", lambda r: r["m"])],
         row_id="mover-",
         card_id="mv-card-",
-        card_detail=lambda r: r["m"],
+        card_detail=lambda r: rx.text(metric_label(), " ", r["m"]),
     )
 
 

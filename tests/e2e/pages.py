@@ -24,7 +24,11 @@ PAGES = [
     ("peers", "/peers/TCS", "table tbody tr"),
     ("options", "/options/NIFTY", "table tbody tr"),
     ("sectors", "/sectors", "table tbody tr"),
-    ("screener", "/screener", "table tbody tr"),
+    (
+        "screener",
+        "/screener",
+        "#screener-results tbody tr:visible, #screener-cards .list-card:visible",
+    ),
     ("alerts", "/alerts", "table tbody tr, #alerts-empty"),
 ]
 VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}

@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.conftest import real_errors
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(480)  # with the app server's first build
 
 
 def focused(page, test_js: str) -> bool:
@@ -56,6 +56,7 @@ def pick(page, box_id: str, typed: str, option: str) -> None:
 
 def test_register_log_in_watchlist_trade_and_alert_by_keyboard(page):
     page.set_viewport_size({"width": 1440, "height": 900})
+    page.set_default_timeout(60_000)  # a long walk on a busy machine; no timing is asserted
     name, password = f"kb_{uuid.uuid4().hex[:8]}", "keyboard-pass-1"
 
     # register (the username field has focus on arrival), which logs the user in

@@ -1,6 +1,6 @@
 """Daily-use lists on a phone and on a desk:
 
-- at 390 px Watchlist, Portfolio holdings and Movers show two-line cards (symbol and live
+- at 390 px Watchlist, Portfolio holdings, Movers and Screener show two-line cards (symbol and live
   LTP on top, change in ₹ and %, and quantity/P&L for a holding, below), each a link to
   Analysis; at 1440 px the tables, and no cards;
 - the option chain's strike column stays in view while calls and puts scroll past it;
@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from stockapp.market.instruments import load_universe
 from tests.e2e.conftest import Page, api_user, login_via_ui, real_errors, texts_change
 from tests.e2e.pages import fill_account
 
+# the first test also waits for the app server's production build
+pytestmark = pytest.mark.timeout(480)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "portfolio"
 NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
 
@@ -26,7 +29,7 @@ NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
 def phone_context(browser, app_server):
     context = browser.new_context(base_url=app_server.url, viewport={"width": 390, "height": 844})
     page = Page(context.new_page())
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     return context, page
 
 
@@ -72,6 +75,13 @@ def test_phone_lists_are_two_line_cards_linked_to_analysis(browser, app_server):
     assert cards.count() == page.locator("[id^=mover-]").count() > 0
     assert not page.locator("[id^=mover-]").first.is_visible()
     assert texts_change(page, "#mv-card-list .lc-price", 15)
+    assert page.evaluate(NO_SIDEWAYS)
+
+    page.goto("/screener")
+    card = page.locator("#screener-cards .list-card").first
+    card.wait_for()
+    assert not page.locator("#screener-results").is_visible()
+    assert "RSI" in lines(card)[1] and "%" in lines(card)[1]
     assert page.evaluate(NO_SIDEWAYS)
     assert real_errors(page.errors) == []
     context.close()
