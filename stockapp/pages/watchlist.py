@@ -21,23 +21,32 @@ from stockapp.state.shell import ShellState
 
 # -- components -------------------------------------------------------------------------
 def header_cell(label: str, col: str, align: str = "right") -> rx.Component:
+    """A column header whose button sorts by the column (keyboard reachable: a button, not
+    a clickable cell); `aria-sort` tells which way it is sorted."""
+    sorted_here = WatchlistState.sort_col == col
     return rx.table.column_header_cell(
-        rx.hstack(
-            rx.text(label),
-            rx.cond(
-                WatchlistState.sort_col == col,
+        rx.el.button(
+            rx.hstack(
+                rx.text(label),
                 rx.cond(
-                    WatchlistState.sort_desc,
-                    rx.icon("chevron-down", size=14),
-                    rx.icon("chevron-up", size=14),
+                    sorted_here,
+                    rx.cond(
+                        WatchlistState.sort_desc,
+                        rx.icon("chevron-down", size=14),
+                        rx.icon("chevron-up", size=14),
+                    ),
                 ),
+                spacing="1",
+                justify="end" if align == "right" else "start",
             ),
-            spacing="1",
-            justify="end" if align == "right" else "start",
+            on_click=WatchlistState.sort_by(col),
+            class_name="sort-header",
+            aria_label=f"Sort by {label}",
+            type="button",
         ),
-        on_click=WatchlistState.sort_by(col),
-        class_name="sort-header",
-        aria_label=f"Sort by {label}",
+        aria_sort=rx.cond(
+            sorted_here, rx.cond(WatchlistState.sort_desc, "descending", "ascending"), "none"
+        ),
         text_align=align,
     )
 

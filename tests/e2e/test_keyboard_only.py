@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import real_errors
 
@@ -105,6 +106,15 @@ def test_register_log_in_watchlist_trade_and_alert_by_keyboard(page):
     page.keyboard.press("Enter")
     page.wait_for_selector("#row-TCS")
     assert page.locator("#watchlist-table tbody tr").count() == 2
+
+    # sort by a column from its header button: Enter once ascending, again descending
+    tab_to(page, "e.getAttribute('aria-label') === 'Sort by Symbol'")
+    page.keyboard.press("Enter")
+    header = page.locator("#watchlist-table th", has=page.get_by_label("Sort by Symbol"))
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    page.keyboard.press("Enter")
+    expect(header).to_have_attribute("aria-sort", "descending")
+    expect(page.locator("#watchlist-table tbody tr").first).to_have_id("row-TCS")
 
     # the bell in a row opens the alert dialog; Esc closes it again
     tab_to(page, "e.getAttribute('aria-label') === 'Create an alert' && !!e.closest('#row-TCS')")
