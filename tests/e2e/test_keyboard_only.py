@@ -55,6 +55,18 @@ def pick(page, box_id: str, typed: str, option: str) -> None:
     page.keyboard.press("Enter")
 
 
+def fill_in(page, *values: str) -> None:
+    """An account form from its username field: each value, Tab between, Enter to send."""
+    page.wait_for_selector("#username")
+    tab_to(page, by_id("username"))
+    for i, value in enumerate(values):
+        if i:
+            page.keyboard.press("Tab")
+        page.keyboard.type(value)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#nav-username")
+
+
 def test_register_log_in_watchlist_trade_and_alert_by_keyboard(page):
     page.set_viewport_size({"width": 1440, "height": 900})
     page.set_default_timeout(60_000)  # a long walk on a busy machine; no timing is asserted
@@ -62,27 +74,13 @@ def test_register_log_in_watchlist_trade_and_alert_by_keyboard(page):
 
     # register (the username field has focus on arrival), which logs the user in
     page.goto("/register")
-    page.wait_for_selector("#username")
-    tab_to(page, by_id("username"))
-    page.keyboard.type(name)
-    page.keyboard.press("Tab")
-    page.keyboard.type(password)
-    page.keyboard.press("Tab")
-    page.keyboard.type(password)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#nav-username")
+    fill_in(page, name, password, password)
 
     # log out and back in
     tab_to(page, "e.tagName === 'BUTTON' && e.textContent.trim() === 'Log out'")
     page.keyboard.press("Enter")
     page.wait_for_url("**/login**")
-    page.wait_for_selector("#username")
-    tab_to(page, by_id("username"))
-    page.keyboard.type(name)
-    page.keyboard.press("Tab")
-    page.keyboard.type(password)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#nav-username")
+    fill_in(page, name, password)
 
     # a watchlist of two symbols, each picked with the combobox
     open_page(page, "/watchlist", "#watchlist-add")
