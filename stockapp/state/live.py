@@ -29,6 +29,7 @@ from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.models import Key, Quote
 from stockapp.market.snapshot import MarketSnapshot
 from stockapp.services import market
+from stockapp.state import push
 from stockapp.state.views import QuoteView, views_for
 
 log = logging.getLogger("stockapp.live")
@@ -61,6 +62,11 @@ class LiveSession:
     entries: dict[type[rx.State], frozenset[Key]] = field(default_factory=dict)
     shell: set[type[rx.State]] = field(default_factory=set)
     pushing: bool = False
+    # states whose rows go straight to the socket (see push.py): a state joins after its
+    # first push through the state path following each `track`, and leaves on `track`
+    direct: set[type[rx.State]] = field(default_factory=set)
+    # states held on the state path for now (a page whose rows feed a derived var)
+    held: set[type[rx.State]] = field(default_factory=set)
 
     def all_keys(self) -> set[Key]:
         out: set[Key] = set()
@@ -76,6 +82,7 @@ class LiveRegistry:
         self._hub: PriceHub | None = None
         self._unlisten: Any = None
         self._sem = asyncio.Semaphore(PUSH_CONCURRENCY)
+        self._encoder = push.FrameEncoder()
         self.pushes = 0
         self.push_errors = 0
 
@@ -135,8 +142,20 @@ class LiveRegistry:
                 del session.entries[other]
             session.route = route
         session.entries[cls] = keys
+        session.direct.discard(cls)
         session.sub.set_keys(session.all_keys())
         return views_for(hub.snapshot(), keys)
+
+    def hold(self, state: rx.State, held: bool) -> None:
+        """Keep `state`'s rows on the state path (`held`), e.g. while the page derives a var
+        from them each tick, or let them go straight to the socket again."""
+        session = self.sessions.get(state.router.session.client_token)
+        if session is None:
+            return
+        if held:
+            session.held.add(type(state))
+        else:
+            session.held.discard(type(state))
 
     def untrack(self, state: rx.State) -> None:
         session = self.sessions.get(state.router.session.client_token)
@@ -168,14 +187,21 @@ class LiveRegistry:
         try:
             if not session.entries:
                 return
-            async with self._sem:
-                token = BaseStateToken(ident=session.token, cls=next(iter(session.entries)))
-                async with self._app.modify_state(token) as root:
-                    for cls, keys in list(session.entries.items()):
-                        mine = {k: q for k, q in batch.items() if k in keys}
-                        if mine:
-                            state = await root.get_state(cls)
-                            state._apply_live(snapshot, mine)
+            fragments, via_state = [], []
+            for cls, keys in list(session.entries.items()):
+                mine = [k for k in batch if k in keys]
+                if not mine:
+                    continue
+                if cls in session.direct and cls not in session.held:
+                    fragments.append(self._encoder.fragment(snapshot, cls, frozenset(mine)))
+                else:
+                    via_state.append((cls, keys, {k: batch[k] for k in mine}))
+            if fragments:
+                eio_sid = push.socket_of(self._app, session.token)
+                if eio_sid is not None:
+                    await push.send(self._app, eio_sid, push.frame(fragments))
+            if via_state:
+                await self._push_state(session, snapshot, via_state)
             self.pushes += 1
             UI_PUSHES.inc()
         except Exception:
@@ -184,6 +210,44 @@ class LiveRegistry:
             log.exception("live push failed for a session")
         finally:
             session.pushing = False
+
+    async def _push_state(
+        self,
+        session: LiveSession,
+        snapshot: MarketSnapshot,
+        entries: list[tuple[type[rx.State], frozenset[Key], dict[Key, Quote]]],
+    ) -> None:
+        """The state path: `_apply_live` on the loaded state, Reflex computes and sends the
+        delta. A state whose rows went straight to the socket so far first gets all its
+        current rows (the server-side copy is stale)."""
+        async with self._sem:
+            token = BaseStateToken(ident=session.token, cls=entries[0][0])
+            async with self._app.modify_state(token) as root:
+                for cls, keys, mine in entries:
+                    state = await root.get_state(cls)
+                    if cls in session.direct:
+                        session.direct.discard(cls)
+                        state.quotes = views_for(snapshot, keys)
+                    state._apply_live(snapshot, mine)
+        for cls, _keys, _mine in entries:
+            if _rows_only(cls) and cls in session.entries and cls not in session.held:
+                session.direct.add(cls)
+
+
+_ROWS_DIRECT: set[type] = set()
+
+
+def rows_direct(cls: type[rx.State]) -> type[rx.State]:
+    """Class decorator: this state's `_apply_live` override needs nothing beyond the rows
+    unless the page holds it on the state path (`live.hold`), so its rows may go straight
+    to the socket."""
+    _ROWS_DIRECT.add(cls)
+    return cls
+
+
+def _rows_only(cls: type[rx.State]) -> bool:
+    """A state whose `_apply_live` only merges rows can take them straight to the socket."""
+    return cls._apply_live is LiveMixin._apply_live or cls in _ROWS_DIRECT
 
 
 live = LiveRegistry()

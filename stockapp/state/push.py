@@ -1,0 +1,120 @@
+"""Live rows sent straight to a session's socket, without the state round trip.
+
+A page's `quotes` var is display data: the server never reads it back. Pushing it through
+`app.modify_state` costs a lock, a state load, a delta resolution and a JSON encoding per
+session per tick; here the registry writes the frame itself, in Reflex's own wire format
+(the socket.io `event` packet carrying a `StateUpdate` delta), to the session's engine.io
+socket.
+
+The frame carries only the rows that changed, as a *patch*: the delta key is the var's key
+with `PATCH_SUFFIX` appended (`quotes_rx_state_@merge`). Reflex's frontend replaces a whole
+var on a delta, so `components.live_patch.live_patch()` (placed once in the layout) wraps
+the frontend's per-substate dispatchers and merges a patch into the current value of the
+var before Reflex applies it; unchanged rows keep their identity and do not re-render.
+
+Encoding is shared: each row's JSON (`"KEY":"row"`) is encoded once per snapshot for the
+whole process, and a substate's fragment for a given set of changed keys (the index ticker
+is the same for every tab) once per snapshot; a session's frame is those fragments joined.
+
+The server-side state does not hold the pushed rows. It stays authoritative for everything a
+user edits; the rows it holds are the ones `live.track` returned when the page loaded, and
+the registry sends a state's first push after each `track` through the state path so that
+the load's own delta can never arrive after (and overwrite) a newer patch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from stockapp.market.models import Key
+from stockapp.market.snapshot import MarketSnapshot
+from stockapp.state.views import views_for
+
+FIELD_MARKER = "_rx_state_"
+PATCH_SUFFIX = "@merge"
+NAMESPACE = "/_event"
+QUOTES_PATCH_KEY = f"quotes{FIELD_MARKER}{PATCH_SUFFIX}"
+_FRAME_HEAD = '2/_event,["event",{"delta":{'
+_FRAME_TAIL = "}}]"
+
+
+class FrameEncoder:
+    """Per-snapshot caches of encoded rows and substate fragments (reset on a new snapshot)."""
+
+    def __init__(self) -> None:
+        self._snapshot: MarketSnapshot | None = None
+        self._rows: dict[Key, str] = {}
+        self._fragments: dict[tuple[str, frozenset[Key]], str] = {}
+        self._names: dict[type, str] = {}
+        self.encoded_rows = 0  # rows encoded since start (a measure of the sharing)
+
+    def _reset_for(self, snapshot: MarketSnapshot) -> None:
+        if snapshot is not self._snapshot:
+            self._snapshot = snapshot
+            self._rows = {}
+            self._fragments = {}
+
+    def state_name(self, cls: type) -> str:
+        name = self._names.get(cls)
+        if name is None:
+            name = self._names[cls] = cls.get_full_name()  # type: ignore[attr-defined]
+        return name
+
+    def rows(self, snapshot: MarketSnapshot, keys: Iterable[Key]) -> list[str]:
+        """`"KEY":"row"` pieces for the keys the snapshot has a row for."""
+        self._reset_for(snapshot)
+        cache, out, missing = self._rows, [], []
+        for key in keys:
+            piece = cache.get(key)
+            if piece is None:
+                missing.append(key)
+            else:
+                out.append(piece)
+        if missing:
+            for key in missing:
+                found = views_for(snapshot, (key,))
+                if not found:
+                    continue
+                ((name, view),) = found.items()
+                piece = cache[key] = orjson.dumps(name).decode() + ":" + orjson.dumps(view).decode()
+                self.encoded_rows += 1
+                out.append(piece)
+        return out
+
+    def fragment(self, snapshot: MarketSnapshot, cls: type, keys: frozenset[Key]) -> str:
+        """`"<state>":{"quotes_rx_state_@merge":{...}}` for `keys` ("" when none has a row)."""
+        self._reset_for(snapshot)
+        name = self.state_name(cls)
+        memo = (name, keys)
+        text = self._fragments.get(memo)
+        if text is None:
+            pieces = self.rows(snapshot, sorted(keys))
+            text = f'"{name}":{{"{QUOTES_PATCH_KEY}":{{{",".join(pieces)}}}}}' if pieces else ""
+            self._fragments[memo] = text
+        return text
+
+
+def frame(fragments: Iterable[str]) -> str:
+    """The socket.io packet (engine.io adds its own message prefix) for a state update."""
+    return _FRAME_HEAD + ",".join(f for f in fragments if f) + _FRAME_TAIL
+
+
+def socket_of(app: Any, token: str) -> str | None:
+    """The engine.io session id of the tab `token` when it is connected to this process."""
+    namespace = getattr(app, "event_namespace", None)
+    sio = getattr(app, "sio", None)
+    if namespace is None or sio is None:
+        return None
+    manager = namespace._token_manager
+    record = manager.token_to_socket.get(token)
+    if record is None or record.instance_id != manager.instance_id:
+        return None
+    return sio.manager.eio_sid_from_sid(record.sid, NAMESPACE)
+
+
+async def send(app: Any, eio_sid: str, text: str) -> None:
+    """Queue `text` on the session's engine.io socket (its writer task sends it)."""
+    await app.sio.eio.send(eio_sid, text)
