@@ -42,20 +42,23 @@ _FRAME_TAIL = "}}]"
 
 
 class FrameEncoder:
-    """Per-snapshot caches of encoded rows and substate fragments (reset on a new snapshot)."""
+    """Encoded rows and substate fragments per snapshot, kept for the last few snapshots (a
+    tick of the live hub and of replay hubs alternate; each keeps its own cache)."""
+
+    KEEP = 8
 
     def __init__(self) -> None:
-        self._snapshot: MarketSnapshot | None = None
-        self._rows: dict[Key, str] = {}
-        self._fragments: dict[tuple[str, frozenset[Key]], str] = {}
+        self._caches: dict[int, tuple[MarketSnapshot, dict, dict]] = {}
         self._names: dict[type, str] = {}
         self.encoded_rows = 0  # rows encoded since start (a measure of the sharing)
 
-    def _reset_for(self, snapshot: MarketSnapshot) -> None:
-        if snapshot is not self._snapshot:
-            self._snapshot = snapshot
-            self._rows = {}
-            self._fragments = {}
+    def _cache(self, snapshot: MarketSnapshot) -> tuple[dict, dict]:
+        hit = self._caches.get(id(snapshot))
+        if hit is None or hit[0] is not snapshot:
+            if len(self._caches) >= self.KEEP:
+                del self._caches[next(iter(self._caches))]
+            hit = self._caches[id(snapshot)] = (snapshot, {}, {})
+        return hit[1], hit[2]
 
     def state_name(self, cls: type) -> str:
         name = self._names.get(cls)
@@ -65,8 +68,7 @@ class FrameEncoder:
 
     def rows(self, snapshot: MarketSnapshot, keys: Iterable[Key]) -> list[str]:
         """`"KEY":"row"` pieces for the keys the snapshot has a row for."""
-        self._reset_for(snapshot)
-        cache, out, missing = self._rows, [], []
+        cache, out, missing = self._cache(snapshot)[0], [], []
         for key in keys:
             piece = cache.get(key)
             if piece is None:
@@ -86,14 +88,14 @@ class FrameEncoder:
 
     def fragment(self, snapshot: MarketSnapshot, cls: type, keys: frozenset[Key]) -> str:
         """`"<state>":{"quotes_rx_state_@merge":{...}}` for `keys` ("" when none has a row)."""
-        self._reset_for(snapshot)
+        fragments = self._cache(snapshot)[1]
         name = self.state_name(cls)
         memo = (name, keys)
-        text = self._fragments.get(memo)
+        text = fragments.get(memo)
         if text is None:
             pieces = self.rows(snapshot, sorted(keys))
             text = f'"{name}":{{"{QUOTES_PATCH_KEY}":{{{",".join(pieces)}}}}}' if pieces else ""
-            self._fragments[memo] = text
+            fragments[memo] = text
         return text
 
 
