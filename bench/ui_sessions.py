@@ -148,7 +148,7 @@ def _fill_account(url: str, jwt: str, symbols: list[str]) -> None:
             trade = {"symbol": sym, "side": "buy", "quantity": 10, "price": 100,
                      "traded_at": "2026-01-05T10:00:00+05:30"}  # fmt: skip
             c.post("/api/v1/portfolio/trades", json=trade).raise_for_status()
-            alert = {"symbol": sym, "condition": "above", "value": 999999}
+            alert = {"symbol": sym, "condition": "price_above", "value": 999999}
             c.post("/api/v1/alerts", json=alert).raise_for_status()
 
 

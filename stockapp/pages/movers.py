@@ -55,6 +55,15 @@ class MoversState(LiveMixin, rx.State):
     tab: str = "gainers"
     rows: list[dict[str, str]] = []
 
+    @classmethod
+    def _live_view(cls, snapshot: MarketSnapshot, params) -> dict:
+        rows, quotes = snapshot.derive(mover_rows, params)
+        return {"rows": rows, "quotes": quotes}
+
+    def _track(self) -> None:
+        """The same view for every tab on the same list: shared, sent once per tick."""
+        live.track(self, [i.key for i in market.universe().equities(MARKET)], shared=self.tab)
+
     def _rerank(self, snap: MarketSnapshot) -> None:
         rows, quotes = snap.derive(mover_rows, self.tab)
         if rows != self.get_value("rows"):
@@ -66,13 +75,14 @@ class MoversState(LiveMixin, rx.State):
         tab = self.router.page.params.get("tab")
         if tab in dict(TABS):
             self.tab = tab
-        live.track(self, [i.key for i in market.universe().equities(MARKET)])
+        self._track()
         self._rerank(market.snapshot())
 
     @rx.event
     def set_tab(self, tab: str):
         if tab in dict(TABS):
             self.tab = tab
+            self._track()
             self._rerank(market.snapshot())
 
     def _apply_live(self, snapshot, changed):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,13 @@ class LiveMixin(rx.State, mixin=True):
         in a MutableProxy, which was a quarter of the CPU of a push."""
         self.quotes = {**self.get_value("quotes"), **views_for(snapshot, changed)}
 
+    @classmethod
+    def _live_view(cls, snapshot: MarketSnapshot, params: Hashable) -> dict[str, Any]:
+        """A page whose display vars follow from the snapshot and a few session values alone
+        (`live.track(..., shared=params)`) returns them here; the registry computes them once
+        per (page, params, snapshot) and sends them to every session showing that view."""
+        raise NotImplementedError
+
 
 @dataclass(eq=False)
 class LiveSession:
@@ -67,6 +74,10 @@ class LiveSession:
     direct: set[type[rx.State]] = field(default_factory=set)
     # states held on the state path for now (a page whose rows feed a derived var)
     held: set[type[rx.State]] = field(default_factory=set)
+    # states showing a shared view (`LiveMixin._live_view`) with these params
+    shared: dict[type[rx.State], Hashable] = field(default_factory=dict)
+    # the snapshot each state's display vars were last sent for
+    seen: dict[type[rx.State], MarketSnapshot] = field(default_factory=dict)
 
     def all_keys(self) -> set[Key]:
         out: set[Key] = set()
@@ -83,6 +94,7 @@ class LiveRegistry:
         self._unlisten: Any = None
         self._sem = asyncio.Semaphore(PUSH_CONCURRENCY)
         self._encoder = push.FrameEncoder()
+        self._views = push.SharedViews(self._encoder)
         self.pushes = 0
         self.push_errors = 0
 
@@ -118,9 +130,15 @@ class LiveRegistry:
 
     # -- tracking ------------------------------------------------------------------------
     def track(
-        self, state: rx.State, keys: Iterable[Key], *, shell: bool = False
+        self,
+        state: rx.State,
+        keys: Iterable[Key],
+        *,
+        shell: bool = False,
+        shared: Hashable | None = None,
     ) -> dict[str, QuoteView]:
-        """Declare what `state` shows; returns the current rows to set at once."""
+        """Declare what `state` shows; returns the current rows to set at once. With `shared`,
+        the state's display vars are `type(state)._live_view(snapshot, shared)`."""
         hub = self._hub or market.hub()
         token = state.router.session.client_token
         if hub is None or not token:
@@ -140,9 +158,15 @@ class LiveRegistry:
         elif route != session.route:
             for other in [c for c in session.entries if c not in session.shell]:
                 del session.entries[other]
+                session.shared.pop(other, None)
+                session.seen.pop(other, None)
             session.route = route
         session.entries[cls] = keys
         session.direct.discard(cls)
+        if shared is None:
+            session.shared.pop(cls, None)
+        else:
+            session.shared[cls] = shared
         session.sub.set_keys(session.all_keys())
         return views_for(hub.snapshot(), keys)
 
@@ -193,10 +217,16 @@ class LiveRegistry:
                 if not mine:
                     continue
                 if cls in session.direct and cls not in session.held:
-                    fragments.append(self._encoder.fragment(snapshot, cls, frozenset(mine)))
+                    params = session.shared.get(cls, _ROWS)
+                    if params is _ROWS:
+                        piece = self._encoder.fragment(snapshot, cls, frozenset(mine))
+                    else:
+                        piece = self._views.fragment(snapshot, cls, params, session.seen.get(cls))
+                        session.seen[cls] = snapshot
+                    fragments.append(piece)
                 else:
                     via_state.append((cls, keys, {k: batch[k] for k in mine}))
-            if fragments:
+            if any(fragments):
                 eio_sid = push.socket_of(self._app, session.token)
                 if eio_sid is not None:
                     await push.send(self._app, eio_sid, push.frame(fragments))
@@ -230,10 +260,13 @@ class LiveRegistry:
                         state.quotes = views_for(snapshot, keys)
                     state._apply_live(snapshot, mine)
         for cls, _keys, _mine in entries:
-            if _rows_only(cls) and cls in session.entries and cls not in session.held:
+            session.seen[cls] = snapshot
+            direct_ok = _rows_only(cls) or cls in session.shared
+            if direct_ok and cls in session.entries and cls not in session.held:
                 session.direct.add(cls)
 
 
+_ROWS = object()  # a state without a shared view: its rows only
 _ROWS_DIRECT: set[type] = set()
 
 

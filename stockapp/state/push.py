@@ -24,7 +24,7 @@ the load's own delta can never arrive after (and overwrite) a newer patch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import orjson
@@ -120,3 +120,76 @@ def socket_of(app: Any, token: str) -> str | None:
 async def send(app: Any, eio_sid: str, text: str) -> None:
     """Queue `text` on the session's engine.io socket (its writer task sends it)."""
     await app.sio.eio.send(eio_sid, text)
+
+
+class _View:
+    """One (page, params) view at one snapshot: its values and its encoded fragments."""
+
+    __slots__ = ("delta", "full", "previous", "snapshot", "values")
+
+    def __init__(self, snapshot: MarketSnapshot, values: dict[str, Any], previous: Any) -> None:
+        self.snapshot, self.values, self.previous = snapshot, values, previous
+        self.delta: str | None = None
+        self.full: str | None = None
+
+
+class SharedViews:
+    """Display vars a page derives from the market snapshot and a few session values
+    (`params`, e.g. the selected tab) alone: computed and encoded once per (page, params,
+    snapshot) and sent to every session showing that view.
+
+    A session that received the view at the previous snapshot gets only what changed since
+    (changed vars; for `quotes` the changed rows as a patch, or the whole var when its keys
+    changed); any other session (it missed a tick, or just loaded) gets every var."""
+
+    def __init__(self, encoder: FrameEncoder) -> None:
+        self._encoder = encoder
+        self._views: dict[tuple[type, Hashable], _View] = {}
+
+    def fragment(self, snapshot: MarketSnapshot, cls: Any, params: Hashable, seen: Any) -> str:
+        memo = (cls, params)
+        view = self._views.get(memo)
+        if view is None or view.snapshot is not snapshot:
+            before = view
+            view = _View(snapshot, cls._live_view(snapshot, params), before)
+            self._views[memo] = view
+        name = self._encoder.state_name(cls)
+        before = view.previous
+        if before is not None and seen is before.snapshot:
+            if view.delta is None:
+                view.delta = _encode_vars(name, _changed(before.values, view.values))
+            return view.delta
+        if view.full is None:
+            view.full = _encode_vars(name, {k: (v, None) for k, v in view.values.items()})
+        return view.full
+
+    def forget(self, cls: type) -> None:
+        for memo in [m for m in self._views if m[0] is cls]:
+            del self._views[memo]
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """var -> (value, None) for a whole value, or (None, patch) for changed rows of a dict
+    var whose keys did not change."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for var, value in new.items():
+        prev = old.get(var)
+        if prev == value:
+            continue
+        if isinstance(value, dict) and isinstance(prev, dict) and prev.keys() == value.keys():
+            out[var] = (None, {k: v for k, v in value.items() if prev[k] != v})
+        else:
+            out[var] = (value, None)
+    return out
+
+
+def _encode_vars(name: str, changes: dict[str, tuple[Any, Any]]) -> str:
+    if not changes:
+        return ""
+    body = {}
+    for var, (value, patch) in changes.items():
+        if patch is None:
+            body[var + FIELD_MARKER] = value
+        else:
+            body[var + FIELD_MARKER + PATCH_SUFFIX] = patch
+    return orjson.dumps(name).decode() + ":" + orjson.dumps(body).decode()
