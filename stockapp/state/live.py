@@ -194,52 +194,74 @@ class LiveRegistry:
 
     # -- pushing -------------------------------------------------------------------------
     async def _on_tick(self, snapshot: MarketSnapshot, _changed: dict[Key, Quote]) -> None:
-        tasks = []
+        """Rows and shared views are queued on the sockets right here, one frame per session,
+        without a task or an await per session; only states on the state path get a task."""
+        tasks, pushed = [], 0
         for session in list(self.sessions.values()):
             if session.pushing:
                 continue  # still busy with the last tick: its quotes stay conflated
             batch = session.sub.get_nowait()
-            if batch:
+            if not batch or not session.entries:
+                continue
+            try:
+                via_state = self._push_direct(session, snapshot, batch)
+            except Exception:
+                self._failed()
+                continue
+            if via_state:
                 session.pushing = True
-                tasks.append(self._push(session, snapshot, batch))
+                tasks.append(self._push(session, snapshot, via_state))
+            else:
+                pushed += 1
+        if pushed:
+            self.pushes += pushed
+            UI_PUSHES.inc(pushed)
         if tasks:
             await asyncio.gather(*tasks)
 
-    async def _push(
+    def _push_direct(
         self, session: LiveSession, snapshot: MarketSnapshot, batch: dict[Key, Quote]
+    ) -> list[tuple[type[rx.State], frozenset[Key], dict[Key, Quote]]]:
+        """Queue the session's direct frame; returns what must go through the state."""
+        fragments, via_state = [], []
+        for cls, keys in list(session.entries.items()):
+            mine = [k for k in batch if k in keys]
+            if not mine:
+                continue
+            if cls in session.direct and cls not in session.held:
+                params = session.shared.get(cls, _ROWS)
+                if params is _ROWS:
+                    piece = self._encoder.fragment(snapshot, cls, frozenset(mine))
+                else:
+                    piece = self._views.fragment(snapshot, cls, params, session.seen.get(cls))
+                    session.seen[cls] = snapshot
+                if piece:
+                    fragments.append(piece)
+            else:
+                via_state.append((cls, keys, {k: batch[k] for k in mine}))
+        if fragments:
+            push.send_now(self._app, session.token, push.frame(fragments))
+        return via_state
+
+    async def _push(
+        self,
+        session: LiveSession,
+        snapshot: MarketSnapshot,
+        entries: list[tuple[type[rx.State], frozenset[Key], dict[Key, Quote]]],
     ) -> None:
         try:
-            if not session.entries:
-                return
-            fragments, via_state = [], []
-            for cls, keys in list(session.entries.items()):
-                mine = [k for k in batch if k in keys]
-                if not mine:
-                    continue
-                if cls in session.direct and cls not in session.held:
-                    params = session.shared.get(cls, _ROWS)
-                    if params is _ROWS:
-                        piece = self._encoder.fragment(snapshot, cls, frozenset(mine))
-                    else:
-                        piece = self._views.fragment(snapshot, cls, params, session.seen.get(cls))
-                        session.seen[cls] = snapshot
-                    fragments.append(piece)
-                else:
-                    via_state.append((cls, keys, {k: batch[k] for k in mine}))
-            if any(fragments):
-                eio_sid = push.socket_of(self._app, session.token)
-                if eio_sid is not None:
-                    await push.send(self._app, eio_sid, push.frame(fragments))
-            if via_state:
-                await self._push_state(session, snapshot, via_state)
+            await self._push_state(session, snapshot, entries)
             self.pushes += 1
             UI_PUSHES.inc()
         except Exception:
-            self.push_errors += 1
-            UI_PUSH_ERRORS.inc()
-            log.exception("live push failed for a session")
+            self._failed()
         finally:
             session.pushing = False
+
+    def _failed(self) -> None:
+        self.push_errors += 1
+        UI_PUSH_ERRORS.inc()
+        log.exception("live push failed for a session")
 
     async def _push_state(
         self,

@@ -28,6 +28,7 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 import orjson
+from engineio.packet import MESSAGE, Packet
 
 from stockapp.market.models import Key
 from stockapp.market.snapshot import MarketSnapshot
@@ -117,9 +118,17 @@ def socket_of(app: Any, token: str) -> str | None:
     return sio.manager.eio_sid_from_sid(record.sid, NAMESPACE)
 
 
-async def send(app: Any, eio_sid: str, text: str) -> None:
-    """Queue `text` on the session's engine.io socket (its writer task sends it)."""
-    await app.sio.eio.send(eio_sid, text)
+def send_now(app: Any, token: str, text: str) -> bool:
+    """Queue `text` on the tab's engine.io socket (its writer task sends it); False when the
+    tab has no socket on this process. Synchronous: no task or await per session."""
+    eio_sid = socket_of(app, token)
+    if eio_sid is None:
+        return False
+    socket = app.sio.eio.sockets.get(eio_sid)
+    if socket is None or socket.closed:
+        return False
+    socket.queue.put_nowait(Packet(MESSAGE, data=text))
+    return True
 
 
 class _View:

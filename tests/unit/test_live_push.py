@@ -62,32 +62,34 @@ class SharedPage(FakeState):
 
 
 class SocketApp(FakeApp):
-    """FakeApp plus Reflex's token -> socket records and an engine.io server that keeps
-    what each socket was sent."""
+    """FakeApp plus Reflex's token -> socket records and engine.io sockets whose queues
+    keep what each was sent."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.sent: dict[str, list[str]] = {}
         manager = SimpleNamespace(token_to_socket={}, instance_id="me")
         self.event_namespace = SimpleNamespace(
             _token_manager=manager, sid_to_token={}, on_disconnect=lambda sid: None
         )
-
-        async def send(eio_sid, text):
-            self.sent.setdefault(eio_sid, []).append(text)
-
         self.sio = SimpleNamespace(
-            eio=SimpleNamespace(send=send),
+            eio=SimpleNamespace(sockets={}),
             manager=SimpleNamespace(eio_sid_from_sid=lambda sid, ns: "eio-" + sid),
         )
 
     def connect(self, token: str) -> None:
         record = SimpleNamespace(sid="sid-" + token, instance_id="me")
         self.event_namespace._token_manager.token_to_socket[token] = record
+        socket = SimpleNamespace(closed=False, queue=asyncio.Queue(), sent=[])
+        self.sio.eio.sockets["eio-sid-" + token] = socket
 
     def frames(self, token: str) -> list[dict]:
+        socket = self.sio.eio.sockets["eio-sid-" + token]
+        while not socket.queue.empty():  # what engine.io's writer would send
+            socket.sent.append(socket.queue.get_nowait().encode())
         out = []
-        for text in self.sent.get("eio-sid-" + token, []):
+        for text in socket.sent:
+            assert text.startswith("4"), "an engine.io message packet"
+            text = text[1:]
             assert text.startswith('2/_event,["event",')
             out.append(json.loads(text[len("2/_event,") :])[1]["delta"])
         return out
