@@ -76,14 +76,14 @@ class MoversState(LiveMixin, rx.State):
         if tab in dict(TABS):
             self.tab = tab
         self._track()
-        self._rerank(market.snapshot())
+        self._rerank(live.snapshot(self))
 
     @rx.event
     def set_tab(self, tab: str):
         if tab in dict(TABS):
             self.tab = tab
             self._track()
-            self._rerank(market.snapshot())
+            self._rerank(live.snapshot(self))
 
     def _apply_live(self, snapshot, changed):
         self._rerank(snapshot)
