@@ -184,7 +184,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for i, n in enumerate(per):
             ctl = ctx.Queue()
             cfg = {
-                "index": i, "sessions": n, "ws_url": server.ws_url, "jwt": jwt,
+                "index": i, "sessions": n, "ws_url": server.ws_url,
+                "jwt": "" if args.anonymous else jwt,
                 "sample_key": sample_key, "sample_every": args.sample_every, "route": args.route,
                 "hydrate_concurrency": args.hydrate_concurrency, "max_seconds": budget,
                 "ready_timeout": 300,
@@ -314,6 +315,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sessions", type=int, default=200, help="protocol-level sessions")
     p.add_argument("--route", default="/watchlist", help="the page every session opens")
+    p.add_argument(
+        "--anonymous", action="store_true", help="sessions not logged in (the landing page's case)"
+    )
     p.add_argument(
         "--sample-symbol",
         default="",
