@@ -69,6 +69,19 @@ class MoversState(LiveMixin, rx.State):
     index: str = "all"
     rows: list[dict[str, str]] = []
 
+    @classmethod
+    def _live_view(cls, snapshot: MarketSnapshot, params) -> dict:
+        rows, quotes = snapshot.derive(mover_rows, *params)
+        return {"rows": rows, "quotes": quotes}
+
+    def _track(self) -> None:
+        """The same view for every tab on the same list: shared, sent once per tick."""
+        live.track(
+            self,
+            [i.key for i in market.universe().equities(MARKET)],
+            shared=(self.tab, self.index),
+        )
+
     def _rerank(self, snap: MarketSnapshot) -> None:
         rows, quotes = snap.derive(mover_rows, self.tab, self.index)
         if rows != self.get_value("rows"):
@@ -83,19 +96,21 @@ class MoversState(LiveMixin, rx.State):
         index = self.router.page.params.get("index")
         if index in WITHIN:
             self.index = index
-        live.track(self, [i.key for i in market.universe().equities(MARKET)])
+        self._track()
         self._rerank(live.snapshot(self))
 
     @rx.event
     def set_tab(self, tab: str):
         if tab in dict(TABS):
             self.tab = tab
+            self._track()
             self._rerank(live.snapshot(self))
 
     @rx.event
     def set_index(self, index: str):
         if index in WITHIN:
             self.index = index
+            self._track()
             self._rerank(live.snapshot(self))
 
     def _apply_live(self, snapshot, changed):
