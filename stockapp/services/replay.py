@@ -25,7 +25,6 @@ from stockapp.replay.control import ReplayShown, new_clock, seek_to, shown_at
 from stockapp.replay.manager import replays, wall_ms
 from stockapp.replay.store import ReplayData
 from stockapp.services import market
-from stockapp.settings import get_settings
 
 __all__ = ["SPEEDS", "ReplayData", "ReplayError", "ReplayFailed", "ReplayShown"]
 
@@ -94,7 +93,7 @@ async def replay_days() -> list[date]:
 async def start(user_id: int, day: date, speed: int) -> ReplayData:
     """A new replay of `day` from the open; ReplayFailed when it cannot be."""
     _, clock = await new_clock(day, speed)
-    opening = get_settings().paper_opening_balance
+    opening = market.settings().paper_opening_balance
     return await run_db(store.create, user_id, day, clock, opening)
 
 
