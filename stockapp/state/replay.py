@@ -104,7 +104,9 @@ class ReplayState(LiveMixin, rx.State):
             speed = int(str(form.get("speed", "10")))
             await replays.start(uid, day, speed)
         except ValueError as exc:
-            self.error = str(exc) if isinstance(exc, replays.ReplayError) else "Pick a day"
+            self.error = (
+                str(exc) if isinstance(exc, replays.ReplayError) else "Pick a session and a speed"
+            )
             return
         except replays.ReplayFailed as exc:
             self.error = str(exc)

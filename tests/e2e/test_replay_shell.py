@@ -194,7 +194,8 @@ def test_replay_shell_reads_well_and_passes_axe(browser, app_server, scheme, lab
     try:
         login_via_ui(page, name, password)
         page.goto("/movers")
-        page.wait_for_selector("[id^=mover-]")
+        # a phone shows the movers as cards, the table rows hidden
+        page.wait_for_selector("[id^=mover-]", state="attached")
         _clock_has(page, r"11:42 IST \(paused\)$")
         SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=SHOTS / f"replay-shell-{label}-{scheme}.png", animations="disabled")
