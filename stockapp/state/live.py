@@ -20,6 +20,7 @@ watches it, and a hub's tick pushes only into the tabs watching that hub.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -83,12 +84,23 @@ class LiveSession:
     shared: dict[type[rx.State], Hashable] = field(default_factory=dict)
     # the snapshot each state's display vars were last sent for
     seen: dict[type[rx.State], MarketSnapshot] = field(default_factory=dict)
+    # keys of shared views this tab keeps the hub fetching (`LiveRegistry._interest`)
+    interest: frozenset[Key] = frozenset()
 
     def all_keys(self) -> set[Key]:
+        """The keys this tab's own subscription follows: a shared view is computed from the
+        snapshot every tick, so its keys are held once for all tabs (`_interest`)."""
         out: set[Key] = set()
-        for keys in self.entries.values():
-            out |= keys
+        for cls, keys in self.entries.items():
+            if cls not in self.shared:
+                out |= keys
         return out
+
+    def shared_keys(self) -> frozenset[Key]:
+        out: set[Key] = set()
+        for cls in self.shared:
+            out |= self.entries.get(cls, frozenset())
+        return frozenset(out)
 
 
 class LiveRegistry:
@@ -99,6 +111,9 @@ class LiveRegistry:
         self._unlisten: Any = None
         # replay hubs some tab watches: (remove the listener, how many tabs watch it)
         self._watched: dict[PriceHub, tuple[Callable[[], None], int]] = {}
+        # per hub, one subscription holding the keys of every shared view some tab shows
+        # (so the hub keeps fetching them), with how many tabs want each key
+        self._interest: dict[PriceHub, tuple[Subscription, collections.Counter[Key]]] = {}
         self._sem = asyncio.Semaphore(PUSH_CONCURRENCY)
         self._encoder = push.FrameEncoder()
         self._views = push.SharedViews(self._encoder)
@@ -170,7 +185,7 @@ class LiveRegistry:
             session.shared.pop(cls, None)
         else:
             session.shared[cls] = shared
-        session.sub.set_keys(session.all_keys())
+        self._set_keys(session)
         return views_for(self._hub_of(session).snapshot(), keys)
 
     def hold(self, state: rx.State, held: bool) -> None:
@@ -187,14 +202,39 @@ class LiveRegistry:
     def untrack(self, state: rx.State) -> None:
         session = self.sessions.get(state.router.session.client_token)
         if session is not None and session.entries.pop(type(state), None) is not None:
-            session.sub.set_keys(session.all_keys())
+            self._set_keys(session)
 
     def release(self, token: str) -> None:
         session = self.sessions.pop(token, None)
         if session is not None:
             session.sub.close()
+            self._hold_interest(session, frozenset())
             self._unwatch(session.hub)
             UI_SESSIONS.set(len(self.sessions))
+
+    def _set_keys(self, session: LiveSession) -> None:
+        session.sub.set_keys(session.all_keys())
+        self._hold_interest(session, session.shared_keys())
+
+    def _hold_interest(self, session: LiveSession, keys: frozenset[Key]) -> None:
+        """Move `session`'s share of the hub's shared-view keys from what it held to `keys`."""
+        if keys == session.interest:
+            return
+        hub = self._hub_of(session)
+        sub, counts = self._interest.get(hub, (None, collections.Counter()))
+        counts.subtract(session.interest)
+        counts.update(keys)
+        session.interest = keys
+        wanted = {k for k, n in counts.items() if n > 0}
+        if not wanted:
+            if sub is not None:
+                sub.close()
+            self._interest.pop(hub, None)
+            return
+        if sub is None or sub.closed:
+            sub = hub.subscribe(label="ui-shared")
+        self._interest[hub] = (sub, +counts)
+        sub.set_keys(wanted)
 
     # -- which hub a tab watches ---------------------------------------------------------
     def snapshot(self, state: rx.State) -> MarketSnapshot:
@@ -224,7 +264,7 @@ class LiveRegistry:
         self.release(token)
         session = self._open(token, target)  # `direct` starts empty: first pushes by state
         session.entries, session.shell, session.route, session.shared, session.held = carried
-        session.sub.set_keys(session.all_keys())
+        self._set_keys(session)
         snap = target.snapshot()
         for cls, keys in session.entries.items():
             shown = state if type(state) is cls else await state.get_state(cls)
@@ -282,17 +322,17 @@ class LiveRegistry:
             if session.pushing or self._hub_of(session) is not hub:
                 continue  # busy with the last tick (its quotes stay conflated), or elsewhere
             batch = session.sub.get_nowait()
-            if not batch or not session.entries:
-                continue
+            if not session.entries or not (batch or session.shared):
+                continue  # a shared view is sent every tick (an empty fragment if unchanged)
             try:
-                via_state = self._push_direct(session, snapshot, batch)
+                via_state, sent = self._push_direct(session, snapshot, batch)
             except Exception:
                 self._failed()
                 continue
             if via_state:
                 session.pushing = True
                 tasks.append(self._push(session, snapshot, via_state))
-            else:
+            elif sent:
                 pushed += 1
         if pushed:
             self.pushes += pushed
@@ -302,12 +342,13 @@ class LiveRegistry:
 
     def _push_direct(
         self, session: LiveSession, snapshot: MarketSnapshot, batch: dict[Key, Quote]
-    ) -> list[tuple[type[rx.State], frozenset[Key], dict[Key, Quote]]]:
-        """Queue the session's direct frame; returns what must go through the state."""
+    ) -> tuple[list[tuple[type[rx.State], frozenset[Key], dict[Key, Quote]]], bool]:
+        """Queue the session's direct frame; returns what must go through the state, and
+        whether a frame was queued."""
         fragments, via_state = [], []
         for cls, keys in list(session.entries.items()):
             mine = [k for k in batch if k in keys]
-            if not mine:
+            if not mine and cls not in session.shared:
                 continue
             if cls in session.direct and cls not in session.held:
                 params = session.shared.get(cls, _ROWS)
@@ -322,7 +363,7 @@ class LiveRegistry:
                 via_state.append((cls, keys, {k: batch[k] for k in mine}))
         if fragments:
             push.send_now(self._app, session.token, push.frame(fragments))
-        return via_state
+        return via_state, bool(fragments)
 
     async def _push(
         self,

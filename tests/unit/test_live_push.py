@@ -156,3 +156,32 @@ async def test_first_push_through_the_state_then_patches_to_the_socket(hub, monk
     reg.track(rows, [RELIANCE])  # a reload or an edit: the next push goes by state again
     assert RowsPage not in reg.sessions["t1"].direct
     reg.detach()
+
+
+async def test_shared_views_hold_their_keys_once_and_reach_every_tab(hub, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(
+        "stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident)
+    )
+    reg, app = LiveRegistry(), SocketApp()
+    reg.attach(app, hub)
+    tabs = []
+    for i in range(3):
+        tab = SharedPage(f"s{i}", "/shared")
+        app.states[f"s{i}"] = {SharedPage: tab}
+        app.connect(f"s{i}")
+        reg.track(tab, [RELIANCE, TCS], shared="p")
+        tabs.append(tab)
+        assert reg.sessions[f"s{i}"].sub.keys == set(), "a tab's own subscription skips them"
+    assert hub.refcount(RELIANCE) == 1, "held once for every tab, by the registry"
+    for _ in range(200):
+        if all(len(app.frames(f"s{i}")) >= 2 for i in range(3)):
+            break
+        await asyncio.sleep(0.05)
+    for i in range(3):
+        frames = app.frames(f"s{i}")
+        assert len(frames) >= 2, f"tab {i} got its shared view straight to the socket"
+        assert all(set(d) == {"root.shared_page"} for d in frames)
+    for i in range(3):
+        reg.release(f"s{i}")
+    assert hub.refcount(RELIANCE) == 0 and hub.subscriber_count == 0
+    reg.detach()
