@@ -17,7 +17,7 @@ from stockapp.components.card import page_stack
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color
 from stockapp.components.quote_table import Column, live_quote_table
-from stockapp.components.table import scroll_region, scroll_table
+from stockapp.components.table import scroll_table
 from stockapp.components.treemap import heat_colour, tile_layouts, tile_text, treemap
 from stockapp.market.analytics import SectorView
 from stockapp.market.snapshot import MarketSnapshot
@@ -246,7 +246,9 @@ def members_panel() -> rx.Component:
         max_height="480px",
         overflow_y="auto",
         # a scrolling region: reachable and named for keyboard users
-        **scroll_region(SectorsState.selected + " constituents"),
+        tab_index=0,
+        role="region",
+        aria_label=SectorsState.selected + " constituents",
     )
 
 
