@@ -27,7 +27,7 @@ from stockapp.market.models import Bar, Instrument
 from stockapp.market.options import current_lot_size, resolve_underlying
 from stockapp.market.sim import time_note
 from stockapp.market.snapshot import MarketSnapshot
-from stockapp.services import market, quotes
+from stockapp.services import quotes
 from stockapp.services.instruments import instrument, search
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.views import key_str, parse_key_str, views_for
@@ -155,7 +155,7 @@ class AnalysisState(LiveMixin, rx.State):
         self.peers_href = "" if inst.is_index else f"/peers/{inst.symbol}"
         self.options_href = option_href(inst)
         self.quotes = live.track(self, [inst.key])
-        self.facts = header_facts(inst, market.snapshot())
+        self.facts = header_facts(inst, live.snapshot(self))
         await self._load_chart(inst)
 
     async def _load_chart(self, inst: Instrument) -> None:

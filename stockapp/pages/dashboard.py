@@ -95,7 +95,7 @@ class DashboardState(LiveMixin, rx.State):
                 self.watch_rows = [{"k": key_str(k), "symbol": k[0]} for k in self._watch_keys]
         keys = {i.key for i in market.universe().equities("india_nse")}
         live.track(self, keys | set(_index_keys()) | set(self._watch_keys) | set(self._positions))
-        self._recompute(market.snapshot())
+        self._recompute(live.snapshot(self))
 
     def _apply_live(self, snapshot, changed):
         self._recompute(snapshot)

@@ -111,7 +111,7 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
         return COLOURS[self._members.index(symbol) % len(COLOURS)]
 
     def _rebuild_rows(self, snap: MarketSnapshot | None = None) -> None:
-        snap, data = snap or market.snapshot(), _data()
+        snap, data = snap or live.snapshot(self), _data()
         self.rows = [
             peer_row(snap, inst, self._colour(s), s == self.subject, data)
             for s in self._members
@@ -122,7 +122,7 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
         data = _data()
         if data is None or not data.ready:
             return
-        self.chart = relative_chart(snap or market.snapshot(), self._members, data)
+        self.chart = relative_chart(snap or live.snapshot(self), self._members, data)
         self.lines = [
             {"key": f"s{n}", "name": s, "colour": self._colour(s)}
             for n, s in enumerate(self._members)

@@ -100,7 +100,7 @@ class ScreenerState(LiveMixin, rx.State):
         criteria, data = self._criteria(), market.screen_data(MARKET)
         if criteria is None or data is None:
             return
-        snap = snap or market.snapshot()
+        snap = snap or live.snapshot(self)
         rows = snap.screen_rows(data)
         matched = screening.apply_screen(rows, criteria)
         shown = [result_row(r) for r in matched[:SHOW_MAX]]

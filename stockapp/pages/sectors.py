@@ -109,7 +109,7 @@ class SectorsState(LiveMixin, rx.State):
         wanted = str(self.router.page.params.get("sector") or "")
         self.selected = ""
         self.members = []
-        snap = market.snapshot()
+        snap = live.snapshot(self)
         self._recompute(snap)
         by_slug = {t["slug"]: t["name"] for t in self.tiles}
         if wanted:
@@ -124,11 +124,11 @@ class SectorsState(LiveMixin, rx.State):
 
     @rx.event
     def select(self, sector: str):
-        self._open(market.snapshot(), "" if sector == self.selected else sector)
+        self._open(live.snapshot(self), "" if sector == self.selected else sector)
 
     @rx.event
     def close(self):
-        self._open(market.snapshot(), "")
+        self._open(live.snapshot(self), "")
 
     def _apply_live(self, snapshot, changed):
         self._recompute(snapshot)
