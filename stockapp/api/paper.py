@@ -11,14 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, get_type_hints
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
 from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.api.portfolio import PortfolioOut, portfolio_out
+from stockapp.api.schemas import model_of
 from stockapp.market.clock import app_now
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
@@ -31,6 +32,7 @@ from stockapp.paper.engine import PaperEngine, paper_engine
 from stockapp.paper.portfolio import paper_positions
 from stockapp.paper.store import OrderData
 from stockapp.portfolio import IST, PriceInfo, money, value_portfolio
+from stockapp.records import carry
 from stockapp.replay import store as replay_store
 from stockapp.replay.manager import replays
 from stockapp.settings import get_settings
@@ -111,13 +113,7 @@ _ORDER_FIELD_DOCS = {
 _ORDER_FIELD_TYPES: dict[str, Any] = {
     "status": Literal["open", "executed", "cancelled", "rejected"],
 }
-OrderOut = create_model(
-    "OrderOut",
-    **{
-        name: (_ORDER_FIELD_TYPES.get(name, hint), Field(description=_ORDER_FIELD_DOCS.get(name)))
-        for name, hint in get_type_hints(OrderData).items()
-    },
-)
+OrderOut = model_of(OrderData, "OrderOut", types=_ORDER_FIELD_TYPES, docs=_ORDER_FIELD_DOCS)
 
 
 class RejectedOut(BaseModel):
@@ -147,17 +143,13 @@ class PaperPortfolioOut(PortfolioOut):
     funds: FundsOut
 
 
-class FillOut(BaseModel):
-    id: int
-    order_id: int
-    symbol: str
-    market: str
-    side: str
-    product: str
-    quantity: int
-    price: float
-    charges: float = Field(description="brokerage, STT, exchange, SEBI, stamp duty and GST")
-    filled_at: str
+# A fill is the store's FillData, money as JSON numbers and the time as ISO 8601.
+FillOut = model_of(
+    store.FillData,
+    "FillOut",
+    types={"price": float, "charges": float, "filled_at": str},
+    docs={"charges": "brokerage, STT, exchange, SEBI, stamp duty and GST"},
+)
 
 
 AUTH = {401: {"model": ErrorOut, "description": "Not authenticated"}}
@@ -293,19 +285,7 @@ async def place_order(
     gtt = body.order_type in ("gtt", "gtt_oco")
     validity = body.validity or ("gtt" if gtt else "day")
     try:
-        req = OrderRequest(
-            symbol=symbol,
-            market=market,
-            side=body.side,
-            quantity=body.quantity,
-            order_type=body.order_type,
-            product=body.product,
-            validity=validity,
-            price=body.price,
-            trigger_price=body.trigger_price,
-            stop_trigger_price=body.stop_trigger_price,
-            stop_price=body.stop_price,
-        )
+        req = carry(OrderRequest, body, symbol=symbol, market=market, validity=validity)
     except OrderRejected as exc:  # cannot happen past the Literal fields; kept for safety
         return JSONResponse({"detail": str(exc)}, status_code=422)
     opening = get_settings().paper_opening_balance
@@ -401,14 +381,9 @@ async def list_trades(user: CurrentUser, book: BookDep) -> list[FillOut]:
     """Every fill, oldest first, with its contract-note charges."""
     fills = await db_call(lambda s: store.list_fills(s, user.id, book.id))
     return [
-        FillOut(
-            id=f.id,
-            order_id=f.order_id,
-            symbol=f.symbol,
-            market=f.market,
-            side=f.side,
-            product=f.product,
-            quantity=f.quantity,
+        carry(
+            FillOut,
+            f,
             price=float(f.price),
             charges=float(f.charges),
             filled_at=iso_ms(f.filled_at),
