@@ -305,3 +305,11 @@ class CandleChart(rx.Component):
 
 
 candle_chart = CandleChart.create
+
+DATA_VARS = ("bars", "volume", "overlays", "panes", "last_bar")
+
+
+def state_candle_chart(state: type[rx.State], **props: Any) -> rx.Component:
+    """The chart bound to a state that keeps its data in vars named as the props
+    (`bars`, `volume`, `overlays`, `panes`, `last_bar`)."""
+    return candle_chart(**{name: getattr(state, name) for name in DATA_VARS}, **props)

@@ -13,6 +13,7 @@ from stockapp.components.live_patch import live_patch
 from stockapp.components.price import change_color, field, flash_price
 from stockapp.components.replay import replay_bar, replay_start
 from stockapp.components.search import instrument_picker
+from stockapp.components.table import scroll_region
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
 from stockapp.state.toasts import alert_toasts
@@ -95,11 +96,8 @@ def ticker_strip() -> rx.Component:
                 align="center",
             ),
         ),
-        class_name="ticker-strip",
         # a scrolling region: reachable and named for keyboard and screen-reader users
-        tab_index=0,
-        role="region",
-        aria_label="Index ticker",
+        **scroll_region("Index ticker", class_name="ticker-strip"),
         border_bottom="1px solid var(--gray-a5)",
         padding_y="4px",
         width="100%",

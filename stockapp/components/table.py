@@ -19,8 +19,11 @@ def scroll_table(header: rx.Component, body: rx.Component, table_id: str) -> rx.
         width="100%",
         # when it scrolls, the box (not Radix's unfocusable inner viewport) is the scrolling
         # region: reachable by keyboard and named (assets/styles.css, .scroll-region)
-        tab_index=0,
-        role="region",
-        aria_label=table_id.replace("-", " "),
-        class_name="scroll-region",
+        **scroll_region(table_id.replace("-", " "), class_name="scroll-region"),
     )
+
+
+def scroll_region(label: str | rx.Var, **props) -> dict:
+    """Props of a box that scrolls: focusable, so a keyboard can scroll it, and named, so a
+    screen reader says what it holds."""
+    return {"tab_index": 0, "role": "region", "aria_label": label, **props}

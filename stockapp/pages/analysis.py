@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 
 from stockapp.components.alert_dialog import alert_button
-from stockapp.components.candles import candle_chart
+from stockapp.components.candles import state_candle_chart
 from stockapp.components.card import page_stack
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_text, field, flash_price, live_dot
@@ -151,14 +151,7 @@ def chart_card() -> rx.Component:
                 S.time_note != "",
                 rx.text(S.time_note, size="1", color="var(--amber-11)", id="chart-time-note"),
             ),
-            candle_chart(
-                bars=S.bars,
-                volume=S.volume,
-                overlays=S.overlays,
-                panes=S.panes,
-                last_bar=S.last_bar,
-                id="candle-chart",
-            ),
+            state_candle_chart(S, id="candle-chart"),
             rx.text(
                 rx.cond(S.time_note != "", "", "Times are IST. "),
                 "Indicators are computed on the server with extra history "

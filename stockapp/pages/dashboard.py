@@ -11,13 +11,11 @@ from stockapp import formatting as fmt
 from stockapp.components.card import section_card, signed_figure
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
-from stockapp.db import watchlists as wl
-from stockapp.db.positions import cached_positions
-from stockapp.db.session import run_db
 from stockapp.market.models import Key
 from stockapp.market.snapshot import MarketSnapshot
 from stockapp.portfolio import Position, value_at_quotes
-from stockapp.services import market
+from stockapp.services import market, watchlists
+from stockapp.services import portfolio as book
 from stockapp.state.auth import AuthState, current_user_id
 from stockapp.state.live import LiveMixin, live
 from stockapp.state.shell import ShellState
@@ -99,9 +97,9 @@ class DashboardState(LiveMixin, rx.State):
         self._watch_keys, self.watch_name, self.watch_rows = [], "", []
         self._positions, self.pf_value, self.pf_day, self.pf_pnl = {}, "", "", ""
         if uid is not None:
-            positions = await run_db(cached_positions, uid)  # FIFO off the event loop
+            positions = await book.positions(uid)  # FIFO off the event loop
             self._positions = {k: p for k, p in positions.items() if p.quantity > 0}
-            lists = await run_db(wl.list_watchlists, uid)
+            lists = await watchlists.lists(uid)
             if lists:
                 first = lists[0]
                 self.watch_name = first.name

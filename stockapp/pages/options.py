@@ -9,6 +9,7 @@ from stockapp.components.card import error_banner, page_stack
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_text, flash_price, live_dot
 from stockapp.components.search import instrument_picker
+from stockapp.components.table import scroll_region
 from stockapp.pages.options_state import STRIKE_CHOICES, OptionsState
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
@@ -98,10 +99,7 @@ def chain_table() -> rx.Component:
         overflow_x="auto",
         width="100%",
         # on a phone the chain scrolls sideways here, not the page: a named, focusable region
-        tab_index=0,
-        role="region",
-        aria_label="Option chain",
-        class_name="scroll-region",
+        **scroll_region("Option chain", class_name="scroll-region"),
     )
 
 

@@ -12,13 +12,18 @@ from stockapp.pages.portfolio_state import PortfolioState as S
 NUM = {"text_align": "right", "class_name": "num"}
 
 
+def fill_cells(rows: rx.Var) -> rx.Component:
+    """One chart cell per row, coloured by the row's "fill"."""
+    return rx.foreach(rows, lambda r: rx.recharts.cell(fill=r["fill"]))
+
+
 # -- charts ---------------------------------------------------------------------------------
 def allocation_pie() -> rx.Component:
     return section_card(
         "Allocation by sector",
         rx.recharts.pie_chart(
             rx.recharts.pie(
-                rx.foreach(S.sector_alloc, lambda r: rx.recharts.cell(fill=r["fill"])),
+                fill_cells(S.sector_alloc),
                 data=S.sector_alloc,
                 data_key="value",
                 name_key="name",
@@ -40,7 +45,7 @@ def allocation_bars() -> rx.Component:
         "Allocation by holding (%)",
         rx.recharts.bar_chart(
             rx.recharts.bar(
-                rx.foreach(S.holding_alloc, lambda r: rx.recharts.cell(fill=r["fill"])),
+                fill_cells(S.holding_alloc),
                 data_key="pct",
                 name="% of value",
                 is_animation_active=False,

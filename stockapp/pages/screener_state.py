@@ -9,16 +9,8 @@ import time
 import reflex as rx
 
 from stockapp import formatting as fmt
-from stockapp.market.screening import (
-    PARAMS,
-    ScreenCriteria,
-    ScreenParamError,
-    ScreenRow,
-    apply_screen,
-    criteria_from_dict,
-    criteria_from_params,
-    params_from_criteria,
-)
+from stockapp.market import screening
+from stockapp.market.screening import PARAMS, ScreenCriteria, ScreenRow
 from stockapp.market.snapshot import MarketSnapshot
 from stockapp.services import market
 from stockapp.services import screens as saved
@@ -90,14 +82,14 @@ class ScreenerState(LiveMixin, rx.State):
     # -- screening -----------------------------------------------------------------------
     def _criteria(self) -> ScreenCriteria | None:
         try:
-            criteria = criteria_from_params(
+            criteria = screening.criteria_from_params(
                 self.form,
                 sectors=self.sectors,
                 known_sectors=self.sector_names,
                 sort=self.sort_col,
                 descending=self.sort_desc,
             )
-        except ScreenParamError as exc:
+        except screening.ScreenParamError as exc:
             self.errors = exc.errors
             return None
         if self.errors:
@@ -110,7 +102,7 @@ class ScreenerState(LiveMixin, rx.State):
             return
         snap = snap or live.snapshot(self)
         rows = snap.screen_rows(data)
-        matched = apply_screen(rows, criteria)
+        matched = screening.apply_screen(rows, criteria)
         shown = [result_row(r) for r in matched[:SHOW_MAX]]
         if shown != self.rows:
             self.rows = shown
@@ -223,11 +215,11 @@ class ScreenerState(LiveMixin, rx.State):
         if screen is None:
             return
         try:
-            criteria = criteria_from_dict(screen.criteria)
+            criteria = screening.criteria_from_dict(screen.criteria)
         except ValueError as exc:
             self.notice = f"Cannot load “{screen.name}”: {exc}"
             return
-        self.form = params_from_criteria(criteria)
+        self.form = screening.params_from_criteria(criteria)
         self.sectors = sorted(s for s in criteria.sectors or () if s in self.sector_names)
         if criteria.sort_by:
             self.sort_col, self.sort_desc = criteria.sort_by, criteria.descending
