@@ -95,6 +95,7 @@ class FillData:
     price: Decimal
     charges: Decimal
     filled_at: datetime
+    user_id: int = 0
 
 
 def _f(value: Decimal | None) -> float | None:
@@ -460,6 +461,7 @@ def list_fills(session: Session, user_id: int, book: str = LIVE) -> list[FillDat
             price=Decimal(r.price),
             charges=Decimal(r.charges),
             filled_at=r.filled_at,
+            user_id=r.user_id,
         )
         for r in rows
     ]
