@@ -9,6 +9,7 @@ from reflex_components_core.core.banner import (
 )
 
 from stockapp.components.connection import connection_lost
+from stockapp.components.order_ticket import order_ticket
 from stockapp.components.price import change_color, field, flash_price
 from stockapp.components.search import instrument_picker
 from stockapp.state.auth import AuthState
@@ -27,6 +28,7 @@ NAV = [
     ("Sector Analysis", "/sectors", "pie-chart"),
     ("Screener", "/screener", "filter"),
     ("Alerts", "/alerts", "bell"),
+    ("Orders", "/orders", "receipt-text"),
 ]
 
 
@@ -313,6 +315,7 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
         tab_bar(),
         rx.toast.provider(),
         alert_toasts(),
+        order_ticket(),
         width="100%",
         # while the socket is down, CSS greys every live dot and marks every price stale
         class_name=rx.cond(connection_lost, "app-shell conn-lost", "app-shell"),

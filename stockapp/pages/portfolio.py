@@ -9,6 +9,8 @@ from __future__ import annotations
 import reflex as rx
 
 from stockapp.components.layout import page_layout
+from stockapp.components.order_ticket import market_of, trade_button
+from stockapp.components.paper_view import paper_empty, paper_funds, paper_switch
 from stockapp.components.price import change_color, live_dot
 from stockapp.components.search import instrument_picker
 from stockapp.components.table import scroll_table
@@ -68,6 +70,7 @@ def holding_row(r: rx.Var) -> rx.Component:
                 rx.hstack(
                     rx.link(rx.text(r["symbol"], weight="bold"), href="/analysis/" + r["symbol"]),
                     rx.badge(r["exch"], size="1", variant="soft"),
+                    trade_button(r["symbol"], market_of(r["exch"])),
                     align="center",
                     spacing="1",
                 ),
@@ -280,9 +283,11 @@ def page() -> rx.Component:
             ~S.loaded,
             rx.spinner(),
             rx.vstack(
+                paper_switch(S),
+                rx.cond(S.paper_on, paper_funds(S)),
                 rx.cond(
                     S.trade_count == 0,
-                    empty_state(),
+                    rx.cond(S.paper_on, paper_empty(), empty_state()),
                     rx.vstack(
                         totals(),
                         rx.cond(
@@ -302,8 +307,7 @@ def page() -> rx.Component:
                         width="100%",
                     ),
                 ),
-                trade_form(),
-                import_export(),
+                rx.cond(~S.paper_on, rx.fragment(trade_form(), import_export())),
                 rx.cond(S.trade_count > 0, trades_table()),
                 spacing="3",
                 width="100%",

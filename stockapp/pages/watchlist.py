@@ -8,6 +8,7 @@ import reflex as rx
 from stockapp.components.alert_dialog import alert_button
 from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.components.layout import page_layout
+from stockapp.components.order_ticket import market_of, trade_button
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_picker
 from stockapp.components.table import scroll_table
@@ -71,6 +72,7 @@ def row(key: rx.Var[str]) -> rx.Component:
         ),
         rx.table.cell(
             rx.hstack(
+                trade_button(fact["symbol"], market_of(fact["exch"])),
                 alert_button(
                     fact["symbol"], rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)
                 ),
