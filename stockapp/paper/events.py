@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from stockapp.market.models import iso_ms
 from stockapp.paper.engine import PaperEngine
 from stockapp.paper.store import FillData, OrderData
 from stockapp.runtime import Runtime, on_start, runtime
@@ -41,7 +42,7 @@ def fill_dict(fill: FillData) -> dict[str, Any]:
         "quantity": fill.quantity,
         "price": float(fill.price),
         "charges": float(fill.charges),
-        "filled_at": fill.filled_at.isoformat(),
+        "filled_at": iso_ms(fill.filled_at),
     }
 
 
