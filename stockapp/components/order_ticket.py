@@ -1,8 +1,9 @@
 """The paper order ticket: one dialog per page (the layout places it), opened by a Trade
 button on any row that names an instrument (Watchlist, Analysis, Options chain, Portfolio).
 
-Keyboard: the quantity field has focus when it opens, Enter in any field places the order,
-Esc closes. A field the server refused shows the reason under it.
+Keyboard: the quantity field has focus when it opens, Enter in any field places the order
+(the fields are a form whose submit is Place), Esc closes. A field the server refused shows
+the reason under it.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _input(name: str, label: str | rx.Var, **props) -> rx.Component:
             rx.input(
                 value=getattr(S, name),
                 on_change=lambda v: S.set_field(name, v),
-                on_key_down=S.key_down,
+                name=name,
                 id=f"ticket-{name.replace('_', '-')}",
                 aria_invalid=rx.cond(S.errors.contains(name), "true", "false"),
                 width="100%",
@@ -152,6 +153,22 @@ def _fields() -> rx.Component:
     )
 
 
+def _actions() -> rx.Component:
+    return rx.hstack(
+        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+        rx.button(
+            rx.cond(S.side == "sell", "Place sell", "Place buy"),
+            color_scheme=rx.cond(S.side == "sell", "red", "green"),
+            type="submit",
+            loading=S.placing,
+            id="ticket-place",
+        ),
+        justify="end",
+        spacing="2",
+        width="100%",
+    )
+
+
 def order_ticket() -> rx.Component:
     """The ticket dialog; place once per page."""
     return rx.dialog.root(
@@ -159,30 +176,24 @@ def order_ticket() -> rx.Component:
             rx.dialog.title("Paper order · ", rx.el.span(S.symbol, id="ticket-symbol")),
             rx.dialog.description(
                 "Virtual money on live prices. ",
-                rx.cond(S.available != "", "Available: " + S.available),
+                rx.cond(S.available != "", "Available: " + S.available, ""),
                 size="2",
             ),
-            rx.vstack(
-                _header(),
-                _fields(),
-                rx.text(S.validity_label, size="1", color="var(--gray-11)", id="ticket-validity"),
-                _error(""),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.button(
-                        rx.cond(S.side == "sell", "Place sell", "Place buy"),
-                        color_scheme=rx.cond(S.side == "sell", "red", "green"),
-                        on_click=S.place,
-                        loading=S.placing,
-                        id="ticket-place",
+            rx.form(
+                rx.vstack(
+                    _header(),
+                    _fields(),
+                    rx.text(
+                        S.validity_label, size="1", color="var(--gray-11)", id="ticket-validity"
                     ),
-                    justify="end",
-                    spacing="2",
+                    _error(""),
+                    _actions(),
+                    spacing="3",
+                    padding_top="8px",
                     width="100%",
                 ),
-                spacing="3",
-                padding_top="8px",
-                width="100%",
+                on_submit=S.submit,
+                reset_on_submit=False,
             ),
             max_width="480px",
             id="order-ticket",

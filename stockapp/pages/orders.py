@@ -120,7 +120,7 @@ def _edit_input(var: str, label: str) -> rx.Component:
         rx.input(
             value=getattr(S, var),
             on_change=lambda v: S.set_edit(var, v),
-            on_key_down=S.edit_key_down,
+            name=var,
             input_mode="decimal",
             id=f"edit-{var[2:]}",
             width="100%",
@@ -135,22 +135,28 @@ def edit_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Modify order #", S.edit_id),
             rx.dialog.description("The changed order is checked again as if new.", size="2"),
-            rx.vstack(
-                _edit_input("e_qty", "Quantity (shares)"),
-                rx.cond(takes_price, _edit_input("e_price", "Limit price (₹)")),
-                rx.cond(takes_trigger, _edit_input("e_trigger", "Trigger price (₹)")),
-                rx.cond(
-                    S.edit_error != "",
-                    rx.text(S.edit_error, size="1", color="var(--red-11)", id="edit-error"),
+            rx.form(
+                rx.vstack(
+                    _edit_input("e_qty", "Quantity (shares)"),
+                    rx.cond(takes_price, _edit_input("e_price", "Limit price (₹)")),
+                    rx.cond(takes_trigger, _edit_input("e_trigger", "Trigger price (₹)")),
+                    rx.cond(
+                        S.edit_error != "",
+                        rx.text(S.edit_error, size="1", color="var(--red-11)", id="edit-error"),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button("Close", variant="soft", color_scheme="gray", type="button")
+                        ),
+                        rx.button("Save changes", type="submit", id="edit-save"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    padding_top="8px",
                 ),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
-                    rx.button("Save changes", on_click=S.save_edit, id="edit-save"),
-                    justify="end",
-                    width="100%",
-                ),
-                spacing="3",
-                padding_top="8px",
+                on_submit=S.submit_edit,
+                reset_on_submit=False,
             ),
             max_width="420px",
         ),

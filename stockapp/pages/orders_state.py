@@ -151,9 +151,12 @@ class OrdersState(rx.State):
         await self._reload(uid)
 
     @rx.event
-    async def edit_key_down(self, key: str, _info: dict | None = None):
-        if key == "Enter":
-            return OrdersState.save_edit
+    def submit_edit(self, form: dict):
+        """Enter in a field or Save: the values as the browser has them."""
+        for var in EDIT_VARS:
+            if var in form:
+                setattr(self, var, str(form[var])[:20])
+        return OrdersState.save_edit
 
 
 @on_order_update

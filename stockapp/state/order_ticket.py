@@ -185,10 +185,15 @@ class OrderTicketState(LiveMixin, rx.State):
                 self.errors = {k: v for k, v in self.errors.items() if k != name}
 
     @rx.event
-    async def key_down(self, key: str, _info: dict | None = None):
-        """Enter places the order from any of the ticket's fields."""
-        if key == "Enter" and not self.placing:
-            return OrderTicketState.place
+    def submit(self, form: dict):
+        """The ticket's form submitted (Enter in a field, or Place): the values as the
+        browser has them, which may be ahead of the last `set_field`."""
+        if self.placing:
+            return None
+        for name in ("qty", *PRICE_VARS):
+            if name in form:
+                setattr(self, name, str(form[name])[:20])
+        return OrderTicketState.place
 
     def _fields(self) -> dict:
         errors: dict[str, str] = {}
