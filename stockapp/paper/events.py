@@ -10,6 +10,7 @@ the app's toasts and Orders page, and /ws's `order_update` messages.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -47,18 +48,33 @@ def fill_dict(fill: FillData) -> dict[str, Any]:
 
 
 async def publish(user_id: int, order: OrderData, fill: FillData | None = None) -> None:
-    """Tell every worker (this one included) about a change to `user_id`'s order."""
+    """Tell every worker (this one included) about a change to `user_id`'s order.
+
+    Sent from a task of its own, never awaited by the caller: the caller may be an event
+    handler holding its tab's state lock, which the delivery to that same tab needs."""
     message = {
         "topic": TOPIC,
         "user_id": user_id,
         "order": order.as_dict(),
         "fill": fill_dict(fill) if fill is not None else None,
     }
+    task = asyncio.ensure_future(_send(message))
+    _sending.add(task)
+    task.add_done_callback(_sending.discard)
+
+
+_sending: set[asyncio.Future[None]] = set()
+
+
+async def _send(message: dict[str, Any]) -> None:
     hub = runtime.hub
-    if hub is None:
-        await _deliver(message)
-        return
-    await hub.backend.broadcast(orjson.dumps(message))
+    try:
+        if hub is None:
+            await _deliver(message)
+        else:
+            await hub.backend.broadcast(orjson.dumps(message))
+    except Exception:
+        log.exception("sending an order update failed")
 
 
 async def _on_broadcast(payload: bytes) -> None:
