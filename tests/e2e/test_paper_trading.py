@@ -58,7 +58,8 @@ def test_limit_order_from_watchlist_fills_and_shows_in_orders_and_paper_portfoli
     # a buy limit at or above the ask: placed with Enter, filled at the next tick
     page.fill("#ticket-price", _crossing_buy_limit(app_server.url, "TCS"))
     page.press("#ticket-price", "Enter")
-    page.get_by_text("Paper order filled: Buy 2 TCS").wait_for()
+    toast = page.locator("[data-sonner-toast]", has_text="Paper order filled: Buy 2 TCS")
+    toast.first.wait_for()
     assert page.locator("#order-ticket").count() == 0  # the ticket closed on placing
 
     page.goto("/orders")
