@@ -16,12 +16,11 @@ from pydantic import BaseModel, Field
 from stockapp.api import market as market_routes
 from stockapp.api.deps import CurrentUser, MarketDep, UniverseDep, db_call
 from stockapp.api.schemas import QuotesOut
-from stockapp.market.calendar import IST
-from stockapp.market.clock import app_now
 from stockapp.market.models import iso_ms
-from stockapp.market.replay import SPEEDS, ReplayClock, ReplayError
-from stockapp.market.sim.session import from_ms, to_ms
+from stockapp.market.replay import SPEEDS, ReplayError
+from stockapp.market.sim.session import from_ms
 from stockapp.replay import store
+from stockapp.replay.control import new_clock, seek_to, shown_at
 from stockapp.replay.manager import replays, wall_ms
 from stockapp.replay.store import ReplayData
 from stockapp.settings import get_settings
@@ -29,7 +28,6 @@ from stockapp.settings import get_settings
 router = APIRouter(prefix="/replay", tags=["market replay"])
 
 Speed = Literal[1, 5, 10, 30, 60]
-MARKET_OPEN = "09:15"
 
 
 class ReplayIn(BaseModel):
@@ -65,69 +63,30 @@ class ReplayOut(BaseModel):
 
 def replay_out(data: ReplayData, wall: int | None = None) -> ReplayOut:
     clock = data.clock
-    now = wall_ms() if wall is None else wall
-    shown = from_ms(clock.at(now))
-    local = shown.astimezone(IST)
-    state = "finished" if clock.finished(now) else "paused" if clock.paused else "running"
-    label = f"Replay {data.day.isoformat()} ×{clock.speed}, {local:%H:%M} IST"
-    if state != "running":
-        label += f" ({state})"
+    now = shown_at(data, wall_ms() if wall is None else wall)
     return ReplayOut(
         id=data.id,
         date=data.day,
         speed=clock.speed,
         speeds=list(SPEEDS),
-        status=state,
-        replay_time=iso_ms(shown),
-        replay_time_ist=f"{local:%H:%M:%S}",
-        label=label,
+        status=now.status,
+        replay_time=iso_ms(now.shown),
+        replay_time_ist=f"{now.local:%H:%M:%S}",
+        label=now.label,
         session_start=iso_ms(from_ms(clock.start_ms)),
         session_end=iso_ms(from_ms(clock.end_ms)),
     )
 
 
-def _at(day: dt.date, hhmm: str, clock_start: int, clock_end: int) -> int:
-    parts = [int(p) for p in hhmm.split(":")]
-    try:
-        local = dt.time(*parts)
-    except ValueError as exc:
-        raise ReplayError(f"{hhmm} is not a time of day") from exc
-    ms = to_ms(dt.datetime.combine(day, local, tzinfo=IST).astimezone(dt.UTC))
-    if not clock_start <= ms <= clock_end:
-        start = from_ms(clock_start).astimezone(IST)
-        end = from_ms(clock_end).astimezone(IST)
-        raise ReplayError(f"{hhmm} IST is outside the session ({start:%H:%M}-{end:%H:%M} IST)")
-    return ms
-
-
 @router.post("", response_model=ReplayOut, status_code=status.HTTP_201_CREATED)
 async def start_replay(user: CurrentUser, body: ReplayIn) -> ReplayOut:
     try:
-        wall, day, clock = await _new_clock(body)
+        wall, clock = await new_clock(body.date, body.speed, body.time)
     except ReplayError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     opening = get_settings().paper_opening_balance
-    data = await db_call(lambda s: store.create(s, user.id, day, clock, opening))
+    data = await db_call(lambda s: store.create(s, user.id, body.date, clock, opening))
     return replay_out(data, wall)
-
-
-async def _new_clock(body: ReplayIn) -> tuple[int, dt.date, ReplayClock]:
-    today = app_now().astimezone(IST).date()
-    if body.date >= today:
-        raise ReplayError("only a finished session can be replayed: pick a day before today")
-    window = await replays.window(body.date)
-    if window is None:
-        raise ReplayError(
-            f"{body.date.isoformat()} has no session to replay (a holiday, a weekend, or a "
-            "day before the market's history)"
-        )
-    start, end = window
-    wall = wall_ms()
-    if body.time:
-        at = _at(body.date, body.time, start, end)
-    else:  # the exchange's open, or the session's start where the simulator runs all day
-        at = min(max(start, _at(body.date, MARKET_OPEN, 0, end)), end)
-    return wall, body.date, ReplayClock.begin(start, end, body.speed, wall, at)
 
 
 @router.get("", response_model=list[ReplayOut])
@@ -161,11 +120,7 @@ async def resume_replay(user: CurrentUser, replay_id: str) -> ReplayOut:
 
 @router.post("/{replay_id}/seek", response_model=ReplayOut)
 async def seek_replay(user: CurrentUser, replay_id: str, body: SeekIn) -> ReplayOut:
-    def seek(clock: ReplayClock, wall: int) -> ReplayClock:
-        day = from_ms(clock.start_ms).astimezone(IST).date()
-        return clock.seek(wall, _at(day, body.time, clock.start_ms, clock.end_ms))
-
-    return await _change(user.id, replay_id, seek)
+    return await _change(user.id, replay_id, seek_to(body.time))
 
 
 @router.post("/{replay_id}/speed", response_model=ReplayOut)

@@ -11,6 +11,7 @@ from reflex_components_core.core.banner import (
 from stockapp.components.connection import connection_lost
 from stockapp.components.order_ticket import order_ticket
 from stockapp.components.price import change_color, field, flash_price
+from stockapp.components.replay import replay_bar, replay_start
 from stockapp.components.search import instrument_picker
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
@@ -253,6 +254,7 @@ def top_bar() -> rx.Component:
         rx.spacer(),
         rx.box(market_pill(), class_name="hide-mobile"),
         search_toggle(),
+        replay_start(),
         connection_indicator(),
         rx.color_mode.button(size="1", variant="ghost", aria_label="Toggle light or dark theme"),
         user_menu(),
@@ -295,6 +297,7 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
     return rx.box(
         shortcut_script(),
         top_bar(),
+        replay_bar(),
         ticker_strip(),
         rx.hstack(
             rx.box(

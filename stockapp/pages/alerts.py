@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from stockapp.components.alert_dialog import alert_form_fields
+from stockapp.components.card import error_banner, page_stack
 from stockapp.components.confirm import delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.price import flash_price
@@ -25,14 +26,12 @@ def symbol_box() -> rx.Component:
 
 def create_card() -> rx.Component:
     return rx.card(
-        rx.vstack(
+        page_stack(
             rx.heading("New alert", size="3"),
             symbol_box(),
             rx.box(alert_form_fields(S), width="100%", id="alert-form"),
             rx.button("Create alert", on_click=S.create, id="alert-create", width="100%"),
             rx.cond(S.notice != "", rx.text(S.notice, size="2", color="var(--green-11)")),
-            spacing="3",
-            width="100%",
         ),
         width="100%",
         max_width="360px",
@@ -131,7 +130,7 @@ def page() -> rx.Component:
     return page_layout(
         "Alerts",
         rx.vstack(
-            rx.cond(S.error != "", rx.callout(S.error, icon="triangle-alert", color_scheme="red")),
+            error_banner(S.error),
             rx.flex(
                 create_card(),
                 rx.vstack(

@@ -9,6 +9,7 @@ import reflex as rx
 
 from stockapp.components.alert_dialog import alert_button
 from stockapp.components.candles import candle_chart
+from stockapp.components.card import page_stack
 from stockapp.components.layout import page_layout
 from stockapp.components.order_ticket import trade_button
 from stockapp.components.price import change_text, field, flash_price, live_dot
@@ -72,7 +73,7 @@ def header_links() -> rx.Component:
 def price_header() -> rx.Component:
     view = S.quotes[S.key]
     return rx.card(
-        rx.vstack(
+        page_stack(
             rx.hstack(
                 rx.heading(S.name, size="5"),
                 rx.foreach(S.badges, lambda b: rx.badge(b, variant="soft")),
@@ -93,8 +94,6 @@ def price_header() -> rx.Component:
             ),
             rx.cond(S.quotes.contains(S.key), header_stats(view)),
             header_links(),
-            spacing="3",
-            width="100%",
         ),
         width="100%",
     )
@@ -206,7 +205,7 @@ def page() -> rx.Component:
         "Analysis",
         rx.cond(
             S.found,
-            rx.vstack(price_header(), chart_card(), width="100%", spacing="3"),
+            page_stack(price_header(), chart_card()),
             not_found(),
         ),
     )

@@ -23,9 +23,10 @@ from stockapp.market.chart_series import (
 )
 from stockapp.market.clock import app_now
 from stockapp.market.indicators import compute_indicators, output_keys, parse_indicator_spec
-from stockapp.market.models import Bar, Instrument, Quote
+from stockapp.market.models import Bar, Instrument
 from stockapp.market.options import current_lot_size, resolve_underlying
 from stockapp.market.sim import time_note
+from stockapp.market.snapshot import MarketSnapshot
 from stockapp.services import quotes
 from stockapp.services.instruments import instrument, search
 from stockapp.state.live import LiveMixin, live
@@ -82,16 +83,16 @@ def option_href(inst: Instrument) -> str:
     return f"/options/{inst.symbol}" if inst.fno and inst.market == "india_nse" else ""
 
 
-def header_facts(inst: Instrument, q: Quote | None) -> dict[str, str]:
+def header_facts(inst: Instrument, snap: MarketSnapshot) -> dict[str, str]:
+    q = snap.get(inst.key)
     if q is None:
         return {}
-    cap = q.current_price * inst.shares_outstanding if inst.shares_outstanding else None
-    pe = q.current_price / inst.eps if inst.eps > 0 else None
+    cap, pe = snap.fundamentals(inst)
     return {
         "hi52": fmt.number(q.week52_high),
         "lo52": fmt.number(q.week52_low),
-        "cap": fmt.compact_inr(cap) if cap and not inst.is_index else "—",
-        "pe": fmt.number(pe) if pe and not inst.is_index else "—",
+        "cap": fmt.compact_inr(cap) if cap else "—",
+        "pe": fmt.number(pe) if pe else "—",
         "open": fmt.number(q.open),
         "pc": fmt.number(q.prev_close),
     }
@@ -154,7 +155,7 @@ class AnalysisState(LiveMixin, rx.State):
         self.peers_href = "" if inst.is_index else f"/peers/{inst.symbol}"
         self.options_href = option_href(inst)
         self.quotes = live.track(self, [inst.key])
-        self.facts = header_facts(inst, quotes.latest(inst.key))
+        self.facts = header_facts(inst, live.snapshot(self))
         await self._load_chart(inst)
 
     async def _load_chart(self, inst: Instrument) -> None:
@@ -257,7 +258,7 @@ class AnalysisState(LiveMixin, rx.State):
         q = snapshot.get(inst.key) if inst is not None else None
         if q is None or inst is None:
             return
-        facts = header_facts(inst, q)
+        facts = header_facts(inst, snapshot)
         if facts != self.facts:
             self.facts = facts
         if self._forming is not None:

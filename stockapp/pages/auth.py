@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.card import page_stack
 from stockapp.state.auth import AuthState
 from stockapp.state.shell import ShellState
 
@@ -45,9 +46,7 @@ def _field(label: str, name: str, type_: str = "text", **kw) -> rx.Component:
 
 
 def _form(on_submit: rx.EventHandler, *children: rx.Component) -> rx.Component:
-    return rx.form(
-        rx.vstack(*children, spacing="3", width="100%"), on_submit=on_submit, width="100%"
-    )
+    return rx.form(page_stack(*children), on_submit=on_submit, width="100%")
 
 
 def login_page() -> rx.Component:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import reflex as rx
 
 from stockapp import formatting as fmt
+from stockapp.components.card import section_card, signed_figure
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.db import watchlists as wl
@@ -94,7 +95,7 @@ class DashboardState(LiveMixin, rx.State):
                 self.watch_rows = [{"k": key_str(k), "symbol": k[0]} for k in self._watch_keys]
         keys = {i.key for i in market.universe().equities("india_nse")}
         live.track(self, keys | set(_index_keys()) | set(self._watch_keys) | set(self._positions))
-        self._recompute(market.snapshot())
+        self._recompute(live.snapshot(self))
 
     def _apply_live(self, snapshot, changed):
         self._recompute(snapshot)
@@ -130,8 +131,8 @@ def index_card(card) -> rx.Component:
 
 
 def mini_list(title: str, rows, quotes=DashboardState.quotes, list_id: str = "") -> rx.Component:
-    return rx.card(
-        rx.text(title, weight="bold", size="3"),
+    return section_card(
+        title,
         rx.vstack(
             rx.foreach(
                 rows,
@@ -155,15 +156,14 @@ def mini_list(title: str, rows, quotes=DashboardState.quotes, list_id: str = "")
             width="100%",
             margin_top="8px",
         ),
-        width="100%",
         id=list_id,
     )
 
 
 def breadth_card() -> rx.Component:
     total = DashboardState.advances + DashboardState.declines + DashboardState.unchanged
-    return rx.card(
-        rx.text("Market breadth (NSE)", weight="bold", size="3"),
+    return section_card(
+        "Market breadth (NSE)",
         rx.hstack(
             rx.badge("Advances ", DashboardState.advances, color_scheme="green", id="adv"),
             rx.badge("Declines ", DashboardState.declines, color_scheme="red", id="dec"),
@@ -191,12 +191,11 @@ def breadth_card() -> rx.Component:
                 background="var(--gray-6)",
             ),
         ),
-        width="100%",
     )
 
 
 def portfolio_card() -> rx.Component:
-    return rx.card(
+    return section_card(
         rx.hstack(rx.text("Portfolio", weight="bold", size="3"), live_dot(), align="center"),
         rx.cond(
             DashboardState.pf_value != "",
@@ -208,30 +207,12 @@ def portfolio_card() -> rx.Component:
                     class_name="num",
                     id="dash-pf-value",
                 ),
-                rx.text(
-                    "Day P&L ",
-                    rx.text.span(
-                        DashboardState.pf_day,
-                        class_name="num",
-                        color=change_color(DashboardState.pf_day),
-                    ),
-                    size="2",
-                    id="dash-pf-day",
-                ),
-                rx.text(
-                    "Unrealized ",
-                    rx.text.span(
-                        DashboardState.pf_pnl,
-                        class_name="num",
-                        color=change_color(DashboardState.pf_pnl),
-                    ),
-                    size="2",
-                ),
+                signed_figure("Day P&L ", DashboardState.pf_day, id="dash-pf-day"),
+                signed_figure("Unrealized ", DashboardState.pf_pnl),
                 spacing="1",
             ),
             rx.text("No holdings yet. ", rx.link("Add a trade", href="/portfolio"), size="2"),
         ),
-        width="100%",
     )
 
 

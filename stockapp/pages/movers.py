@@ -67,13 +67,13 @@ class MoversState(LiveMixin, rx.State):
         if tab in dict(TABS):
             self.tab = tab
         live.track(self, [i.key for i in market.universe().equities(MARKET)])
-        self._rerank(market.snapshot())
+        self._rerank(live.snapshot(self))
 
     @rx.event
     def set_tab(self, tab: str):
         if tab in dict(TABS):
             self.tab = tab
-            self._rerank(market.snapshot())
+            self._rerank(live.snapshot(self))
 
     def _apply_live(self, snapshot, changed):
         self._rerank(snapshot)

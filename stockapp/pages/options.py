@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.card import error_banner, page_stack
 from stockapp.components.layout import page_layout
 from stockapp.components.order_ticket import option_trade_button
 from stockapp.components.price import change_text, flash_price, live_dot
@@ -197,14 +198,9 @@ def picker() -> rx.Component:
 def page() -> rx.Component:
     return page_layout(
         "Options Chain",
-        rx.vstack(
+        page_stack(
             picker(),
-            rx.cond(
-                S.error != "",
-                rx.callout(
-                    S.error, icon="triangle-alert", color_scheme="amber", id="options-error"
-                ),
-            ),
+            error_banner(S.error, "amber", id="options-error"),
             rx.cond(
                 S.calendar_note != "",
                 rx.callout(
@@ -221,7 +217,7 @@ def page() -> rx.Component:
                 rx.hstack(rx.spinner(), rx.text("Loading the chain…")),
                 rx.cond(
                     S.rows.length() > 0,
-                    rx.vstack(summary_bar(), chain_table(), spacing="3", width="100%"),
+                    page_stack(summary_bar(), chain_table()),
                     rx.cond(
                         S.error == "",
                         rx.callout("No prices yet for this underlying.", icon="info"),
@@ -235,8 +231,6 @@ def page() -> rx.Component:
                 size="1",
                 color="var(--gray-11)",
             ),
-            spacing="3",
-            width="100%",
         ),
     )
 

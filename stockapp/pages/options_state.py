@@ -17,7 +17,7 @@ from stockapp.market.clock import app_now
 from stockapp.market.models import DEFAULT_MARKET, Instrument
 from stockapp.market.snapshot import MarketSnapshot
 from stockapp.pages.options_format import chain_summary, expiry_label, format_rows, url_name
-from stockapp.services import market, quotes
+from stockapp.services import quotes
 from stockapp.services.options import fno_underlying, listed_contracts
 from stockapp.state.combobox import COMBO_LIMIT, ComboboxMixin
 from stockapp.state.live import LiveMixin, live
@@ -59,7 +59,7 @@ class OptionsState(ComboboxMixin, LiveMixin, rx.State):
         return fno_underlying(self.underlying) if self.underlying else None
 
     def _rebuild(self, force: bool = False, snap: MarketSnapshot | None = None) -> None:
-        inst, snap = self._inst(), snap or market.snapshot()
+        inst, snap = self._inst(), snap or live.snapshot(self)
         quote = snap.get(inst.key) if inst else None
         if inst is None or quote is None or not self.expiry:
             return

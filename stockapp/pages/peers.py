@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.card import page_stack
 from stockapp.components.layout import page_layout
-from stockapp.components.price import change_color, field, flash_price, live_dot
+from stockapp.components.price import change_color
+from stockapp.components.quote_table import change_cell, price_cell, symbol_cell
 from stockapp.components.search import instrument_picker
 from stockapp.components.table import scroll_table
 from stockapp.pages.peers_state import PeersState
@@ -32,24 +34,15 @@ def row(r) -> rx.Component:
                     background=r["colour"],
                     flex_shrink="0",
                 ),
-                rx.vstack(
-                    rx.link(rx.text(r["symbol"], weight="bold"), href="/analysis/" + r["symbol"]),
-                    rx.text(r["name"], size="1", color="var(--gray-11)", class_name="hide-mobile"),
-                    spacing="0",
-                ),
+                symbol_cell(r, "name"),
                 align="center",
                 spacing="2",
             )
         ),
         rx.table.cell(
-            rx.cond(
-                PeersState.quotes.contains(r["k"]),
-                rx.hstack(flash_price(view), live_dot(), justify="end", align="center"),
-                rx.text("…"),
-            ),
-            text_align="right",
+            price_cell(view, PeersState.quotes.contains(r["k"]), dot=True), text_align="right"
         ),
-        rx.table.cell(rx.text(field(view, "cp"), color=change_color(field(view, "c"))), **num),
+        rx.table.cell(change_cell(view), **num),
         rx.table.cell(r["mcap"], **num),
         rx.table.cell(r["pe"], **num),
         ret(r["r1m"]),
@@ -149,7 +142,7 @@ def page() -> rx.Component:
             rx.callout(
                 PeersState.error, icon="triangle-alert", color_scheme="red", id="peers-error"
             ),
-            rx.vstack(
+            page_stack(
                 rx.hstack(
                     rx.heading(PeersState.subject, size="5", id="peers-subject"),
                     rx.text(PeersState.subject_name, color="var(--gray-11)"),
@@ -160,8 +153,6 @@ def page() -> rx.Component:
                 add_box(),
                 table(),
                 chart(),
-                spacing="3",
-                width="100%",
             ),
         ),
     )

@@ -14,11 +14,10 @@ from collections.abc import Iterable
 import reflex as rx
 
 from stockapp import formatting as fmt
-from stockapp.market.analytics import fundamentals
 from stockapp.market.instruments import Instrument
 from stockapp.market.screening import ScreenData
 from stockapp.market.snapshot import MarketSnapshot
-from stockapp.services import market, quotes
+from stockapp.services import market
 from stockapp.services.instruments import instrument, peers
 from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
@@ -58,9 +57,11 @@ def _cap_text(value: float | None) -> str:
     return fmt.compact_inr(value) if value is not None else "—"
 
 
-def peer_row(inst: Instrument, colour: str, subject: bool, data: ScreenData | None) -> dict:
-    q = quotes.latest(inst.key)
-    cap, pe = fundamentals(inst, q.current_price if q else inst.ref_price)
+def peer_row(
+    snap: MarketSnapshot, inst: Instrument, colour: str, subject: bool, data: ScreenData | None
+) -> dict:
+    q = snap.get(inst.key)
+    cap, pe = snap.fundamentals(inst)
     rets = data.returns(inst.key, q) if data and data.ready else {}
     return {
         "k": key_str(inst.key),
@@ -109,19 +110,19 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
     def _colour(self, symbol: str) -> str:
         return COLOURS[self._members.index(symbol) % len(COLOURS)]
 
-    def _rebuild_rows(self) -> None:
-        data = _data()
+    def _rebuild_rows(self, snap: MarketSnapshot | None = None) -> None:
+        snap, data = snap or live.snapshot(self), _data()
         self.rows = [
-            peer_row(inst, self._colour(s), s == self.subject, data)
+            peer_row(snap, inst, self._colour(s), s == self.subject, data)
             for s in self._members
             if (inst := _equity(s)) is not None
         ]
 
-    def _rebuild_chart(self) -> None:
+    def _rebuild_chart(self, snap: MarketSnapshot | None = None) -> None:
         data = _data()
         if data is None or not data.ready:
             return
-        self.chart = relative_chart(market.snapshot(), self._members, data)
+        self.chart = relative_chart(snap or live.snapshot(self), self._members, data)
         self.lines = [
             {"key": f"s{n}", "name": s, "colour": self._colour(s)}
             for n, s in enumerate(self._members)
@@ -168,9 +169,9 @@ class PeersState(ComboboxMixin, LiveMixin, rx.State):
 
     def _apply_live(self, snapshot, changed):
         super()._apply_live(snapshot, changed)
-        self._rebuild_rows()
+        self._rebuild_rows(snapshot)
         if time.monotonic() - self._chart_at >= CHART_REFRESH_S:
-            self._rebuild_chart()
+            self._rebuild_chart(snapshot)
 
     def _combo_market(self) -> str | None:
         return MARKET

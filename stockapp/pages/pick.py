@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.card import page_stack
 from stockapp.components.layout import page_layout
 from stockapp.components.search import instrument_picker
 from stockapp.market.models import Instrument
@@ -53,7 +54,7 @@ def _body(section: str) -> rx.Component:
     return page_layout(
         title,
         rx.card(
-            rx.vstack(
+            page_stack(
                 rx.text(prompt, size="3", weight="medium"),
                 instrument_picker(SymbolPickState, "pick"),
                 rx.hstack(
@@ -66,8 +67,6 @@ def _body(section: str) -> rx.Component:
                     align="center",
                     spacing="2",
                 ),
-                spacing="3",
-                width="100%",
             ),
             max_width="640px",
             id="symbol-picker",

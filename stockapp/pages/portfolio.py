@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.card import error_banner, page_stack, section_card
 from stockapp.components.layout import page_layout
 from stockapp.components.order_ticket import market_of, trade_button
 from stockapp.components.paper_view import paper_empty, paper_funds, paper_switch
@@ -159,8 +160,8 @@ def trade_actions() -> rx.Component:
 
 
 def trade_form() -> rx.Component:
-    return rx.card(
-        rx.text("Record a trade", weight="bold", size="3"),
+    return section_card(
+        "Record a trade",
         # Not a <form>: Enter in a field must not save (only Add, or Enter in the last field).
         rx.box(
             rx.grid(
@@ -175,13 +176,7 @@ def trade_form() -> rx.Component:
             trade_actions(),
             width="100%",
         ),
-        rx.cond(
-            S.form_error != "",
-            rx.callout(
-                S.form_error, icon="triangle-alert", color_scheme="red", id="trade-error", size="1"
-            ),
-        ),
-        width="100%",
+        error_banner(S.form_error, id="trade-error", size="1"),
         id="trade-form",
         class_name="combo-host",
     )
@@ -235,12 +230,7 @@ def import_status() -> list[rx.Component]:
             S.import_summary != "",
             rx.callout(S.import_summary, icon="check", color_scheme="green", id="import-summary"),
         ),
-        rx.cond(
-            S.import_error != "",
-            rx.callout(
-                S.import_error, icon="triangle-alert", color_scheme="red", id="import-error"
-            ),
-        ),
+        error_banner(S.import_error, id="import-error"),
     ]
 
 
@@ -249,8 +239,8 @@ def download_button(label: str, on_click: rx.EventHandler, id_: str) -> rx.Compo
 
 
 def import_export() -> rx.Component:
-    return rx.card(
-        rx.text("Import and export", weight="bold", size="3"),
+    return section_card(
+        "Import and export",
         # a <label> names the dropzone's file input; the label's own click opens the file
         # dialog, so the dropzone's click handler is off (no double dialog)
         rx.el.label(upload_box(), id="import-drop", display="block", width="100%", margin_y="8px"),
@@ -261,7 +251,6 @@ def import_export() -> rx.Component:
             margin_top="8px",
             wrap="wrap",
         ),
-        width="100%",
         id="import-export",
     )
 
@@ -282,13 +271,13 @@ def page() -> rx.Component:
         rx.cond(
             ~S.loaded,
             rx.spinner(),
-            rx.vstack(
+            page_stack(
                 paper_switch(S),
                 rx.cond(S.paper_on, paper_funds(S)),
                 rx.cond(
                     S.trade_count == 0,
                     rx.cond(S.paper_on, paper_empty(), empty_state()),
-                    rx.vstack(
+                    page_stack(
                         totals(),
                         rx.cond(
                             S.rows.length() > 0,
@@ -303,14 +292,10 @@ def page() -> rx.Component:
                             width="100%",
                         ),
                         value_chart(),
-                        spacing="3",
-                        width="100%",
                     ),
                 ),
                 rx.cond(~S.paper_on, rx.fragment(trade_form(), import_export())),
                 rx.cond(S.trade_count > 0, trades_table()),
-                spacing="3",
-                width="100%",
             ),
         ),
     )

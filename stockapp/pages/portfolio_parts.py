@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stockapp.components.card import error_banner, section_card
 from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.components.table import scroll_table
 from stockapp.pages.portfolio_state import PortfolioState as S
@@ -13,8 +14,8 @@ NUM = {"text_align": "right", "class_name": "num"}
 
 # -- charts ---------------------------------------------------------------------------------
 def allocation_pie() -> rx.Component:
-    return rx.card(
-        rx.text("Allocation by sector", weight="bold", size="3"),
+    return section_card(
+        "Allocation by sector",
         rx.recharts.pie_chart(
             rx.recharts.pie(
                 rx.foreach(S.sector_alloc, lambda r: rx.recharts.cell(fill=r["fill"])),
@@ -30,14 +31,13 @@ def allocation_pie() -> rx.Component:
             width="100%",
             height=280,
         ),
-        width="100%",
         id="sector-chart",
     )
 
 
 def allocation_bars() -> rx.Component:
-    return rx.card(
-        rx.text("Allocation by holding (%)", weight="bold", size="3"),
+    return section_card(
+        "Allocation by holding (%)",
         rx.recharts.bar_chart(
             rx.recharts.bar(
                 rx.foreach(S.holding_alloc, lambda r: rx.recharts.cell(fill=r["fill"])),
@@ -53,7 +53,6 @@ def allocation_bars() -> rx.Component:
             width="100%",
             height=280,
         ),
-        width="100%",
         id="holding-chart",
     )
 
@@ -141,12 +140,7 @@ def trades_table() -> rx.Component:
             S.trade_count > S.trades.length(),
             rx.text("Showing the latest ", S.trades.length(), "; export for all.", size="1"),
         ),
-        rx.cond(
-            S.delete_error != "",
-            rx.callout(
-                S.delete_error, icon="triangle-alert", color_scheme="red", id="delete-error"
-            ),
-        ),
+        error_banner(S.delete_error, id="delete-error"),
         scroll_table(
             rx.table.row(*[rx.table.column_header_cell(h) for h in headers]),
             rx.foreach(S.trades, trade_row),

@@ -39,8 +39,8 @@ from stockapp.portfolio import (
     value_at_quotes,
 )
 from stockapp.portfolio.history import value_over_time
-from stockapp.services import market, quotes
 from stockapp.services import portfolio as book
+from stockapp.services import quotes
 from stockapp.services.instruments import known_equity
 from stockapp.settings import get_settings
 from stockapp.state.auth import current_user_id
@@ -108,7 +108,7 @@ class PortfolioState(PaperViewMixin, ComboboxMixin, LiveMixin, rx.State):
         self._revalue()
 
     def _valuation(self, snap: MarketSnapshot | None = None) -> tuple[PortfolioValuation, dict]:
-        return value_at(self._positions, snap or market.snapshot())
+        return value_at(self._positions, snap or live.snapshot(self))
 
     def _revalue(self, snap: MarketSnapshot | None = None) -> None:
         valued, views = self._valuation(snap)

@@ -80,7 +80,7 @@ class RecommendationsState(LiveMixin, rx.State):
         await market.recommendations().ensure_ready(MARKET, provider)
         self.loading = False
         self._generation = -1
-        self._refresh(market.snapshot())
+        self._refresh(live.snapshot(self))
 
     def _refresh(self, snap: MarketSnapshot) -> None:
         ratings = market.recommendations().current(MARKET, snap.get)
@@ -108,7 +108,7 @@ class RecommendationsState(LiveMixin, rx.State):
         if verdict in VERDICTS:
             self.verdict = verdict
             self._generation = -1
-            self._refresh(market.snapshot())
+            self._refresh(live.snapshot(self))
 
     def _apply_live(self, snapshot, changed):
         views = views_for(snapshot, changed)

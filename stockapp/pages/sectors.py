@@ -13,9 +13,11 @@ import re
 import reflex as rx
 
 from stockapp import formatting as fmt
+from stockapp.components.card import page_stack
 from stockapp.components.layout import page_layout
 from stockapp.components.price import change_color
 from stockapp.components.quote_table import Column, live_quote_table
+from stockapp.components.table import scroll_table
 from stockapp.components.treemap import heat_colour, tile_layouts, tile_text, treemap
 from stockapp.market.analytics import SectorView
 from stockapp.market.snapshot import MarketSnapshot
@@ -107,7 +109,7 @@ class SectorsState(LiveMixin, rx.State):
         wanted = str(self.router.page.params.get("sector") or "")
         self.selected = ""
         self.members = []
-        snap = market.snapshot()
+        snap = live.snapshot(self)
         self._recompute(snap)
         by_slug = {t["slug"]: t["name"] for t in self.tiles}
         if wanted:
@@ -122,11 +124,11 @@ class SectorsState(LiveMixin, rx.State):
 
     @rx.event
     def select(self, sector: str):
-        self._open(market.snapshot(), "" if sector == self.selected else sector)
+        self._open(live.snapshot(self), "" if sector == self.selected else sector)
 
     @rx.event
     def close(self):
-        self._open(market.snapshot(), "")
+        self._open(live.snapshot(self), "")
 
     def _apply_live(self, snapshot, changed):
         self._recompute(snapshot)
@@ -203,25 +205,17 @@ def sector_row(tile) -> rx.Component:
 
 
 def sector_table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Sector"),
-                    rx.table.column_header_cell("Change %", text_align="right"),
-                    rx.table.column_header_cell("Market cap", text_align="right"),
-                    rx.table.column_header_cell("Adv / Dec", text_align="right"),
-                    rx.table.column_header_cell("Best", class_name="hide-mobile"),
-                    rx.table.column_header_cell("Worst", class_name="hide-mobile"),
-                )
-            ),
-            rx.table.body(rx.foreach(SectorsState.tiles, sector_row)),
-            size="1",
-            width="100%",
-            id="sector-table",
+    return scroll_table(
+        rx.table.row(
+            rx.table.column_header_cell("Sector"),
+            rx.table.column_header_cell("Change %", text_align="right"),
+            rx.table.column_header_cell("Market cap", text_align="right"),
+            rx.table.column_header_cell("Adv / Dec", text_align="right"),
+            rx.table.column_header_cell("Best", class_name="hide-mobile"),
+            rx.table.column_header_cell("Worst", class_name="hide-mobile"),
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.foreach(SectorsState.tiles, sector_row),
+        "sector-table",
     )
 
 
@@ -261,7 +255,7 @@ def members_panel() -> rx.Component:
 def page() -> rx.Component:
     return page_layout(
         "Sector Analysis",
-        rx.vstack(
+        page_stack(
             rx.text(
                 "Tiles are sized by market cap and coloured by the sector's market-cap-"
                 "weighted change today. Select a sector to see its stocks.",
@@ -272,8 +266,6 @@ def page() -> rx.Component:
             # the picked sector's stocks open above the table, which keeps its full width
             rx.cond(SectorsState.selected != "", members_panel()),
             sector_table(),
-            spacing="3",
-            width="100%",
         ),
     )
 

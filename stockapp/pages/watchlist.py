@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from stockapp.components.alert_dialog import alert_button
+from stockapp.components.card import error_banner, page_stack
 from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.order_ticket import market_of, trade_button
@@ -171,13 +172,10 @@ def empty_state() -> rx.Component:
 def page() -> rx.Component:
     return page_layout(
         "Watchlist",
-        rx.vstack(
+        page_stack(
             list_bar(),
             add_box(),
-            rx.cond(
-                WatchlistState.error != "",
-                rx.callout(WatchlistState.error, icon="triangle-alert", color_scheme="red"),
-            ),
+            error_banner(WatchlistState.error),
             rx.cond(
                 WatchlistState.notice != "",
                 rx.callout(
@@ -189,8 +187,6 @@ def page() -> rx.Component:
                 rx.spinner(),
                 rx.cond(WatchlistState.rows.length() > 0, table(), empty_state()),
             ),
-            spacing="3",
-            width="100%",
         ),
     )
 

@@ -11,6 +11,7 @@ from stockapp.services.quotes import latest
 from stockapp.state.auth import current_user_id
 from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
+from stockapp.state.sorting import next_sort
 from stockapp.state.views import facts_view, key_str, parse_key_str
 
 SORTABLE = {
@@ -103,10 +104,7 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
     def sort_by(self, col: str):
         if col not in SORTABLE:
             return
-        if self.sort_col == col:
-            self.sort_desc = not self.sort_desc
-        else:
-            self.sort_col, self.sort_desc = col, col != "symbol"
+        self.sort_col, self.sort_desc = next_sort(self.sort_col, self.sort_desc, col)
         self._resort()
 
     def _apply_live(self, snapshot, changed):

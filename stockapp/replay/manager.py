@@ -75,6 +75,12 @@ class ReplayHubs:
     async def window(self, day) -> tuple[int, int] | None:
         return await self.source().window(day)
 
+    def current(self, rid: str) -> ReplayData | None:
+        """The newest clock this worker knows for replay `rid` (re-read every second), or
+        None when no hub for it runs here."""
+        entry = self._entries.get(rid)
+        return entry.data if entry is not None else None
+
     def shown_ms(self, rid: str) -> int:
         """The session time replay `rid` shows now on this worker."""
         return self._entries[rid].data.clock.at(wall_ms())

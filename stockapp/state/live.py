@@ -11,13 +11,17 @@ Subscriptions follow the page: a tab that loads another page drops the previous 
 instruments (shell states such as the index ticker are kept), and a tab whose socket
 disconnects releases everything. A reconnect re-runs `on_load`, which tracks again and
 shows the current prices at once.
+
+Each tab watches one hub: the live market's, or the hub of its user's market replay
+(`watch`). The registry listens to the live hub always and to a replay hub while any tab
+watches it, and a hub's tick pushes only into the tabs watching that hub.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +65,7 @@ class LiveSession:
     entries: dict[type[rx.State], frozenset[Key]] = field(default_factory=dict)
     shell: set[type[rx.State]] = field(default_factory=set)
     pushing: bool = False
+    hub: PriceHub | None = None  # the hub `sub` belongs to
 
     def all_keys(self) -> set[Key]:
         out: set[Key] = set()
@@ -75,6 +80,8 @@ class LiveRegistry:
         self._app: Any = None
         self._hub: PriceHub | None = None
         self._unlisten: Any = None
+        # replay hubs some tab watches: (remove the listener, how many tabs watch it)
+        self._watched: dict[PriceHub, tuple[Callable[[], None], int]] = {}
         self._sem = asyncio.Semaphore(PUSH_CONCURRENCY)
         self.pushes = 0
         self.push_errors = 0
@@ -114,20 +121,16 @@ class LiveRegistry:
         self, state: rx.State, keys: Iterable[Key], *, shell: bool = False
     ) -> dict[str, QuoteView]:
         """Declare what `state` shows; returns the current rows to set at once."""
-        hub = self._hub or market.hub()
+        live_hub = self._hub or market.hub()
         token = state.router.session.client_token
-        if hub is None or not token:
+        if live_hub is None or not token:
             return {}
         if self._hub is None:
-            self._hub = hub
+            self._hub = live_hub
         cls = type(state)
         keys = frozenset(keys)
         route = state.router.page.path
-        session = self.sessions.get(token)
-        if session is None or session.sub.closed:
-            session = LiveSession(token=token, sub=hub.subscribe(label="ui"))
-            self.sessions[token] = session
-            UI_SESSIONS.set(len(self.sessions))
+        session = self._open(token)
         if shell:
             session.shell.add(cls)
         elif route != session.route:
@@ -136,7 +139,7 @@ class LiveRegistry:
             session.route = route
         session.entries[cls] = keys
         session.sub.set_keys(session.all_keys())
-        return views_for(hub.snapshot(), keys)
+        return views_for(self._hub_of(session).snapshot(), keys)
 
     def untrack(self, state: rx.State) -> None:
         session = self.sessions.get(state.router.session.client_token)
@@ -147,14 +150,90 @@ class LiveRegistry:
         session = self.sessions.pop(token, None)
         if session is not None:
             session.sub.close()
+            self._unwatch(session.hub)
             UI_SESSIONS.set(len(self.sessions))
 
+    # -- which hub a tab watches ---------------------------------------------------------
+    def snapshot(self, state: rx.State) -> MarketSnapshot:
+        """The market as `state`'s tab sees it: its replay's snapshot, else the live one."""
+        session = self.sessions.get(state.router.session.client_token)
+        if session is not None and session.hub is not None and not session.sub.closed:
+            return session.hub.snapshot()
+        return market.snapshot()
+
+    async def watch(self, state: rx.State, hub: PriceHub | None) -> bool:
+        """Serve `state`'s tab from `hub` (None: the live market). A tab that changes hubs
+        re-subscribes its instruments there and gets that hub's rows at once; returns
+        whether the tab moved from another hub."""
+        token = state.router.session.client_token
+        target = hub or self._hub or market.hub()
+        if target is None or not token:
+            return False
+        session = self.sessions.get(token)
+        if session is not None and not session.sub.closed and session.hub is target:
+            return False
+        moved = session is not None and not session.sub.closed
+        entries = dict(session.entries) if session is not None else {}
+        shell = set(session.shell) if session is not None else set()
+        route = session.route if session is not None else ""
+        self.release(token)
+        session = self._open(token, target)
+        session.entries, session.shell, session.route = entries, shell, route
+        session.sub.set_keys(session.all_keys())
+        snap = target.snapshot()
+        for cls, keys in entries.items():
+            shown = state if type(state) is cls else await state.get_state(cls)
+            shown._apply_live(snap, {k: q for k in keys if (q := snap.get(k)) is not None})
+        return moved
+
+    def _hub_of(self, session: LiveSession) -> PriceHub:
+        return session.hub or self._hub  # type: ignore[return-value]
+
+    def _open(self, token: str, hub: PriceHub | None = None) -> LiveSession:
+        """The tab's session, opened on `hub` (default the live one) if it has none."""
+        session = self.sessions.get(token)
+        if session is not None and session.sub.closed:  # its replay hub was stopped
+            self.release(token)
+            session = None
+        if session is None:
+            hub = hub or self._hub
+            assert hub is not None
+            session = LiveSession(token=token, sub=hub.subscribe(label="ui"), hub=hub)
+            self.sessions[token] = session
+            self._watch(hub)
+            UI_SESSIONS.set(len(self.sessions))
+        return session
+
+    def _watch(self, hub: PriceHub) -> None:
+        if hub is self._hub:
+            return  # the live hub is listened to from `attach` on
+        unlisten, count = self._watched.get(hub, (None, 0))
+        if unlisten is None:
+
+            async def on_tick(snapshot: MarketSnapshot, changed: dict[Key, Quote]) -> None:
+                await self._on_tick(snapshot, changed, hub)
+
+            unlisten = hub.add_snapshot_listener(on_tick)
+        self._watched[hub] = (unlisten, count + 1)
+
+    def _unwatch(self, hub: PriceHub | None) -> None:
+        if hub is None or hub not in self._watched:
+            return
+        unlisten, count = self._watched.pop(hub)
+        if count > 1:
+            self._watched[hub] = (unlisten, count - 1)
+        else:
+            unlisten()
+
     # -- pushing -------------------------------------------------------------------------
-    async def _on_tick(self, snapshot: MarketSnapshot, _changed: dict[Key, Quote]) -> None:
+    async def _on_tick(
+        self, snapshot: MarketSnapshot, _changed: dict[Key, Quote], hub: PriceHub | None = None
+    ) -> None:
+        hub = hub or self._hub
         tasks = []
         for session in list(self.sessions.values()):
-            if session.pushing:
-                continue  # still busy with the last tick: its quotes stay conflated
+            if session.pushing or self._hub_of(session) is not hub:
+                continue  # busy with the last tick (its quotes stay conflated), or elsewhere
             batch = session.sub.get_nowait()
             if batch:
                 session.pushing = True

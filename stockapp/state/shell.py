@@ -10,8 +10,10 @@ from stockapp.market.models import Instrument
 from stockapp.services import quotes
 from stockapp.services.instruments import indices
 from stockapp.state import toasts
+from stockapp.state.auth import current_user_id
 from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
+from stockapp.state.replay import ReplayState
 from stockapp.state.views import key_str
 
 TICKER = ("NIFTY 50", "SENSEX", "NIFTY BANK", "NIFTY IT", "NIFTY NEXT 50", "NIFTY MIDCAP 100")
@@ -36,6 +38,9 @@ class ShellState(ComboboxMixin, LiveMixin, rx.State):
     @rx.event
     async def load(self):
         self._combo_reset()  # a new page starts with the search box closed and empty
+        # the tab watches its user's replay while one exists, else the live market
+        replay = await self.get_state(ReplayState)
+        await replay.follow(await current_user_id(self), ticker_keys())
         self.quotes = live.track(self, ticker_keys(), shell=True)
         await toasts.register(self)  # this tab now receives its user's alert toasts
         self.simulated = quotes.simulated()

@@ -105,7 +105,7 @@ async def test_reflex_handlers_refuse_tricky_names(migrated_db):
     from stockapp.db import screens as saved
     from stockapp.db import watchlists as wl
     from stockapp.db.session import session_scope
-    from stockapp.pages.screener import ScreenerState
+    from stockapp.pages.screener_state import ScreenerState
     from stockapp.pages.watchlist_state import WatchlistState
     from stockapp.state.auth import AuthState
     from stockapp.stockapp import app

@@ -139,8 +139,8 @@ def _drives(ids: dict) -> dict[str, tuple[str, str, tuple, dict]]:
     picked = {**wl, "combo_options": [tcs], "combo_active": 0}  # TCS highlighted in the box
     return {
         "AlertsState.delete": ("stockapp.pages.alerts_state", "AlertsState", (alert,), {}),
-        "ScreenerState.load_screen": ("stockapp.pages.screener", "", (screen,), {}),
-        "ScreenerState.delete_screen": ("stockapp.pages.screener", "", (screen,), {}),
+        "ScreenerState.load_screen": ("stockapp.pages.screener_state", "", (screen,), {}),
+        "ScreenerState.delete_screen": ("stockapp.pages.screener_state", "", (screen,), {}),
         "WatchlistState.select_list": (WL, "", (str(wl["active_id"]),), {}),
         "WatchlistState.rename_list": (WL, "", ({"name": "x1"},), wl),
         "WatchlistState.add_symbol": (WL, "", ("TCS", "india_nse"), wl),

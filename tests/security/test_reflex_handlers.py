@@ -201,7 +201,7 @@ async def test_another_users_handlers_cannot_touch_owner_objects(two_users):
             {"confirm_id": str(ids["trade"])},
         ),
         (
-            "stockapp.pages.screener",
+            "stockapp.pages.screener_state",
             "ScreenerState",
             "delete_screen",
             (str(ids["screen"]),),

@@ -164,3 +164,89 @@ def test_rows_are_compact_and_round_trip():
     assert field(row, "c") == "+12.80" and field(row, "cp") == "+1.05%"
     assert field(row, "v") == "12.40 L" and field(row, "x") == ""
     assert len(row.encode()) <= 60, "a row must stay small: 20 rows + ticker under 2 KB"
+
+
+class Recorder(FakeState):
+    """Records the quotes pushed into it (to tell a replayed day's prices from today's)."""
+
+    def __init__(self, token: str, path: str):
+        super().__init__(token, path)
+        self.seen: list = []
+
+    def _apply_live(self, snapshot, changed):
+        super()._apply_live(snapshot, changed)
+        self.seen.extend(changed.values())
+
+
+async def _replay_hub(live_hub: PriceHub) -> tuple[PriceHub, object]:
+    """A hub replaying the simulator's previous session at 60x (the shell's replay)."""
+    import time
+
+    from stockapp.market.replay import ArchiveSource, ReplayClock, ReplayProvider
+
+    exchange = live_hub.provider
+    if exchange.market.day is None:
+        exchange.step()
+    days, _ = exchange.archive.daily(0, include_today=False)
+    day = days[-2]
+    source = ArchiveSource(exchange)
+    start, end = await source.window(day)
+    clock = ReplayClock.begin(start, end, 60, time.time_ns() // 1_000_000)
+    provider = ReplayProvider(exchange, source, day, lambda: clock.at(time.time_ns() // 1_000_000))
+    replay = PriceHub(provider, tick_interval=0.05)
+    await replay.start()
+    return replay, day
+
+
+async def test_a_replaying_tab_sees_its_replay_and_a_live_tab_the_live_market(hub, monkeypatch):
+    """Two users: one watches a replay, one the live market; each gets only its own hub's
+    prices, the registry listens to the replay hub only while a tab watches it, and a tab
+    that stops its replay is back on live prices at once."""
+    from datetime import date
+
+    from stockapp.market.calendar import IST
+
+    reg, app = LiveRegistry(), FakeApp()
+    monkeypatch.setattr(
+        "stockapp.state.live.BaseStateToken", lambda ident, cls: SimpleNamespace(ident=ident)
+    )
+    reg.attach(app, hub)
+    replay, day = await _replay_hub(hub)
+    listeners_before = replay._listeners.count
+    try:
+        alice, bob = Recorder("alice", "/a"), Recorder("bob", "/a")
+        app.states = {"alice": {Recorder: alice}, "bob": {Recorder: bob}}
+        await reg.watch(alice, replay)
+        await reg.watch(bob, None)
+        assert not await reg.watch(bob, None), "watching the same hub again changes nothing"
+        assert replay._listeners.count == listeners_before + 1, "listening while watched"
+        alice.quotes = reg.track(alice, [RELIANCE, TCS])
+        bob.quotes = reg.track(bob, [RELIANCE, TCS])
+        assert reg.sessions["alice"].sub.keys == {RELIANCE, TCS} and replay.refcount(TCS) == 1
+        assert hub.refcount(TCS) == 1, "alice's instruments are not subscribed on the live hub"
+        for _ in range(100):  # bounded wait for a few pushes on each hub
+            if len(alice.seen) >= 4 and len(bob.seen) >= 4:
+                break
+            await asyncio.sleep(0.1)
+        assert {q.timestamp.astimezone(IST).date() for q in alice.seen} == {day}
+        today = {q.timestamp.astimezone(IST).date() for q in bob.seen}
+        assert day not in today and today, "bob sees the live market only"
+        assert reg.snapshot(alice).get(RELIANCE) is replay.latest(RELIANCE)
+        assert reg.snapshot(bob).get(RELIANCE) is hub.latest(RELIANCE)
+
+        # alice stops her replay: same instruments, now live, rows replaced in the same event
+        assert await reg.watch(alice, None)
+        assert replay._listeners.count == listeners_before, "replay hub no longer listened to"
+        assert replay.refcount(TCS) == 0 and hub.refcount(TCS) == 2
+        assert alice.seen[-1].timestamp.astimezone(IST).date() != day
+        alice.seen.clear()
+        for _ in range(100):
+            if len(alice.seen) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        assert alice.seen and all(q.timestamp.astimezone(IST).date() != day for q in alice.seen)
+        assert isinstance(day, date)
+    finally:
+        reg.detach()
+        await replay.stop()
+    assert hub.subscriber_count == 0 and replay.subscriber_count == 0
