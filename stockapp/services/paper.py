@@ -24,6 +24,7 @@ from stockapp.paper import events, store, trading
 from stockapp.paper.portfolio import paper_trades
 from stockapp.portfolio import Position, Trade, holdings_from_trades
 from stockapp.runtime import runtime
+from stockapp.services import replay
 from stockapp.settings import get_settings
 
 OrderData = store.OrderData
@@ -70,22 +71,25 @@ def price_tick(price: float, fixed: Decimal | None) -> Decimal:
     return fixed if fixed is not None else Decimal(str(tick_size(price)))
 
 
-async def _live_book() -> trading.PaperBook:
+async def _book(uid: int) -> trading.PaperBook:
+    """The book the user's pages trade in: their running replay's, else the live market's."""
     hub = runtime.require_hub()
-    return await trading.book_for(run_db, 0, hub, None)
+    return await trading.book_for(run_db, uid, hub, await replay.active_replay_id(uid))
 
 
-async def ltp(symbol: str, market: str) -> float | None:
-    """The instrument's current price (an option priced off its underlying's quote)."""
-    book = await _live_book()
+async def ltp(uid: int, symbol: str, market: str) -> float | None:
+    """The instrument's current price in the user's market (live or their replay; an
+    option priced off its underlying's quote)."""
+    book = await _book(uid)
     quotes = await trading.prices(book, runtime.universe, [(symbol, market)])
     quote = quotes.get((symbol, market))
     return float(quote.current_price) if quote is not None else None
 
 
 async def place(uid: int, fields: dict[str, Any]) -> OrderData:
-    """Record the order in the live book (open or rejected with its reason)."""
-    book = await _live_book()
+    """Record the order (open or rejected with its reason) in the book of the market the
+    user's pages show: their running replay's, else the live market's."""
+    book = await _book(uid)
     return await trading.place(run_db, uid, book, runtime.universe, fields)
 
 
@@ -100,20 +104,24 @@ async def cancel(uid: int, order_id: int) -> OrderData:
 
 
 async def orders(uid: int) -> list[OrderData]:
-    return await run_db(store.list_orders, uid)
+    """The orders of the book the user's pages show (see `place`), newest first."""
+    book_id = await replay.active_replay_id(uid) or store.LIVE
+    return await run_db(lambda s: store.list_orders(s, uid, book=book_id))
 
 
 async def funds(uid: int) -> FundsData:
-    return await run_db(store.funds, uid, get_settings().paper_opening_balance)
+    book_id = await replay.active_replay_id(uid) or store.LIVE
+    return await run_db(store.funds, uid, get_settings().paper_opening_balance, book_id)
 
 
 async def book(uid: int) -> tuple[list[Trade], dict[Key, Position], FundsData, Decimal]:
-    """The user's paper fills as trades (ids negated: they are not the real book's, and
-    no real trade's id), their FIFO positions, the virtual funds and the charges paid."""
+    """The user's paper fills in the book their pages show, as trades (ids negated: they
+    are no real trade's ids), their FIFO positions, the virtual funds and charges paid."""
     opening = get_settings().paper_opening_balance
+    book_id = await replay.active_replay_id(uid) or store.LIVE
 
     def read(s):
-        return store.list_fills(s, uid), store.funds(s, uid, opening)
+        return store.list_fills(s, uid, book_id), store.funds(s, uid, opening, book_id)
 
     fills, money = await run_db(read)
     trades = [replace(t, id=-(t.id or 0)) for t in paper_trades(fills)]

@@ -122,7 +122,8 @@ class OrderTicketState(LiveMixin, rx.State):
         self.symbol, self.market, self.lot_size = found.symbol, found.market, found.lot_size
         if self.order_type in GTT_TYPES:
             self.product = "cnc"
-        price = await paper.ltp(found.symbol, found.market)
+        uid = await current_user_id(self)
+        price = await paper.ltp(uid or 0, found.symbol, found.market)
         self.ltp = fmt.inr(price) if price is not None else ""
         self.price = f"{price:.2f}" if price is not None else ""
         if not found.option:  # an option's price comes from its underlying's: shown at open
