@@ -3,6 +3,7 @@ Watchlist row, the fill's toast, the Orders page, and Portfolio's Paper view."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 import httpx
@@ -139,4 +140,49 @@ def test_orders_page_modifies_and_cancels_an_open_order(page, app_server):
     page.wait_for_selector("#orders-open-empty")
     page.click("#tab-cancelled")
     assert "cancelled by you" in page.locator(f"#order-{order_id}").inner_text()
+    assert real_errors(page.errors) == []
+
+
+def _past_session(base_url: str) -> str:
+    r = httpx.get(
+        f"{base_url}/api/v1/stocks/RELIANCE/history",
+        params={"interval": "1d", "range": "1mo"},
+        timeout=10,
+    )
+    days = sorted({b["t"][:10] for b in r.json()["bars"]}, reverse=True)
+    return next(d for d in days if d < date.today().isoformat())
+
+
+def test_limit_order_during_a_replay_at_60x_fills_in_the_replays_book(page, app_server):
+    name, password, token = api_user(app_server)
+    headers = {"Authorization": f"Bearer {token}"}
+    _watch(app_server.url, token, "TCS")
+    with httpx.Client(base_url=app_server.url, headers=headers, timeout=10) as c:
+        r = c.post("/api/v1/replay", json={"date": _past_session(app_server.url), "speed": 60})
+        assert r.status_code == 201, r.text
+        replay_id = r.json()["id"]
+        quote = c.get(f"/api/v1/replay/{replay_id}/quotes", params={"symbols": "TCS"}).json()
+    ltp = Decimal(str(quote["quotes"][0]["current_price"]))
+    login_via_ui(page, name, password)
+    _open_ticket(page, "TCS")
+    page.fill("#ticket-qty", "3")
+    page.fill("#ticket-price", str((ltp * Decimal("1.01")).to_integral_value(ROUND_CEILING)))
+    page.press("#ticket-price", "Enter")
+    toast = page.locator("[data-sonner-toast]", has_text="Paper order filled: Buy 3 TCS")
+    toast.first.wait_for()
+
+    # the fill is in the replay's book, not the live one
+    with httpx.Client(base_url=app_server.url, headers=headers, timeout=10) as c:
+        live = c.get("/api/v1/paper/orders").json()
+        inside = c.get("/api/v1/paper/orders", params={"replay": replay_id}).json()
+    assert live == []
+    assert [(o["symbol"], o["status"], o["book"]) for o in inside] == [
+        ("TCS", "executed", replay_id)
+    ]
+
+    page.goto("/portfolio")
+    page.click("#paper-switch")
+    page.wait_for_selector("#holding-TCS")
+    assert page.locator("#total-pnl").inner_text().strip() not in ("", "—")
+    assert texts_change(page, "#holding-TCS", 15)  # valued on the replay's moving prices
     assert real_errors(page.errors) == []
