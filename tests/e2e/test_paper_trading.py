@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import api_user, login_via_ui, real_errors, texts_change
+from tests.e2e.pages import VIEWPORTS, axe_violations, fill_account, settle
+
+SHOTS = Path(__file__).parent / "screenshots"
 
 # the first browser test of a session waits for the production build
 pytestmark = pytest.mark.timeout(600)
@@ -186,3 +190,55 @@ def test_limit_order_during_a_replay_at_60x_fills_in_the_replays_book(page, app_
     assert page.locator("#total-pnl").inner_text().strip() not in ("", "—")
     assert texts_change(page, "#holding-TCS", 15)  # valued on the replay's moving prices
     assert real_errors(page.errors) == []
+
+
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_ticket_orders_and_paper_view_read_well_at_both_sizes(browser, app_server, scheme):
+    """Screenshots for people (tests/e2e/screenshots/), no sideways scroll at 390 px, and
+    axe finds nothing critical or serious in the open ticket, Orders or the Paper view."""
+    name, password, token = api_user(app_server)
+    fill_account(app_server.url, token)
+    with httpx.Client(base_url=app_server.url, timeout=10) as c:  # one executed order too
+        c.post(
+            "/api/v1/paper/orders",
+            json={"symbol": "INFY", "side": "buy", "quantity": 5},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    SHOTS.mkdir(exist_ok=True)
+    problems = []
+    for label, (width, height) in VIEWPORTS.items():
+        context = browser.new_context(
+            base_url=app_server.url,
+            viewport={"width": width, "height": height},
+            color_scheme=scheme,
+        )
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        login_via_ui(page, name, password)
+        for slug, open_view in (
+            ("ticket", lambda p: _open_ticket(p, "TCS")),
+            ("orders", lambda p: p.goto("/orders")),
+            ("paper-portfolio", _paper_view),
+        ):
+            open_view(page)
+            settle(page, "#order-ticket, #orders-open .order-card, #holding-INFY")
+            shot = SHOTS / f"paper-{slug}-{label}-{scheme}.png"
+            page.screenshot(path=shot, full_page=True, animations="disabled", timeout=90_000)
+            for v in axe_violations(page):
+                if v["impact"] in ("critical", "serious"):
+                    problems.append(f"{slug} {label}: {v['id']} {v['nodes'][0]['target']}")
+            if label == "phone" and page.evaluate(OVERFLOW) > 0:
+                problems.append(f"{slug} scrolls sideways at 390 px")
+        context.close()
+    assert problems == []
+
+
+def _paper_view(page) -> None:
+    page.goto("/portfolio")
+    page.wait_for_selector("#paper-switch")
+    if page.locator("#paper-switch").get_attribute("data-state") != "checked":
+        page.click("#paper-switch")
+    page.wait_for_selector("#holding-INFY")
