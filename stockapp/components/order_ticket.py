@@ -200,4 +200,6 @@ def order_ticket() -> rx.Component:
         ),
         open=S.open,
         on_open_change=S.set_open,
+        # a ticket left open does not follow the user to the next page
+        on_mount=S.set_open(False),
     )
