@@ -71,6 +71,7 @@ def _input(name: str, label: str | rx.Var, **props) -> rx.Component:
                 value=getattr(S, name),
                 on_change=lambda v: S.set_field(name, v),
                 name=name,
+                aria_label=label,
                 id=f"ticket-{name.replace('_', '-')}",
                 aria_invalid=rx.cond(S.errors.contains(name), "true", "false"),
                 width="100%",

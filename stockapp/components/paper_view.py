@@ -47,7 +47,7 @@ def paper_funds(state: Any) -> rx.Component:
             "Started with ",
             f["opening"],
             ". Place orders with Trade on any page; see them on ",
-            rx.link("Orders", href="/orders"),
+            rx.link("Orders", href="/orders", underline="always"),
             ".",
             size="1",
             color="var(--gray-11)",

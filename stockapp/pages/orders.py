@@ -121,6 +121,7 @@ def _edit_input(var: str, label: str) -> rx.Component:
             value=getattr(S, var),
             on_change=lambda v: S.set_edit(var, v),
             name=var,
+            aria_label=label,
             input_mode="decimal",
             id=f"edit-{var[2:]}",
             width="100%",

@@ -138,7 +138,7 @@ def test_orders_page_modifies_and_cancels_an_open_order(page, app_server):
     page.press("#edit-price", "Enter")
     page.wait_for_selector("#edit-save", state="detached")
     page.locator(f"#order-{order_id}", has_text=f"₹{resting - 1:,}").wait_for()
-    assert card.inner_text().startswith("BUY") and "6 · Limit" in card.inner_text()
+    assert card.inner_text().startswith("BUY") and "Qty 6 · Limit" in card.inner_text()
 
     card.get_by_role("button", name=f"Cancel order {order_id}").click()
     page.wait_for_selector("#orders-open-empty")
