@@ -60,7 +60,9 @@ def order_card(o: rx.Var) -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            rx.text(o["qty"], " · ", o["type"], " · ", o["product"], size="2", class_name="num"),
+            rx.text(
+                "Qty ", o["qty"], " · ", o["type"], " · ", o["product"], size="2", class_name="num"
+            ),
             rx.text(o["prices"], size="2", class_name="num"),
             rx.cond(o["triggered"] != "", rx.badge("Triggered", color_scheme="amber")),
             rx.cond(
