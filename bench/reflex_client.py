@@ -20,7 +20,7 @@ import orjson
 
 ROOT_STATE = "reflex___state____state"
 TOKEN_VAR = f"{ROOT_STATE}.stockapp___state___auth____auth_state.token_rx_state_"
-WATCHLIST_STATE = f"{ROOT_STATE}.stockapp___pages___watchlist____watchlist_state"
+WATCHLIST_STATE = f"{ROOT_STATE}.stockapp___pages___watchlist_state____watchlist_state"
 EVENT_PREFIX = '42/_event,["event",'
 
 

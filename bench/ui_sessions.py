@@ -139,6 +139,19 @@ def _open_tabs(url: str, jwt: str, count: int, route: str) -> tuple[Any, Any, li
     return pw, browser, pages
 
 
+def _fill_account(url: str, jwt: str, symbols: list[str]) -> None:
+    """Holdings and alerts on a few symbols, so the Portfolio and Alerts pages have live rows."""
+    import httpx
+
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {jwt}"}, timeout=30) as c:
+        for sym in symbols:
+            trade = {"symbol": sym, "side": "buy", "quantity": 10, "price": 100,
+                     "traded_at": "2026-01-05T10:00:00+05:30"}  # fmt: skip
+            c.post("/api/v1/portfolio/trades", json=trade).raise_for_status()
+            alert = {"symbol": sym, "condition": "price_above", "value": 999999}
+            c.post("/api/v1/alerts", json=alert).raise_for_status()
+
+
 def _tabs_live(pages: list[Any], seconds: float = 4.0) -> int:
     sel = "#watchlist-table tbody tr td:nth-child(2)"
     before = [p.locator(sel).first.inner_text() for p in pages]
@@ -152,6 +165,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         meter = ProcessMeter(server.proc.pid)  # type: ignore[union-attr]
         _, jwt = register_user(server.url)
         symbols = make_watchlist(server.url, jwt, args.symbols)
+        _fill_account(server.url, jwt, symbols[:5])
         sample_key = args.sample_symbol or _route_symbol(args.route) or symbols[0]
         phase = asyncio.run(calibrate_phase(server.ws_url, jwt, sample_key, args.tick))
         probe = PriceProbe(server.ws_url, jwt, [sample_key]).start()
@@ -170,7 +184,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for i, n in enumerate(per):
             ctl = ctx.Queue()
             cfg = {
-                "index": i, "sessions": n, "ws_url": server.ws_url, "jwt": jwt,
+                "index": i, "sessions": n, "ws_url": server.ws_url,
+                "jwt": "" if args.anonymous else jwt,
                 "sample_key": sample_key, "sample_every": args.sample_every, "route": args.route,
                 "hydrate_concurrency": args.hydrate_concurrency, "max_seconds": budget,
                 "ready_timeout": 300,
@@ -300,6 +315,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sessions", type=int, default=200, help="protocol-level sessions")
     p.add_argument("--route", default="/watchlist", help="the page every session opens")
+    p.add_argument(
+        "--anonymous", action="store_true", help="sessions not logged in (the landing page's case)"
+    )
     p.add_argument(
         "--sample-symbol",
         default="",

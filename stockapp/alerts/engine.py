@@ -23,6 +23,7 @@ from stockapp.alerts import store, webhook
 from stockapp.db.session import run_db
 from stockapp.market.alerts import AlertBook, Evaluation
 from stockapp.market.hub import PriceHub, Subscription
+from stockapp.market.hub.listeners import register
 from stockapp.market.instruments import Universe
 from stockapp.market.models import Key, Quote
 from stockapp.market.snapshot import MarketSnapshot
@@ -101,13 +102,7 @@ class AlertEngine:
 
     def add_observer(self, fn: Observer) -> Callable[[], None]:
         """Call `fn(event)` for each recorded firing (toasts); returns its remover."""
-        self._observers.append(fn)
-
-        def remove() -> None:
-            if fn in self._observers:
-                self._observers.remove(fn)
-
-        return remove
+        return register(self._observers, fn)
 
     # -- changes from this process ---------------------------------------------------------
     def alert_created(self, alert: store.AlertData, user_id: int) -> None:

@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from stockapp.alerts import destinations
+from stockapp.db.crud import owned
 from stockapp.db.errors import NotFound
 from stockapp.db.models import Alert, AlertEvent, User
 from stockapp.market.alerts import AlertRule, Firing, validate_rule
 from stockapp.market.models import iso_ms, utcnow
+from stockapp.records import carry
 from stockapp.settings import get_settings
 
 MAX_ALERTS_PER_USER = 200
@@ -39,9 +41,6 @@ class AlertData:
     armed: bool
     last_triggered_at: str | None
     created_at: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,55 +62,25 @@ class EventData:
 
 
 def _alert_data(a: Alert) -> AlertData:
-    return AlertData(
-        id=a.id,
-        symbol=a.symbol,
-        market=a.market,
-        condition=a.condition,
-        value=a.value,
-        repeat=a.repeat,
-        active=a.active,
-        armed=a.armed,
-        last_triggered_at=iso_ms(a.last_triggered_at) if a.last_triggered_at else None,
+    last = a.last_triggered_at
+    return carry(
+        AlertData,
+        a,
+        last_triggered_at=iso_ms(last) if last else None,
         created_at=iso_ms(a.created_at),
     )
 
 
 def _event_data(e: AlertEvent) -> EventData:
-    return EventData(
-        id=e.id,
-        alert_id=e.alert_id,
-        user_id=e.user_id,
-        symbol=e.symbol,
-        market=e.market,
-        condition=e.condition,
-        value=e.value,
-        price=e.price,
-        message=e.message,
-        webhook_status=e.webhook_status,
-        triggered_at=iso_ms(e.triggered_at),
-    )
+    return carry(EventData, e, triggered_at=iso_ms(e.triggered_at))
 
 
 def rule_of(a: Alert | AlertData, user_id: int) -> AlertRule:
-    return AlertRule(
-        id=a.id,
-        user_id=user_id,
-        symbol=a.symbol,
-        market=a.market,
-        condition=a.condition,
-        value=a.value,
-        repeat=a.repeat,
-        armed=a.armed,
-        active=a.active,
-    )
+    return carry(AlertRule, a, user_id=user_id)
 
 
 def _owned(session: Session, user_id: int, alert_id: int) -> Alert:
-    alert = session.get(Alert, alert_id)
-    if alert is None or alert.user_id != user_id:
-        raise NotFound(f"Alert {alert_id} not found")
-    return alert
+    return owned(session, Alert, user_id, alert_id, what="Alert")
 
 
 # -- per user ------------------------------------------------------------------------------

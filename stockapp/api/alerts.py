@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 from stockapp.alerts import store
 from stockapp.alerts.engine import alert_engine
 from stockapp.api.deps import CurrentUser, ObjectId, UniverseDep, db_call
+from stockapp.api.schemas import model_of
 from stockapp.market.alerts import ALERT_VALUE_RANGE, CONDITIONS, InvalidRule
 from stockapp.market.models import DEFAULT_MARKET, MARKETS
+from stockapp.records import carry
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 T = TypeVar("T")
@@ -32,30 +34,9 @@ class AlertIn(BaseModel):
     repeat: bool = False
 
 
-class AlertOut(BaseModel):
-    id: int
-    symbol: str
-    market: str
-    condition: str
-    value: float
-    repeat: bool
-    active: bool
-    armed: bool
-    last_triggered_at: str | None
-    created_at: str
-
-
-class EventOut(BaseModel):
-    id: int
-    alert_id: int
-    symbol: str
-    market: str
-    condition: str
-    value: float
-    price: float
-    message: str
-    webhook_status: str | None
-    triggered_at: str
+# An alert and a fired event are the store's records, field for field (the owner's id aside).
+AlertOut = model_of(store.AlertData, "AlertOut")
+EventOut = model_of(store.EventData, "EventOut", exclude=("user_id",))
 
 
 class WebhookIn(BaseModel):
@@ -67,15 +48,13 @@ class WebhookOut(BaseModel):
 
 
 def _event_out(e: store.EventData) -> EventOut:
-    data = e.as_dict()
-    data.pop("user_id")
-    return EventOut(**data)
+    return carry(EventOut, e)
 
 
 @router.get("", response_model=list[AlertOut])
 async def list_alerts(user: CurrentUser) -> list[AlertOut]:
     rows = await db_call(lambda s: store.list_alerts(s, user.id))
-    return [AlertOut(**a.as_dict()) for a in rows]
+    return [carry(AlertOut, a) for a in rows]
 
 
 @router.post("", response_model=AlertOut, status_code=status.HTTP_201_CREATED)
@@ -101,7 +80,7 @@ async def create_alert(body: AlertIn, user: CurrentUser, universe: UniverseDep) 
     except InvalidRule as exc:
         raise HTTPException(422, detail=str(exc)) from exc
     alert_engine.alert_created(data, user.id)
-    return AlertOut(**data.as_dict())
+    return carry(AlertOut, data)
 
 
 @router.get("/events", response_model=list[EventOut])
@@ -127,7 +106,7 @@ async def set_webhook(body: WebhookIn, user: CurrentUser) -> WebhookOut:
 @router.get("/{alert_id}", response_model=AlertOut)
 async def get_alert(alert_id: ObjectId, user: CurrentUser) -> AlertOut:
     data = await db_call(lambda s: store.get_alert(s, user.id, alert_id))
-    return AlertOut(**data.as_dict())
+    return carry(AlertOut, data)
 
 
 @router.delete("/{alert_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,8 +1,10 @@
-"""Pre-encoded /ws frames: each changed quote is serialised once per tick, not per socket.
+"""/ws price frames, taken from the market snapshot the hub publishes.
 
-The cache holds the ASGI message itself (`{"type": "websocket.send", "text": ...}`), so every
+A price_update frame is a per-key view of the `MarketSnapshot` (`snapshot.per_key`): it is
+encoded once per distinct quote for the whole process, however many sockets send it, and
+it is the ASGI message itself (`{"type": "websocket.send", "text": ...}`), so every
 subscriber of a (symbol, tick) hands the server the same object: no encoding and no message
-dict per socket.
+dict per socket. A replay has its own hub, hence its own snapshots and frames.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import orjson
 
 from stockapp.market.models import Key, Quote, iso_ms
+from stockapp.market.snapshot import MarketSnapshot
 
 Message = dict[str, Any]
 
@@ -40,24 +43,16 @@ def text_message(text: str) -> Message:
     return {"type": "websocket.send", "text": text}
 
 
-class FrameCache:
-    """Latest price_update message per key. The first socket to send a new quote encodes
-    it; every other socket reuses the same message (quotes are new objects each tick, so
-    identity tells a fresh quote from a cached one). Messages are shared: never mutate one."""
-
-    def __init__(self) -> None:
-        self._frames: dict[Key, tuple[Quote, Message]] = {}
-
-    def message(self, q: Quote) -> Message:
-        hit = self._frames.get(q.key)
-        if hit is not None and hit[0] is q:
-            return hit[1]
-        message = text_message(price_update_frame(q))
-        self._frames[q.key] = (q, message)
-        return message
-
-    def frame(self, q: Quote) -> str:
-        return self.message(q)["text"]
+def _price_message(q: Quote, _direction: int) -> Message:
+    return text_message(price_update_frame(q))
 
 
-frame_cache = FrameCache()
+def price_message(snapshot: MarketSnapshot, key: Key, q: Quote) -> tuple[Quote, Message]:
+    """The quote to send for `key` (the snapshot's, unless `q` is newer) and its shared
+    message. Messages are shared between sockets: never mutate one."""
+    current = snapshot.get(key)
+    if current is q or (current is not None and current.timestamp >= q.timestamp):
+        message = snapshot.per_key(_price_message, key)
+        if message is not None:
+            return current, message  # type: ignore[return-value]
+    return q, _price_message(q, 0)  # a quote the snapshot has not caught up with (rare)

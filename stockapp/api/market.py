@@ -36,6 +36,7 @@ from stockapp.market.options import current_lot_size
 from stockapp.market.providers.base import INTERVALS, RANGES
 from stockapp.market.sim import time_note
 from stockapp.market.ticksize import tick_size
+from stockapp.records import carry
 from stockapp.runtime import runtime
 
 router = APIRouter(tags=["market"])
@@ -45,6 +46,9 @@ MAX_SYMBOLS_PER_QUOTE_CALL = 200
 def _fundamentals(inst: Instrument, price: float) -> tuple[float | None, float | None]:
     cap, pe = analytics.fundamentals(inst, price)
     return cap, (round(pe, 2) if pe is not None else None)
+
+
+RangeQuery = Annotated[str, Query(alias="range")]  # `range` is also a Python builtin
 
 
 @router.get("/quotes", response_model=QuotesOut)
@@ -77,14 +81,7 @@ def search(
     if market not in (None, "", "india_nse", "india_bse"):
         raise HTTPException(422, detail=f"Unknown market {market!r}")
     found = universe.search(q, market or None, limit)
-    return SearchOut(
-        results=[
-            SearchResult(
-                symbol=i.symbol, name=i.name, market=i.market, sector=i.sector, industry=i.industry
-            )
-            for i in found
-        ]
-    )
+    return SearchOut(results=[carry(SearchResult, i) for i in found])
 
 
 @router.get("/stocks/{symbol}", response_model=InstrumentOut)
@@ -96,15 +93,9 @@ async def instrument(
     if q is None:
         raise HTTPException(503, detail="No price available yet; try again shortly")
     cap, pe = _fundamentals(inst, q.current_price)
-    return InstrumentOut(
-        symbol=inst.symbol,
-        market=inst.market,
-        name=inst.name,
-        kind=inst.kind,
-        sector=inst.sector,
-        industry=inst.industry,
-        isin=inst.isin,
-        fno=inst.fno,
+    return carry(
+        InstrumentOut,
+        inst,
         lot_size=current_lot_size(inst, app_now()) if inst.fno else None,
         tick_size=0.01 if inst.is_index else tick_size(q.current_price),
         market_cap=cap,
@@ -143,7 +134,7 @@ async def history(
     universe: UniverseDep,
     market: MarketDep,
     interval: str = "1d",
-    range: Annotated[str, Query(alias="range")] = "1y",
+    range: RangeQuery = "1y",
 ) -> HistoryOut:
     inst = lookup_instrument(universe, symbol, market)
     hub = runtime.hub
@@ -164,7 +155,7 @@ async def indicators(
     universe: UniverseDep,
     market: MarketDep,
     interval: str = "1d",
-    range: Annotated[str, Query(alias="range")] = "1y",
+    range: RangeQuery = "1y",
     names: Annotated[str, Query(max_length=200)] = "sma:20,ema:20,rsi:14,macd:12:26:9,bbands:20:2",
 ) -> dict[str, list[float | None] | list[str]]:
     """Indicator series aligned with the history bars of the same interval and range,
@@ -203,17 +194,7 @@ async def peers(
     for p in found:
         q = got.get(p.key)
         cap, pe = _fundamentals(p, q.current_price if q else p.ref_price)
-        out.append(
-            PeerOut(
-                symbol=p.symbol,
-                market=p.market,
-                name=p.name,
-                industry=p.industry,
-                market_cap=cap,
-                pe=pe,
-                quote=quote_out(q, p) if q else None,
-            )
-        )
+        out.append(carry(PeerOut, p, market_cap=cap, pe=pe, quote=quote_out(q, p) if q else None))
     return PeersOut(symbol=inst.symbol, market=inst.market, peers=out)
 
 
@@ -278,18 +259,13 @@ async def movers(
         market=market,
         type=type,
         movers=[
-            MoverOut(
-                symbol=i.symbol,
-                market=i.market,
+            carry(
+                MoverOut,
+                q,
                 name=i.name,
                 sector=i.sector,
-                current_price=q.current_price,
                 change=round(q.change, 2),
-                change_percent=q.change_percent,
-                volume=q.volume,
                 value_traded=round(q.volume * q.current_price, 2),
-                week52_high=q.week52_high,
-                week52_low=q.week52_low,
                 timestamp=iso_ms(q.timestamp),
             )
             for i, q in ranked

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal, get_type_hints
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel
 
 from stockapp.api.deps import HubDep, UniverseDep
+from stockapp.api.schemas import model_of
 from stockapp.market import options
 from stockapp.market.calendar import IST, calendar_status
 from stockapp.market.clock import app_now
@@ -41,9 +42,7 @@ class ExpiriesOut(BaseModel):
 
 
 # One side of a chain row is the domain's OptionLeg, field for field (no hand-kept copy).
-LegOut = create_model(
-    "LegOut", **{name: (hint, ...) for name, hint in get_type_hints(OptionLeg).items()}
-)
+LegOut = model_of(OptionLeg, "LegOut")
 
 
 class RowOut(BaseModel):

@@ -8,14 +8,15 @@ with the reason in `detail` and the recorded order in `order`.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal, get_type_hints
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
 from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.api.portfolio import PortfolioOut, portfolio_out
+from stockapp.api.schemas import model_of
 from stockapp.market.models import DEFAULT_MARKET, iso_ms
 from stockapp.market.paper import OrderRejected
 from stockapp.paper import store, trading
@@ -23,6 +24,7 @@ from stockapp.paper.portfolio import paper_positions
 from stockapp.paper.store import OrderData
 from stockapp.paper.trading import PaperBook
 from stockapp.portfolio import IST, PriceInfo, money, value_portfolio
+from stockapp.records import carry
 from stockapp.settings import get_settings
 
 router = APIRouter(prefix="/paper", tags=["paper trading"])
@@ -101,13 +103,7 @@ _ORDER_FIELD_DOCS = {
 _ORDER_FIELD_TYPES: dict[str, Any] = {
     "status": Literal["open", "executed", "cancelled", "rejected"],
 }
-OrderOut = create_model(
-    "OrderOut",
-    **{
-        name: (_ORDER_FIELD_TYPES.get(name, hint), Field(description=_ORDER_FIELD_DOCS.get(name)))
-        for name, hint in get_type_hints(OrderData).items()
-    },
-)
+OrderOut = model_of(OrderData, "OrderOut", types=_ORDER_FIELD_TYPES, docs=_ORDER_FIELD_DOCS)
 
 
 class RejectedOut(BaseModel):
@@ -137,17 +133,14 @@ class PaperPortfolioOut(PortfolioOut):
     funds: FundsOut
 
 
-class FillOut(BaseModel):
-    id: int
-    order_id: int
-    symbol: str
-    market: str
-    side: str
-    product: str
-    quantity: int
-    price: float
-    charges: float = Field(description="brokerage, STT, exchange, SEBI, stamp duty and GST")
-    filled_at: str
+# A fill is the store's FillData, money as JSON numbers and the time as ISO 8601.
+FillOut = model_of(
+    store.FillData,
+    "FillOut",
+    exclude=("user_id",),
+    types={"price": float, "charges": float, "filled_at": str},
+    docs={"charges": "brokerage, STT, exchange, SEBI, stamp duty and GST"},
+)
 
 
 AUTH = {401: {"model": ErrorOut, "description": "Not authenticated"}}
@@ -270,14 +263,9 @@ async def list_trades(user: CurrentUser, book: BookDep) -> list[FillOut]:
     """Every fill, oldest first, with its contract-note charges."""
     fills = await db_call(lambda s: store.list_fills(s, user.id, book.id))
     return [
-        FillOut(
-            id=f.id,
-            order_id=f.order_id,
-            symbol=f.symbol,
-            market=f.market,
-            side=f.side,
-            product=f.product,
-            quantity=f.quantity,
+        carry(
+            FillOut,
+            f,
             price=float(f.price),
             charges=float(f.charges),
             filled_at=iso_ms(f.filled_at),

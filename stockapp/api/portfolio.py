@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 
 from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
+from stockapp.api.schemas import model_of
 from stockapp.db import trades as tr
 from stockapp.db.positions import cached_positions
 from stockapp.market.hub import PriceHub
@@ -40,6 +41,7 @@ from stockapp.portfolio import (
 )
 from stockapp.portfolio.csv_fields import DATE_ONLY_TIME, MAX_NOTE, MAX_PRICE, MAX_QUANTITY
 from stockapp.portfolio.trades import check_trade_date
+from stockapp.records import carry
 from stockapp.settings import get_settings
 
 T = TypeVar("T")
@@ -101,17 +103,13 @@ class TradeBody(BaseModel):
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-class TradeOut(BaseModel):
-    id: int
-    symbol: str
-    market: str
-    side: str
-    quantity: int
-    price: float
-    fees: float
-    traded_at: str
-    note: str
-    trade_id: str | None = Field(description="broker trade id, or a fingerprint for imports")
+# A stored trade is the portfolio's Trade, money as JSON numbers and the time as ISO 8601.
+TradeOut = model_of(
+    Trade,
+    "TradeOut",
+    types={"id": int, "price": float, "fees": float, "traded_at": str},
+    docs={"trade_id": "broker trade id, or a fingerprint for imports"},
+)
 
 
 class HoldingOut(BaseModel):
@@ -163,17 +161,13 @@ def _opt(value: Decimal | None) -> float | None:
 
 
 def trade_out(trade: Trade) -> TradeOut:
-    return TradeOut(
+    return carry(
+        TradeOut,
+        trade,
         id=trade.id or 0,
-        symbol=trade.symbol,
-        market=trade.market,
-        side=trade.side,
-        quantity=trade.quantity,
         price=float(trade.price),
         fees=float(trade.fees),
         traded_at=iso_ms(trade.traded_at),
-        note=trade.note,
-        trade_id=trade.trade_id,
     )
 
 
@@ -191,16 +185,7 @@ def _trade_in(body: TradeBody, universe: Universe) -> TradeIn:
         raise HTTPException(422, detail=f"traded_at {iso_ms(body.traded_at)} is in the future")
     try:
         check_trade_date(body.traded_at.astimezone(IST).date())
-        return TradeIn(
-            symbol=symbol,
-            market=market,
-            side=body.side,
-            quantity=body.quantity,
-            price=body.price,
-            traded_at=body.traded_at,
-            fees=body.fees,
-            note=body.note.strip(),
-        )
+        return carry(TradeIn, body, symbol=symbol, market=market, note=body.note.strip())
     except TradeError as exc:
         raise HTTPException(422, detail=str(exc)) from exc
 

@@ -8,7 +8,10 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from stockapp.api.deps import HubDep, MarketDep, UniverseDep
+from stockapp.api.schemas import model_of
 from stockapp.market.recommend import Rated
+from stockapp.market.signals import Recommendation
+from stockapp.records import carry
 from stockapp.runtime import runtime
 from stockapp.services.market import recommendations as recommendation_service
 
@@ -18,25 +21,17 @@ DISCLAIMER = (
 )
 
 
-class RecommendationOut(BaseModel):
-    symbol: str
-    market: str
-    name: str
-    sector: str
-    verdict: Literal["Buy", "Hold", "Sell"]
-    score: int
-    reasons: list[str]
-    price: float
-    change_percent: float | None
-    market_cap: float | None
-    rsi14: float | None
-    macd: float | None
-    macd_signal: float | None
-    sma50: float | None
-    sma200: float | None
-    high_52w: float
-    low_52w: float
-    volume_ratio: float | None
+# A recommendation is the domain's Recommendation (its rule hits aside), joined with the
+# instrument's market, name and sector and its market cap at the signal's price.
+RecommendationOut = model_of(
+    Recommendation,
+    "RecommendationOut",
+    exclude=("hits",),
+    market=(str, ...),
+    name=(str, ...),
+    sector=(str, ...),
+    market_cap=(float | None, ...),
+)
 
 
 class RecommendationsOut(BaseModel):
@@ -47,26 +42,14 @@ class RecommendationsOut(BaseModel):
 
 
 def _out(item: Rated) -> RecommendationOut:
-    rec, inst = item.recommendation, item.instrument
-    return RecommendationOut(
-        symbol=inst.symbol,
+    inst, cap = item.instrument, item.market_cap
+    return carry(
+        RecommendationOut,
+        item.recommendation,
         market=inst.market,
         name=inst.name,
         sector=inst.sector,
-        verdict=rec.verdict,
-        score=rec.score,
-        reasons=rec.reasons,
-        price=rec.price,
-        change_percent=rec.change_percent,
-        market_cap=round(item.market_cap, 2) if item.market_cap is not None else None,
-        rsi14=rec.rsi14,
-        macd=rec.macd,
-        macd_signal=rec.macd_signal,
-        sma50=rec.sma50,
-        sma200=rec.sma200,
-        high_52w=rec.high_52w,
-        low_52w=rec.low_52w,
-        volume_ratio=rec.volume_ratio,
+        market_cap=round(cap, 2) if cap is not None else None,
     )
 
 

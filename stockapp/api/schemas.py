@@ -1,10 +1,40 @@
-"""Response models shared by the REST routes, so the OpenAPI document is exact."""
+"""Response models shared by the REST routes, so the OpenAPI document is exact.
+
+Where a response row is a domain record, its model is derived from the domain type
+(`model_of`) rather than kept by hand beside it, so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from collections.abc import Iterable, Mapping
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel, Field, create_model
 
 from stockapp.market.models import Instrument, Quote, iso_ms
+from stockapp.records import carry, field_names
+
+
+def model_of(
+    source: type,
+    model_name: str,
+    /,
+    *,
+    exclude: Iterable[str] = (),
+    types: Mapping[str, Any] | None = None,
+    docs: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> type[BaseModel]:
+    """A response model with the fields of the domain type `source`, field for field: minus
+    `exclude`, with `types` narrowing a field's type (a Literal for a closed set), `docs` its
+    description, and `extra` fields (create_model's `name=(type, default)`) appended."""
+    hints, types, docs, skip = get_type_hints(source), types or {}, docs or {}, set(exclude)
+    fields: dict[str, Any] = {
+        f: (types.get(f, hints[f]), Field(description=docs.get(f)))
+        for f in field_names(source)
+        if f not in skip
+    }
+    return create_model(model_name, **fields, **extra)
 
 
 class QuoteOut(BaseModel):
@@ -24,20 +54,12 @@ class QuoteOut(BaseModel):
 
 
 def quote_out(q: Quote, inst: Instrument | None) -> QuoteOut:
-    return QuoteOut(
-        symbol=q.symbol,
-        market=q.market,
+    return carry(
+        QuoteOut,
+        q,
         name=inst.name if inst else q.symbol,
-        current_price=q.current_price,
         change=round(q.change, 2),
-        change_percent=q.change_percent,
-        open=q.open,
-        high=q.high,
-        low=q.low,
-        prev_close=q.prev_close,
-        volume=q.volume,
         timestamp=iso_ms(q.timestamp),
-        stale=q.stale,
     )
 
 

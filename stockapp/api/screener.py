@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, create_model
 
 from stockapp.api.deps import CurrentUser, HubDep, MarketDep, ObjectId, UniverseDep, db_call
+from stockapp.api.schemas import model_of
 from stockapp.db import screens as saved
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
@@ -25,45 +26,36 @@ from stockapp.market.screening import (
     criteria_from_params,
     shared_screen_data,
 )
+from stockapp.records import carry
 from stockapp.runtime import runtime
 
 router = APIRouter(tags=["screener"])
 T = TypeVar("T")
 
 
-def _bounded(name: str) -> Any:
+def _filter(name: str) -> tuple[Any, Any]:
     """A screener filter as a query parameter, with its documented finite range (checked
     by criteria_from_params, whose messages name the filter, as the Screener page's do)."""
     param = PARAMS[name]
-    return Annotated[
+    return (
         float | None,
-        Query(
+        Field(
+            None,
             description=f"{param.label}, from {param.low:g} to {param.high:g}",
             json_schema_extra={"minimum": param.low, "maximum": param.high},
         ),
-    ]
+    )
 
 
-Q_PRICE_MIN = _bounded("price_min")
-Q_PRICE_MAX = _bounded("price_max")
-Q_CHANGE_MIN = _bounded("change_min")
-Q_CHANGE_MAX = _bounded("change_max")
-Q_VOLUME_RATIO_MIN = _bounded("volume_ratio_min")
-Q_RSI_MIN = _bounded("rsi_min")
-Q_RSI_MAX = _bounded("rsi_max")
-Q_NEAR_HIGH_PCT = _bounded("near_high_pct")
-Q_NEAR_LOW_PCT = _bounded("near_low_pct")
-Q_MCAP_MIN_CR = _bounded("mcap_min_cr")
-Q_MCAP_MAX_CR = _bounded("mcap_max_cr")
-Q_PE_MIN = _bounded("pe_min")
-Q_PE_MAX = _bounded("pe_max")
+# The screener's filters as one query model, one parameter per entry of PARAMS.
+ScreenFilters = create_model("ScreenFilters", **{name: _filter(name) for name in PARAMS})
 
 
 # A result is the domain's ScreenRow, field for field, plus the market cap in crore and the
 # day change under its first name (`change_pct`, kept for existing clients).
-ScreenResultOut = create_model(
+ScreenResultOut = model_of(
+    ScreenRow,
     "ScreenResultOut",
-    **{name: (hint, ...) for name, hint in get_type_hints(ScreenRow).items()},
     market_cap_cr=(float | None, ...),
     change_pct=(float | None, Field(description="the same as change_percent (earlier name)")),
 )
@@ -95,24 +87,26 @@ def _r(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(value, places)
 
 
+# decimals each rounded figure of a result keeps
+_PLACES = {
+    "avg_volume_20d": 0,
+    "volume_ratio": 2,
+    "rsi14": 2,
+    "pct_from_52w_high": 2,
+    "pct_from_52w_low": 2,
+    "market_cap": 2,
+    "pe": 2,
+}
+
+
 def _result(row: ScreenRow) -> BaseModel:
     cap = row.market_cap
-    return ScreenResultOut(
-        symbol=row.symbol,
-        name=row.name,
-        sector=row.sector,
-        price=row.price,
-        change_percent=row.change_percent,
+    return carry(
+        ScreenResultOut,
+        row,
         change_pct=row.change_percent,
-        volume=row.volume,
-        avg_volume_20d=_r(row.avg_volume_20d, 0),
-        volume_ratio=_r(row.volume_ratio),
-        rsi14=_r(row.rsi14),
-        pct_from_52w_high=_r(row.pct_from_52w_high),
-        pct_from_52w_low=_r(row.pct_from_52w_low),
-        market_cap=_r(cap),
         market_cap_cr=_r(cap / CRORE) if cap is not None else None,
-        pe=_r(row.pe),
+        **{name: _r(getattr(row, name), places) for name, places in _PLACES.items()},
     )
 
 
@@ -138,41 +132,15 @@ async def screener(
     hub: HubDep,
     universe: UniverseDep,
     market: MarketDep,
+    filters: Annotated[ScreenFilters, Query()],
     sector: Annotated[list[str], Query(description="repeat or comma-separate")] = [],  # noqa: B006
-    price_min: Q_PRICE_MIN = None,
-    price_max: Q_PRICE_MAX = None,
-    change_min: Q_CHANGE_MIN = None,
-    change_max: Q_CHANGE_MAX = None,
-    volume_ratio_min: Q_VOLUME_RATIO_MIN = None,
-    rsi_min: Q_RSI_MIN = None,
-    rsi_max: Q_RSI_MAX = None,
-    near_high_pct: Q_NEAR_HIGH_PCT = None,
-    near_low_pct: Q_NEAR_LOW_PCT = None,
-    mcap_min_cr: Q_MCAP_MIN_CR = None,
-    mcap_max_cr: Q_MCAP_MAX_CR = None,
-    pe_min: Q_PE_MIN = None,
-    pe_max: Q_PE_MAX = None,
     sort: Annotated[str | None, Query(description="a result field, e.g. change_percent")] = None,
     desc: bool = False,
     limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
 ) -> ScreenerOut:
     """Equities matching every given filter, live. Market cap bounds are in crore;
     `near_high_pct=5` keeps stocks within 5 % below their 52-week high."""
-    values = {
-        "price_min": price_min,
-        "price_max": price_max,
-        "change_min": change_min,
-        "change_max": change_max,
-        "volume_ratio_min": volume_ratio_min,
-        "rsi_min": rsi_min,
-        "rsi_max": rsi_max,
-        "near_high_pct": near_high_pct,
-        "near_low_pct": near_low_pct,
-        "mcap_min_cr": mcap_min_cr,
-        "mcap_max_cr": mcap_max_cr,
-        "pe_min": pe_min,
-        "pe_max": pe_max,
-    }
+    values = filters.model_dump()
     known = {i.sector for i in universe.equities(market) if i.sector}
     try:
         criteria = criteria_from_params(

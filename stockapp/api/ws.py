@@ -3,11 +3,12 @@
 One reader loop and one writer task per connection. The writer drains the connection's hub
 subscription, which conflates to the latest quote per symbol, so a slow client only ever
 holds one pending price per symbol and never slows anyone else; a client that stays behind
-is closed with 1013. Price frames are encoded once per tick per symbol (`FrameCache`), not
-once per socket, and the writer hands that shared ASGI message straight to the server's own
-`send` (`DirectSend`): one wake-up per connection per tick (the subscription's mailbox wakes
-its writer once, whatever the number of changed symbols), and no per-socket encoding,
-message dict or framework layers per price.
+is closed with 1013. Price frames come from the hub's `MarketSnapshot`, encoded once per
+tick per symbol for the whole process (`frames.price_message`), not once per socket, and
+the writer hands that shared ASGI message straight to the server's own `send`
+(`DirectSend`): one wake-up per connection per tick (the subscription's mailbox wakes its
+writer once, whatever the number of changed symbols), and no per-socket encoding, message
+dict or framework layers per price.
 
 A socket lives no longer than its token: at the token's `exp` it is closed with 1008
 unless the client sent a fresher token first (`{"action": "auth", "token": ...}` again).
@@ -27,7 +28,7 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from stockapp.api.frames import FrameCache, Message, encode, frame_cache, text_message
+from stockapp.api.frames import Message, encode, price_message, text_message
 from stockapp.api.origins import origin_allowed
 from stockapp.api.send_queue import send_queues
 from stockapp.api.ws_limits import ws_caps
@@ -134,12 +135,11 @@ class Connection:
         ws: WebSocket,
         hub: PriceHub,
         settings: Settings,
-        frames: FrameCache,
         claims: TokenClaims,
         token: str,
         batch: bool = False,
     ):
-        self.ws, self.hub, self.settings, self.frames = ws, hub, settings, frames
+        self.ws, self.hub, self.settings = ws, hub, settings
         self.claims, self.token = claims, token
         self.batch = batch
         self.sub: Subscription = hub.subscribe(label="ws")
@@ -250,11 +250,11 @@ class Connection:
                 queued = send_queues.queued(local, peer)
 
     def _fresh_messages(self, batch: dict[Key, Quote]) -> list[Message]:
-        sent, frames, messages = self.sent, self.frames, []
+        sent, snapshot, messages = self.sent, self.hub.snapshot(), []
         for key, q in batch.items():
             if not _already_sent(sent.get(key), q):
-                sent[key] = q
-                messages.append(frames.message(q))
+                sent[key], message = price_message(snapshot, key, q)
+                messages.append(message)
         if self.batch and len(messages) > 1:
             return [text_message(batch_frame([m["text"] for m in messages]))]
         return messages
@@ -334,16 +334,17 @@ class Connection:
             if new:
                 self.sub.add(new)
             if keys:
-                snapshot = await self.hub.quotes(keys)
+                quotes = await self.hub.quotes(keys)
+                snapshot = self.hub.snapshot()
                 for key in keys:
                     await self.ws.send_text(
                         encode(
                             {"type": "subscription_confirmed", "symbol": key[0], "market": key[1]}
                         )
                     )
-                    if key in snapshot:
-                        self.sent[key] = snapshot[key]
-                        await self.send_message(self.frames.message(snapshot[key]))
+                    if key in quotes:
+                        self.sent[key], message = price_message(snapshot, key, quotes[key])
+                        await self.send_message(message)
             for sym, market in unknown:
                 await self.ws.send_text(
                     error_frame("unknown_symbol", f"Unknown symbol {sym[:40]!r} on {market}")
@@ -540,7 +541,6 @@ async def _endpoint(ws: WebSocket) -> None:
             await ws.close(code=CLOSE_POLICY, reason=refusal)
         return
     try:
-        frames = frame_cache
         replay_id = ws.query_params.get("replay")
         if replay_id:  # this connection streams one of the user's replays, not the live market
             hub = await _replay_hub(claims.user_id, replay_id)
@@ -548,8 +548,7 @@ async def _endpoint(ws: WebSocket) -> None:
                 with contextlib.suppress(Exception):
                     await ws.close(code=CLOSE_POLICY, reason="no such replay")
                 return
-            frames = FrameCache()  # replayed quotes must not evict the live market's frames
-        await _serve(ws, hub, settings, claims, token, frames)
+        await _serve(ws, hub, settings, claims, token)
     finally:
         ws_caps.release(claims.user_id, ip)
 
@@ -569,10 +568,9 @@ async def _serve(
     settings: Settings,
     claims: TokenClaims,
     token: str,
-    frames: FrameCache,
 ) -> None:
     batch = ws.query_params.get("batch", "") in {"1", "true", "yes"}
-    conn = Connection(ws, hub, settings, frames, claims, token, batch=batch)
+    conn = Connection(ws, hub, settings, claims, token, batch=batch)
     OPEN.add(conn)
     if drain.draining:  # accepted while the drain began: told like the others
         await _going_away(conn)

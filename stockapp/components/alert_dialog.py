@@ -58,10 +58,12 @@ class AlertFormMixin(rx.State, mixin=True):
 
 class AlertDialogState(AlertFormMixin, rx.State):
     open: bool = False
+    place: str = ""  # which of a symbol's buttons opened it (a phone card or a table row)
 
     @rx.event
-    def open_for(self, symbol: str, market: str = DEFAULT_MARKET):
+    def open_for(self, symbol: str, market: str = DEFAULT_MARKET, place: str = ""):
         self.symbol, self.market = symbol, market if market in MARKETS else DEFAULT_MARKET
+        self.place = place[:20]
         self.condition, self.repeat, self.error = "price_above", False, ""
         self.value = ltp_text(self.symbol, self.market)
         self.open = True
@@ -111,14 +113,18 @@ def alert_form_fields(state=AlertDialogState) -> rx.Component:
     )
 
 
-def alert_button(symbol: str | rx.Var, market: str | rx.Var = DEFAULT_MARKET) -> rx.Component:
+def alert_button(
+    symbol: str | rx.Var, market: str | rx.Var = DEFAULT_MARKET, place: str = ""
+) -> rx.Component:
+    """`place` tells apart two buttons of one symbol on a page (a table row and the same
+    row's phone card), so only the dialog of the one pressed opens."""
     S = AlertDialogState
     return rx.dialog.root(
         rx.icon_button(
             rx.icon("bell-plus", size=14),
             size="1",
             variant="ghost",
-            on_click=S.open_for(symbol, market),
+            on_click=S.open_for(symbol, market, place),
             aria_label="Create an alert",
             title="Create a price alert",
         ),
@@ -139,6 +145,6 @@ def alert_button(symbol: str | rx.Var, market: str | rx.Var = DEFAULT_MARKET) ->
             ),
             max_width="420px",
         ),
-        open=S.open & (S.symbol == symbol),
+        open=S.open & (S.symbol == symbol) & (S.place == place),
         on_open_change=S.set_open,
     )

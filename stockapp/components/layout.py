@@ -9,6 +9,7 @@ from reflex_components_core.core.banner import (
 )
 
 from stockapp.components.connection import connection_lost
+from stockapp.components.live_patch import live_patch
 from stockapp.components.order_ticket import order_ticket
 from stockapp.components.price import change_color, field, flash_price
 from stockapp.components.replay import replay_bar, replay_start
@@ -319,6 +320,7 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
         rx.toast.provider(),
         alert_toasts(),
         order_ticket(),
+        live_patch(),
         width="100%",
         # while the socket is down, CSS greys every live dot and marks every price stale
         class_name=rx.cond(connection_lost, "app-shell conn-lost", "app-shell"),

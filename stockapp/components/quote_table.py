@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from stockapp.components.list_card import card_list, quote_card, table_or_cards
 from stockapp.components.price import change_color, field, flash_price, live_dot
 
 NUM = "num"
@@ -61,9 +62,12 @@ def live_quote_table(
     subtitle: str = "name",
     dot: bool = True,
     table_id: str | None = None,
+    card_id: str | None = None,
+    card_detail: Callable[[rx.Var], rx.Component | rx.Var] | None = None,
 ) -> rx.Component:
     """A table of `rows` with live LTP and change %, then `columns`; row ids are
-    `row_id` + symbol."""
+    `row_id` + symbol. With `card_id`, phones see the rows as two-line cards instead (ids
+    `card_id` + symbol), `card_detail(row)` at the end of the second line."""
 
     def row(r: rx.Var) -> rx.Component:
         view = quotes[r["k"]]
@@ -96,7 +100,7 @@ def live_quote_table(
             for col in columns
         ],
     ]
-    return rx.box(
+    table = rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*header)),
             rx.table.body(rx.foreach(rows, row)),
@@ -107,3 +111,11 @@ def live_quote_table(
         width="100%",
         id=table_id,
     )
+    if card_id is None:
+        return table
+
+    def card(r: rx.Var) -> rx.Component:
+        detail = card_detail(r) if card_detail is not None else None
+        return quote_card(card_id + r["symbol"], r["symbol"], quotes[r["k"]], detail=detail)
+
+    return table_or_cards(table, card_list(rows, card, card_id + "list", "Instruments"))

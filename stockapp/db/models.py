@@ -41,13 +41,32 @@ def ts_column(**kw) -> sa.Column:
 MONEY = sa.Numeric(18, 4)
 
 
+def cascade_fk(target: str, *, index: bool = False, unique: bool = False) -> sa.Column:
+    """A required reference to `target` ("table.id"): deleting that row deletes this one."""
+    return sa.Column(
+        sa.ForeignKey(target, ondelete="CASCADE"),
+        index=index,
+        unique=unique or None,
+        nullable=False,
+    )
+
+
+def user_fk(index: bool = False) -> sa.Column:
+    """The owner column of a per-user table: deleting the user deletes the row."""
+    return cascade_fk("users.id", index=index)
+
+
+def required_string(length: int) -> sa.Column:
+    return sa.Column(sa.String(length), nullable=False)
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
     # usernames are one account whatever their case (`Ravi` is `ravi`): unique on lower()
     __table_args__ = (sa.Index("uq_users_username_lower", sa.text("lower(username)"), unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
-    password_hash: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    password_hash: str = Field(sa_column=required_string(255))
     webhook_url: str | None = Field(default=None, sa_column=sa.Column(sa.String(2048)))
     created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
     # bumped by log-out and password change: tokens carrying an older `ver` are revoked
@@ -67,7 +86,7 @@ class InstrumentRow(SQLModel, table=True):
     symbol: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
     market: str = Field(sa_column=sa.Column(sa.String(16), primary_key=True))
     name: str = Field(sa_column=sa.Column(sa.String(128), nullable=False, index=True))
-    kind: str = Field(sa_column=sa.Column(sa.String(8), nullable=False))
+    kind: str = Field(sa_column=required_string(8))
     isin: str = Field(default="", sa_column=sa.Column(sa.String(12), nullable=False))
     sector: str = Field(default="", sa_column=sa.Column(sa.String(64), nullable=False))
     industry: str = Field(default="", sa_column=sa.Column(sa.String(96), nullable=False))
@@ -79,12 +98,8 @@ class Watchlist(SQLModel, table=True):
     __tablename__ = "watchlists"
     __table_args__ = (sa.UniqueConstraint("user_id", "name", name="uq_watchlist_user_name"),)
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
-        )
-    )
-    name: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    user_id: int = Field(sa_column=user_fk(index=True))
+    name: str = Field(sa_column=required_string(64))
     created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
 
 
@@ -94,13 +109,9 @@ class WatchlistItem(SQLModel, table=True):
         sa.UniqueConstraint("watchlist_id", "symbol", "market", name="uq_watchlist_item"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    watchlist_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("watchlists.id", ondelete="CASCADE"), index=True, nullable=False
-        )
-    )
-    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
-    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    watchlist_id: int = Field(sa_column=cascade_fk("watchlists.id", index=True))
+    symbol: str = Field(sa_column=required_string(32))
+    market: str = Field(sa_column=required_string(16))
     position: int = 0
     added_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
 
@@ -112,12 +123,10 @@ class Trade(SQLModel, table=True):
         sa.Index("ix_trades_user_time", "user_id", "traded_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    )
-    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
-    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
-    side: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
+    user_id: int = Field(sa_column=user_fk())
+    symbol: str = Field(sa_column=required_string(32))
+    market: str = Field(sa_column=required_string(16))
+    side: str = Field(sa_column=required_string(4))
     quantity: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     price: Decimal = Field(sa_column=sa.Column(MONEY, nullable=False))
     fees: Decimal = Field(default=Decimal(0), sa_column=sa.Column(MONEY, nullable=False))
@@ -130,14 +139,10 @@ class Trade(SQLModel, table=True):
 class Alert(SQLModel, table=True):
     __tablename__ = "alerts"
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
-        )
-    )
-    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
-    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
-    condition: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    user_id: int = Field(sa_column=user_fk(index=True))
+    symbol: str = Field(sa_column=required_string(32))
+    market: str = Field(sa_column=required_string(16))
+    condition: str = Field(sa_column=required_string(32))
     value: float = 0.0
     repeat: bool = False
     active: bool = True
@@ -150,17 +155,11 @@ class AlertEvent(SQLModel, table=True):
     __tablename__ = "alert_events"
     __table_args__ = (sa.Index("ix_alert_events_user_time", "user_id", "triggered_at"),)
     id: int | None = Field(default=None, primary_key=True)
-    alert_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("alerts.id", ondelete="CASCADE"), index=True, nullable=False
-        )
-    )
-    user_id: int = Field(
-        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    )
-    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
-    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
-    condition: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    alert_id: int = Field(sa_column=cascade_fk("alerts.id", index=True))
+    user_id: int = Field(sa_column=user_fk())
+    symbol: str = Field(sa_column=required_string(32))
+    market: str = Field(sa_column=required_string(16))
+    condition: str = Field(sa_column=required_string(32))
     value: float = 0.0
     price: float = 0.0
     message: str = Field(default="", sa_column=sa.Column(sa.String(500), nullable=False))
@@ -172,12 +171,8 @@ class Screen(SQLModel, table=True):
     __tablename__ = "screens"
     __table_args__ = (sa.UniqueConstraint("user_id", "name", name="uq_screen_user_name"),)
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
-        )
-    )
-    name: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    user_id: int = Field(sa_column=user_fk(index=True))
+    name: str = Field(sa_column=required_string(64))
     criteria: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
     created_at: datetime = Field(default_factory=_now, sa_column=ts_column(nullable=False))
 

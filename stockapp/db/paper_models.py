@@ -14,11 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from stockapp.db.models import MONEY, _now, ts_column
-
-
-def _user_fk(index: bool = False) -> sa.Column:
-    return sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=index, nullable=False)
+from stockapp.db.models import MONEY, _now, cascade_fk, required_string, ts_column, user_fk
 
 
 def _book_column() -> sa.Column:
@@ -34,22 +30,22 @@ class PaperOrder(SQLModel, table=True):
         sa.Index("ix_paper_orders_book_status", "book", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(sa_column=_user_fk())
+    user_id: int = Field(sa_column=user_fk())
     book: str = Field(default="", sa_column=_book_column())
-    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
-    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
-    side: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
+    symbol: str = Field(sa_column=required_string(32))
+    market: str = Field(sa_column=required_string(16))
+    side: str = Field(sa_column=required_string(4))
     segment: str = Field(default="equity", sa_column=sa.Column(sa.String(8), nullable=False))
-    order_type: str = Field(sa_column=sa.Column(sa.String(8), nullable=False))
-    product: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
-    validity: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
+    order_type: str = Field(sa_column=required_string(8))
+    product: str = Field(sa_column=required_string(4))
+    validity: str = Field(sa_column=required_string(4))
     quantity: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     price: Decimal | None = Field(default=None, sa_column=sa.Column(MONEY))
     trigger_price: Decimal | None = Field(default=None, sa_column=sa.Column(MONEY))
     stop_trigger_price: Decimal | None = Field(default=None, sa_column=sa.Column(MONEY))
     stop_price: Decimal | None = Field(default=None, sa_column=sa.Column(MONEY))
     trigger_above: bool | None = Field(default=None, sa_column=sa.Column(sa.Boolean))
-    status: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
+    status: str = Field(sa_column=required_string(10))
     stage: str = Field(default="working", sa_column=sa.Column(sa.String(8), nullable=False))
     leg: str = Field(default="", sa_column=sa.Column(sa.String(8), nullable=False))
     reason: str = Field(default="", sa_column=sa.Column(sa.String(300), nullable=False))
@@ -71,17 +67,13 @@ class PaperFill(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_paper_fills_user_time", "user_id", "filled_at"),)
     id: int | None = Field(default=None, primary_key=True)
     book: str = Field(default="", sa_column=_book_column())
-    order_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("paper_orders.id", ondelete="CASCADE"), unique=True, nullable=False
-        )
-    )
-    user_id: int = Field(sa_column=_user_fk())
-    symbol: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
-    market: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
-    side: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
+    order_id: int = Field(sa_column=cascade_fk("paper_orders.id", unique=True))
+    user_id: int = Field(sa_column=user_fk())
+    symbol: str = Field(sa_column=required_string(32))
+    market: str = Field(sa_column=required_string(16))
+    side: str = Field(sa_column=required_string(4))
     segment: str = Field(default="equity", sa_column=sa.Column(sa.String(8), nullable=False))
-    product: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
+    product: str = Field(sa_column=required_string(4))
     quantity: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     price: Decimal = Field(sa_column=sa.Column(MONEY, nullable=False))
     brokerage: Decimal = Field(sa_column=sa.Column(MONEY, nullable=False))

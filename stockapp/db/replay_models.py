@@ -12,17 +12,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from stockapp.db.models import MONEY, _now, ts_column
+from stockapp.db.models import MONEY, _now, ts_column, user_fk
 
 
 class ReplaySession(SQLModel, table=True):
     __tablename__ = "replay_sessions"
     id: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
-    user_id: int = Field(
-        sa_column=sa.Column(
-            sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
-        )
-    )
+    user_id: int = Field(sa_column=user_fk(index=True))
     day: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
     speed: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
     start_ms: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))

@@ -13,13 +13,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from stockapp.db.crud import flush_unique, owned
 from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import Screen
 from stockapp.db.names import clean_display_name
 from stockapp.market.screening import ScreenCriteria, criteria_from_dict, criteria_to_dict
+
+__all__ = ["Conflict", "NotFound"]  # what callers catch
 
 MAX_SCREENS = 50
 NAME_MAX = 64
@@ -45,10 +47,7 @@ def _clean_name(name: str) -> str:
 
 
 def _owned(session: Session, user_id: int, screen_id: int) -> Screen:
-    row = session.get(Screen, screen_id)
-    if row is None or row.user_id != user_id:
-        raise NotFound(f"Screen {screen_id} not found")
-    return row
+    return owned(session, Screen, user_id, screen_id, what="Screen")
 
 
 def list_screens(session: Session, user_id: int) -> list[SavedScreen]:
@@ -87,12 +86,7 @@ def create_screen(
     if count >= MAX_SCREENS:
         raise Conflict(f"At most {MAX_SCREENS} saved screens per user")
     row = Screen(user_id=user_id, name=name, criteria=text)
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(f"A screen named {name!r} already exists") from exc
+    flush_unique(session, row, lambda: Conflict(f"A screen named {name!r} already exists"))
     return _data(row)
 
 

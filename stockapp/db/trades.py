@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from stockapp.db import errors
+from stockapp.db.crud import flush_unique, owned
 from stockapp.db.models import Trade as TradeRow
 from stockapp.db.models import User
 from stockapp.market.models import Key
@@ -34,6 +35,7 @@ from stockapp.portfolio import (
     validate_new_trade,
 )
 from stockapp.portfolio.trades import check_trade_date
+from stockapp.records import carry
 from stockapp.settings import get_settings
 
 PRICE_STEP = Decimal("0.0001")  # the scale of the Numeric money columns
@@ -53,17 +55,13 @@ class DuplicateTrade(errors.Conflict):
 
 
 def _to_domain(row: TradeRow) -> Trade:
-    return Trade(
-        id=row.id,
-        symbol=row.symbol,
-        market=row.market,
-        side=row.side,
+    return carry(
+        Trade,
+        row,
         quantity=int(row.quantity),
         price=Decimal(row.price),
         fees=Decimal(row.fees),
-        traded_at=row.traded_at,
         note=row.note or "",
-        trade_id=row.trade_id,
     )
 
 
@@ -127,10 +125,16 @@ def _rows(session: Session, user_id: int, keys: Iterable[Key] | None = None) -> 
 
 
 def _owned(session: Session, user_id: int, trade_db_id: int) -> TradeRow:
-    row = session.get(TradeRow, trade_db_id)
-    if row is None or row.user_id != user_id:
-        raise NotFound(f"Trade {trade_db_id} not found")
-    return row
+    return owned(session, TradeRow, user_id, trade_db_id, what="Trade", missing=NotFound)
+
+
+def _store(session: Session, row: TradeRow, trade: TradeIn) -> Trade:
+    flush_unique(
+        session,
+        row,
+        lambda: DuplicateTrade(f"A trade with broker id {trade.trade_id} already exists"),
+    )
+    return _to_domain(row)
 
 
 def _check(fn: Callable[[], object]) -> None:
@@ -206,13 +210,7 @@ def add_trade(session: Session, user_id: int, trade: TradeIn) -> Trade:
     if trade.trade_id is None:
         trade = replace(trade, trade_id=_free_fingerprint(trade, existing))
     row = TradeRow(**_values(user_id, trade, datetime.now(UTC)))
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise DuplicateTrade(f"A trade with broker id {trade.trade_id} already exists") from exc
-    return _to_domain(row)
+    return _store(session, row, trade)
 
 
 def update_trade(session: Session, user_id: int, trade_db_id: int, trade: TradeIn) -> Trade:
@@ -230,13 +228,7 @@ def update_trade(session: Session, user_id: int, trade_db_id: int, trade: TradeI
     _check(lambda: validate_new_trade(existing, new, replaces=trade_db_id))
     for name, value in _values(user_id, trade, row.created_at).items():
         setattr(row, name, value)
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise DuplicateTrade(f"A trade with broker id {trade.trade_id} already exists") from exc
-    return _to_domain(row)
+    return _store(session, row, trade)
 
 
 def delete_trade(session: Session, user_id: int, trade_db_id: int) -> None:

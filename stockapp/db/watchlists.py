@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from stockapp.db.crud import flush_unique, owned
 from stockapp.db.errors import Conflict, NotFound
 from stockapp.db.models import Watchlist, WatchlistItem
 from stockapp.db.names import clean_display_name
@@ -30,10 +31,7 @@ class WatchlistData:
 
 
 def _owned(session: Session, user_id: int, watchlist_id: int) -> Watchlist:
-    wl = session.get(Watchlist, watchlist_id)
-    if wl is None or wl.user_id != user_id:
-        raise NotFound(f"Watchlist {watchlist_id} not found")
-    return wl
+    return owned(session, Watchlist, user_id, watchlist_id, what="Watchlist")
 
 
 def _items(session: Session, watchlist_id: int) -> list[tuple[str, str]]:
@@ -72,6 +70,10 @@ def _clean_name(name: str) -> str:
     return clean_display_name(name, "Watchlist name", 64)
 
 
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"A watchlist named {name!r} already exists")
+
+
 def create_watchlist(session: Session, user_id: int, name: str) -> WatchlistData:
     name = _clean_name(name)
     count = session.exec(
@@ -80,24 +82,14 @@ def create_watchlist(session: Session, user_id: int, name: str) -> WatchlistData
     if count >= MAX_WATCHLISTS:
         raise Conflict(f"At most {MAX_WATCHLISTS} watchlists per user")
     wl = Watchlist(user_id=user_id, name=name)
-    session.add(wl)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(f"A watchlist named {name!r} already exists") from exc
+    flush_unique(session, wl, lambda: _name_taken(name))
     return WatchlistData(wl.id, wl.name, [])
 
 
 def rename_watchlist(session: Session, user_id: int, watchlist_id: int, name: str) -> WatchlistData:
     wl = _owned(session, user_id, watchlist_id)
     wl.name = _clean_name(name)
-    session.add(wl)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(f"A watchlist named {wl.name!r} already exists") from exc
+    flush_unique(session, wl, lambda: _name_taken(wl.name))
     return WatchlistData(wl.id, wl.name, _items(session, wl.id))
 
 

@@ -78,6 +78,16 @@ class Universe:
             if i.is_index and (market is None or i.market == market)
         ]
 
+    def members(self, indices: Iterable[str], market: str = DEFAULT_MARKET) -> frozenset[str]:
+        """Symbols of the equities in any of `indices` (index symbols such as "NIFTY 50");
+        unknown indices add nothing."""
+        out: set[str] = set()
+        for name in indices:
+            inst = self._by_key.get((name, market))
+            if inst is not None and inst.is_index:
+                out.update(inst.constituents)
+        return frozenset(out)
+
     def keys(self) -> list[Key]:
         return list(self._by_key)
 

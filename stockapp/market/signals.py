@@ -168,17 +168,22 @@ def _extremes_rule(snap: IndicatorSnapshot, price: float, rules: SignalRules) ->
 
 
 def _volume_rule(
-    snap: IndicatorSnapshot, change_pct: float | None, rules: SignalRules
+    snap: IndicatorSnapshot, change_percent: float | None, rules: SignalRules
 ) -> RuleHit | None:
     ratio = snap.volume_ratio
-    if ratio is None or change_pct is None or ratio < rules.volume_surge_ratio or not change_pct:
+    if (
+        ratio is None
+        or change_percent is None
+        or ratio < rules.volume_surge_ratio
+        or not change_percent
+    ):
         return None
-    direction = "up" if change_pct > 0 else "down"
+    direction = "up" if change_percent > 0 else "down"
     reason = (
         f"Volume is {ratio:.1f}x the 20-day average with the price {direction} "
-        f"{abs(change_pct):.2f}%"
+        f"{abs(change_percent):.2f}%"
     )
-    points = VOLUME_SURGE_POINTS if change_pct > 0 else -VOLUME_SURGE_POINTS
+    points = VOLUME_SURGE_POINTS if change_percent > 0 else -VOLUME_SURGE_POINTS
     return RuleHit(f"volume_surge_{direction}", points, reason)
 
 
@@ -205,7 +210,7 @@ def evaluate(
     """
     live = snapshot.close if price is None else price
     prev = snapshot.prev_close
-    change_pct = (live - prev) / prev * 100 if prev else None
+    change_percent = (live - prev) / prev * 100 if prev else None
     candidates = (
         _rsi_rule(snapshot, rules),
         _macd_rule(snapshot),
@@ -213,7 +218,7 @@ def evaluate(
         _sma_side_rule(live, snapshot.sma200, 200, SMA200_POINTS),
         _sma_cross_rule(snapshot, rules),
         _extremes_rule(snapshot, live, rules),
-        _volume_rule(snapshot, change_pct, rules),
+        _volume_rule(snapshot, change_percent, rules),
     )
     hits = [hit for hit in candidates if hit is not None]
     raw = sum(hit.points for hit in hits)
@@ -225,7 +230,7 @@ def evaluate(
         score=score,
         reasons=reasons,
         price=live,
-        change_percent=round(change_pct, 2) if change_pct is not None else None,
+        change_percent=round(change_percent, 2) if change_percent is not None else None,
         rsi14=snapshot.rsi14,
         macd=snapshot.macd,
         macd_signal=snapshot.macd_signal,

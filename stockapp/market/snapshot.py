@@ -131,9 +131,16 @@ class MarketSnapshot:
     def breadth(self, market: str = DEFAULT_MARKET) -> Breadth:
         return self.derive(_breadth, market)
 
-    def movers(self, kind: str, limit: int = 20, market: str = DEFAULT_MARKET) -> list[Pair]:
-        """One movers ranking (see analytics.MOVER_KINDS); raises ValueError for others."""
-        return self.derive(_movers, kind, limit, market)
+    def movers(
+        self,
+        kind: str,
+        limit: int = 20,
+        market: str = DEFAULT_MARKET,
+        within: tuple[str, ...] = (),
+    ) -> list[Pair]:
+        """One movers ranking (see analytics.MOVER_KINDS); raises ValueError for others.
+        `within` names indices (e.g. ("NIFTY 50",)): only their members are ranked."""
+        return self.derive(_movers, kind, limit, market, within)
 
     def sectors(self, market: str = DEFAULT_MARKET) -> list[SectorView]:
         """Sector aggregates, best % change first."""
@@ -174,10 +181,16 @@ def _breadth(snap: MarketSnapshot, market: str) -> Breadth:
     return breadth(q for _, q in snap.equities(market))
 
 
-def _movers(snap: MarketSnapshot, kind: str, limit: int, market: str) -> list[Pair]:
+def _movers(
+    snap: MarketSnapshot, kind: str, limit: int, market: str, within: tuple[str, ...]
+) -> list[Pair]:
     if limit < 20:  # a short list is the head of the full one, ranked once
-        return snap.movers(kind, 20, market)[:limit]
-    return rank_movers(snap.equities(market), kind, limit)
+        return snap.movers(kind, 20, market, within)[:limit]
+    pairs = snap.equities(market)
+    if within:
+        members = snap.universe.members(within, market)
+        pairs = [p for p in pairs if p[0].symbol in members]
+    return rank_movers(pairs, kind, limit)
 
 
 def _sectors(snap: MarketSnapshot, market: str) -> list[SectorView]:

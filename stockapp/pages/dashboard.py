@@ -66,13 +66,27 @@ class DashboardState(LiveMixin, rx.State):
     _watch_keys: list[Key] = []
     _positions: dict[Key, Position] = {}
 
+    @classmethod
+    def _live_view(cls, snapshot: MarketSnapshot, params) -> dict:
+        """Everything but the portfolio figures, from the snapshot and the watchlist's keys
+        (`params`): the same for every tab without positions (every anonymous visitor), so
+        computed and sent once per tick."""
+        b = snapshot.breadth()
+        g, lo, a = (snapshot.movers(kind, TOP_N) for kind in ("gainers", "losers", "active"))
+        shown = {i.key for i, _ in (*g, *lo, *a)} | set(_index_keys()) | set(params)
+        return {
+            "advances": b.advances,
+            "declines": b.declines,
+            "unchanged": b.unchanged,
+            "gainers": _brief(g),
+            "losers": _brief(lo),
+            "active": _brief(a),
+            "quotes": views_for(snapshot, shown),
+        }
+
     def _recompute(self, snap: MarketSnapshot) -> None:
-        b = snap.breadth()
-        self.advances, self.declines, self.unchanged = b.advances, b.declines, b.unchanged
-        g, lo, a = (snap.movers(kind, TOP_N) for kind in ("gainers", "losers", "active"))
-        self.gainers, self.losers, self.active = _brief(g), _brief(lo), _brief(a)
-        shown = {i.key for i, _ in (*g, *lo, *a)} | set(_index_keys()) | set(self._watch_keys)
-        self.quotes = views_for(snap, shown)
+        for var, value in self._live_view(snap, tuple(self._watch_keys)).items():
+            setattr(self, var, value)
         if self._positions:
             totals = value_at_quotes(self._positions, snap.quotes, datetime.now(UTC)).totals
             self.pf_value = fmt.inr(float(totals.market_value or 0))
@@ -94,7 +108,9 @@ class DashboardState(LiveMixin, rx.State):
                 self._watch_keys = first.items[:WATCH_N]
                 self.watch_rows = [{"k": key_str(k), "symbol": k[0]} for k in self._watch_keys]
         keys = {i.key for i in market.universe().equities("india_nse")}
-        live.track(self, keys | set(_index_keys()) | set(self._watch_keys) | set(self._positions))
+        keys |= set(_index_keys()) | set(self._watch_keys) | set(self._positions)
+        # with positions the portfolio figures are this user's own: the state path
+        live.track(self, keys, shared=None if self._positions else tuple(self._watch_keys))
         self._recompute(live.snapshot(self))
 
     def _apply_live(self, snapshot, changed):

@@ -55,10 +55,12 @@ def row_view(row: rx.Var) -> rx.Component:
         *[greek("c", key, call_bg) for _, key in GREEKS],
         rx.table.cell(oi_bar(row, "c"), background=call_bg),
         *[num_cell(row["c" + key], call_bg) for _, key in CALL_COLS],
+        # on a phone the strike column stays in view while calls and puts scroll past it
+        # (assets/styles.css, .strike-cell); its background is opaque for that reason
         rx.table.cell(
             rx.text(row["k"], weight="bold", class_name="num"),
             text_align="center",
-            background=rx.cond(row["atm"] == "1", "var(--accent-a5)", "var(--gray-a2)"),
+            class_name=rx.cond(row["atm"] == "1", "strike-cell strike-atm", "strike-cell"),
         ),
         *[num_cell(row["p" + key], put_bg) for _, key in reversed(CALL_COLS)],
         rx.table.cell(oi_bar(row, "p"), background=put_bg),
@@ -78,7 +80,7 @@ def header() -> rx.Component:
             *greek_heads,
             head("OI"),
             *[head(label) for label, _ in CALL_COLS],
-            rx.table.column_header_cell("Strike", text_align="center"),
+            rx.table.column_header_cell("Strike", text_align="center", class_name="strike-cell"),
             *[head(label) for label, _ in reversed(CALL_COLS)],
             head("OI"),
             *reversed(greek_heads),

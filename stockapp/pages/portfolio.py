@@ -10,6 +10,7 @@ import reflex as rx
 
 from stockapp.components.card import error_banner, page_stack, section_card
 from stockapp.components.layout import page_layout
+from stockapp.components.list_card import card_list, list_card, table_or_cards
 from stockapp.components.order_ticket import market_of, trade_button
 from stockapp.components.paper_view import paper_empty, paper_funds, paper_switch
 from stockapp.components.price import change_color, live_dot
@@ -101,9 +102,27 @@ def holding_row(r: rx.Var) -> rx.Component:
     )
 
 
+def holding_card(r: rx.Var) -> rx.Component:
+    """A holding on a phone: symbol and LTP (the only flashing figure) on top; the price's
+    day change, then quantity and unrealized P&L below."""
+    return list_card(
+        "pf-card-" + r["k"],
+        r["symbol"],
+        flashing(r["ltp"], r["d"], size="2", weight="medium"),
+        rx.text(r["chg"], color=change_color(r["chg"]), class_name="num"),
+        badge=rx.badge(r["exch"], size="1", variant="soft"),
+        detail=rx.text(
+            r["qty"],
+            " sh · ",
+            rx.el.span(r["pnl"], " (", r["pnl_pct"], ")", color=change_color(r["pnl"])),
+            class_name="num",
+        ),
+    )
+
+
 def holdings_table() -> rx.Component:
     headers = ["Symbol", "Qty", "Avg cost", "Invested", "LTP", "Value", "Unrealized", "Day", "XIRR"]
-    return scroll_table(
+    table = scroll_table(
         rx.table.row(
             *[
                 rx.table.column_header_cell(h, text_align="left" if i == 0 else "right")
@@ -113,6 +132,7 @@ def holdings_table() -> rx.Component:
         rx.foreach(S.rows, holding_row),
         "holdings-table",
     )
+    return table_or_cards(table, card_list(S.rows, holding_card, "holding-cards", "Holdings"))
 
 
 # -- trade form -----------------------------------------------------------------------------
@@ -242,8 +262,16 @@ def import_export() -> rx.Component:
     return section_card(
         "Import and export",
         # a <label> names the dropzone's file input; the label's own click opens the file
-        # dialog, so the dropzone's click handler is off (no double dialog)
-        rx.el.label(upload_box(), id="import-drop", display="block", width="100%", margin_y="8px"),
+        # dialog, so the dropzone's click handler is off (no double dialog). A new key after
+        # each import mounts a fresh file input, so choosing the same file again re-imports
+        rx.el.label(
+            upload_box(),
+            id="import-drop",
+            key=S.imports_done,
+            display="block",
+            width="100%",
+            margin_y="8px",
+        ),
         *import_status(),
         rx.hstack(
             download_button("Trades CSV", S.export_trades, "export-trades"),

@@ -89,6 +89,7 @@ class PortfolioState(PaperViewMixin, ComboboxMixin, LiveMixin, rx.State):
     delete_error: str = ""
     importing: bool = False
     import_progress: int = 0
+    imports_done: int = 0  # keys the file input: a fresh one after each import takes the same file
     import_summary: str = ""
     import_error: str = ""
 
@@ -326,6 +327,7 @@ class PortfolioState(PaperViewMixin, ComboboxMixin, LiveMixin, rx.State):
         finally:
             self.importing = False
             self.import_progress = 0
+            self.imports_done += 1
 
     @rx.event
     async def export_trades(self):

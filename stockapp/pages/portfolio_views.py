@@ -16,6 +16,7 @@ from stockapp.portfolio import (
     IST,
     HoldingValuation,
     PortfolioValuation,
+    PriceInfo,
     Slice,
     Trade,
     TradeError,
@@ -60,6 +61,15 @@ def now_local() -> str:
     return datetime.now(IST).strftime("%Y-%m-%dT%H:%M")
 
 
+def _day_change(price: PriceInfo | None) -> str:
+    """ "+12.30 (+0.85%)": the price against the previous close ("" without a price)."""
+    if price is None:
+        return ""
+    change = money(price.current_price - price.prev_close)
+    pct = change / price.prev_close * 100 if price.prev_close else None
+    return f"{fmt.signed(float(change))} ({_pct(pct)})"
+
+
 def holding_row(h: HoldingValuation, direction: str) -> dict[str, str]:
     price = h.price
     return {
@@ -71,6 +81,7 @@ def holding_row(h: HoldingValuation, direction: str) -> dict[str, str]:
         "avg": fmt.inr(money(h.avg_cost)),
         "invested": fmt.inr(money(h.invested)),
         "ltp": fmt.inr(money(price.current_price)) if price else "—",
+        "chg": _day_change(price),  # the price's own, for the phone card's second line
         "value": fmt.inr(money(h.market_value)) if h.market_value is not None else "—",
         "pnl": signed_inr(h.unrealized_pnl),
         "pnl_pct": _pct(h.unrealized_pct),

@@ -14,6 +14,7 @@ import reflex as rx
 from stockapp.components.card import page_stack
 from stockapp.components.confirm import delete_button
 from stockapp.components.layout import page_layout
+from stockapp.components.list_card import card_list, quote_card, table_or_cards
 from stockapp.components.price import live_dot
 from stockapp.components.quote_table import change_cell, price_cell, symbol_cell
 from stockapp.components.table import scroll_table
@@ -252,6 +253,14 @@ def result(r) -> rx.Component:
     )
 
 
+def result_card(r) -> rx.Component:
+    """A result on a phone: symbol and LTP, then the day's change, market cap and RSI."""
+    detail = rx.text(r["mcap"], " · RSI ", r["rsi"], class_name="num")
+    return quote_card(
+        "sc-card-" + r["symbol"], r["symbol"], ScreenerState.quotes[r["k"]], detail=detail
+    )
+
+
 def results() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -270,10 +279,13 @@ def results() -> rx.Component:
             live_dot(),
             align="center",
         ),
-        scroll_table(
-            rx.table.row(*[header_cell(*c) for c in COLUMNS]),
-            rx.foreach(ScreenerState.rows, result),
-            "screener-results",
+        table_or_cards(
+            scroll_table(
+                rx.table.row(*[header_cell(*c) for c in COLUMNS]),
+                rx.foreach(ScreenerState.rows, result),
+                "screener-results",
+            ),
+            card_list(ScreenerState.rows, result_card, "screener-cards", "Matching stocks"),
         ),
         spacing="2",
         width="100%",

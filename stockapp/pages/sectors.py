@@ -91,6 +91,19 @@ class SectorsState(LiveMixin, rx.State):
     selected: str = ""
     members: list[dict[str, str]] = []
 
+    @classmethod
+    def _live_view(cls, snapshot: MarketSnapshot, params) -> dict:
+        """Tiles, and the open sector's members with their rows: the same for every tab with
+        the same sector open (`params`), so computed and sent once per tick."""
+        members = snapshot.derive(sector_members, params) if params else []
+        keys = [(m["symbol"], MARKET) for m in members]
+        quotes = views_for(snapshot, keys) if params else {}
+        return {"tiles": snapshot.derive(sector_tiles), "members": members, "quotes": quotes}
+
+    def _track(self) -> None:
+        keys = [i.key for i in market.universe().equities(MARKET)]
+        live.track(self, keys, shared=self.selected)
+
     def _recompute(self, snap: MarketSnapshot) -> None:
         tiles = snap.derive(sector_tiles)
         if tiles != self.tiles:
@@ -105,7 +118,6 @@ class SectorsState(LiveMixin, rx.State):
 
     @rx.event
     def load(self):
-        live.track(self, [i.key for i in market.universe().equities(MARKET)])
         wanted = str(self.router.page.params.get("sector") or "")
         self.selected = ""
         self.members = []
@@ -116,11 +128,13 @@ class SectorsState(LiveMixin, rx.State):
             self._open(snap, by_slug.get(slug(wanted), ""))
         else:
             self.quotes = {}
+            self._track()
 
     def _open(self, snap: MarketSnapshot, sector: str) -> None:
         self.selected = sector if any(t["name"] == sector for t in self.tiles) else ""
         self.members = snap.derive(sector_members, self.selected) if self.selected else []
         self._member_quotes(snap)
+        self._track()
 
     @rx.event
     def select(self, sector: str):

@@ -9,7 +9,8 @@ from stockapp.components.alert_dialog import alert_button
 from stockapp.components.card import error_banner, page_stack
 from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.components.layout import page_layout
-from stockapp.components.order_ticket import market_of, trade_button
+from stockapp.components.list_card import card_list, quote_card, table_or_cards
+from stockapp.components.order_ticket import trade_button
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_picker
 from stockapp.components.table import scroll_table
@@ -21,23 +22,32 @@ from stockapp.state.shell import ShellState
 
 # -- components -------------------------------------------------------------------------
 def header_cell(label: str, col: str, align: str = "right") -> rx.Component:
+    """A column header whose button sorts by the column (keyboard reachable: a button, not
+    a clickable cell); `aria-sort` tells which way it is sorted."""
+    sorted_here = WatchlistState.sort_col == col
     return rx.table.column_header_cell(
-        rx.hstack(
-            rx.text(label),
-            rx.cond(
-                WatchlistState.sort_col == col,
+        rx.el.button(
+            rx.hstack(
+                rx.text(label),
                 rx.cond(
-                    WatchlistState.sort_desc,
-                    rx.icon("chevron-down", size=14),
-                    rx.icon("chevron-up", size=14),
+                    sorted_here,
+                    rx.cond(
+                        WatchlistState.sort_desc,
+                        rx.icon("chevron-down", size=14),
+                        rx.icon("chevron-up", size=14),
+                    ),
                 ),
+                spacing="1",
+                justify="end" if align == "right" else "start",
             ),
-            spacing="1",
-            justify="end" if align == "right" else "start",
+            on_click=WatchlistState.sort_by(col),
+            class_name="sort-header",
+            aria_label=f"Sort by {label}",
+            type="button",
         ),
-        on_click=WatchlistState.sort_by(col),
-        class_name="sort-header",
-        aria_label=f"Sort by {label}",
+        aria_sort=rx.cond(
+            sorted_here, rx.cond(WatchlistState.sort_desc, "descending", "ascending"), "none"
+        ),
         text_align=align,
     )
 
@@ -71,17 +81,30 @@ def row(key: rx.Var[str]) -> rx.Component:
             rx.text(fact["lo52"], " – ", fact["hi52"], size="1"),
             **num,
         ),
-        rx.table.cell(
-            rx.hstack(
-                trade_button(fact["symbol"], market_of(fact["exch"])),
-                alert_button(
-                    fact["symbol"], rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)
-                ),
-                delete_button(WatchlistState.remove_symbol(key), "Remove " + fact["symbol"]),
-                spacing="3",
-            )
-        ),
+        rx.table.cell(row_actions(key, "row")),
         id="row-" + fact["symbol"],
+    )
+
+
+def row_actions(key: rx.Var[str], place: str) -> rx.Component:
+    fact = WatchlistState.facts[key]
+    market = rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)
+    return rx.hstack(
+        trade_button(fact["symbol"], market),
+        alert_button(fact["symbol"], market, place),
+        delete_button(WatchlistState.remove_symbol(key), "Remove " + fact["symbol"]),
+        spacing="3",
+    )
+
+
+def card(key: rx.Var[str]) -> rx.Component:
+    """The row as a two-line card on a phone."""
+    fact = WatchlistState.facts[key]
+    return quote_card(
+        "wl-card-" + fact["symbol"],
+        fact["symbol"],
+        WatchlistState.quotes[key],
+        actions=row_actions(key, "card"),
     )
 
 
@@ -185,7 +208,14 @@ def page() -> rx.Component:
             rx.cond(
                 ~WatchlistState.loaded,
                 rx.spinner(),
-                rx.cond(WatchlistState.rows.length() > 0, table(), empty_state()),
+                rx.cond(
+                    WatchlistState.rows.length() > 0,
+                    table_or_cards(
+                        table(),
+                        card_list(WatchlistState.rows, card, "watchlist-cards", "Watchlist"),
+                    ),
+                    empty_state(),
+                ),
             ),
         ),
     )

@@ -10,7 +10,7 @@ from stockapp.services.instruments import known, name_of
 from stockapp.services.quotes import latest
 from stockapp.state.auth import current_user_id
 from stockapp.state.combobox import ComboboxMixin
-from stockapp.state.live import LiveMixin, live
+from stockapp.state.live import LiveMixin, live, rows_direct
 from stockapp.state.sorting import next_sort
 from stockapp.state.views import facts_view, key_str, parse_key_str
 
@@ -31,6 +31,7 @@ SORTABLE = {
 LIVE_SORTS = set(SORTABLE) - {"symbol"}
 
 
+@rows_direct  # unless sorted by a live column: `_resort` then holds it on the state path
 class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
     lists: list[dict[str, str]] = []
     active_id: int = 0
@@ -87,6 +88,7 @@ class WatchlistState(ComboboxMixin, LiveMixin, rx.State):
 
     # -- sorting -------------------------------------------------------------------------
     def _resort(self) -> None:
+        live.hold(self, self.sort_col in LIVE_SORTS)
         if not self.sort_col:
             return
         key_fn = SORTABLE[self.sort_col]

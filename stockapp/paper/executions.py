@@ -18,6 +18,7 @@ from stockapp.db.paper_models import PaperAccount, PaperFill, PaperOrder
 from stockapp.db.replay_models import ReplaySession
 from stockapp.market.paper import Product, Status, compute_charges, from_paise, session_day
 from stockapp.paper.store import LIVE, FillData, OrderData, ensure_account, order_data
+from stockapp.records import carry
 
 ZERO = Decimal(0)
 
@@ -33,18 +34,27 @@ def open_order(session: Session, order_id: int) -> PaperOrder | None:
     return row if row is not None and row.status == Status.OPEN else None
 
 
-def record_trigger(session: Session, order_id: int, version: int, leg: str, at: datetime) -> bool:
+def _update_open(
+    session: Session, order_id: int, version: int, values: dict, *where: object
+) -> bool:
+    """Apply `values` to the order if it is still open at `version` (fenced: another process
+    that filled, cancelled or modified it meanwhile wins); True when it did."""
     result = session.execute(
         sa.update(PaperOrder)
         .where(
             PaperOrder.id == order_id,
             PaperOrder.status == Status.OPEN,
             PaperOrder.version == version,
-            PaperOrder.stage == "pending",
+            *where,
         )
-        .values(stage="working", leg=leg, version=version + 1, updated_at=at)
+        .values(**values)
     )
     return result.rowcount == 1
+
+
+def record_trigger(session: Session, order_id: int, version: int, leg: str, at: datetime) -> bool:
+    values = {"stage": "working", "leg": leg, "version": version + 1, "updated_at": at}
+    return _update_open(session, order_id, version, values, PaperOrder.stage == "pending")
 
 
 def record_fill(
@@ -73,16 +83,7 @@ def record_fill(
     )
     if leg is not None:
         values.update(stage="working", leg=leg)
-    result = session.execute(
-        sa.update(PaperOrder)
-        .where(
-            PaperOrder.id == order_id,
-            PaperOrder.status == Status.OPEN,
-            PaperOrder.version == version,
-        )
-        .values(**values)
-    )
-    if result.rowcount != 1:
+    if not _update_open(session, order_id, version, values):
         return None
     row = session.get(PaperOrder, order_id)
     assert row is not None
@@ -98,16 +99,11 @@ def record_fill(
         on=day,
     )
     turnover = price * int(row.quantity)
-    fill = PaperFill(
+    fill = carry(
+        PaperFill,
+        row,
+        id=None,
         order_id=order_id,
-        book=row.book,
-        user_id=row.user_id,
-        symbol=row.symbol,
-        market=row.market,
-        side=row.side,
-        segment=row.segment,
-        product=row.product,
-        quantity=row.quantity,
         price=price,
         session_day=row.session_day if row.product == Product.MIS else day,
         filled_at=at,

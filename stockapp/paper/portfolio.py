@@ -12,17 +12,14 @@ from collections.abc import Iterable
 from stockapp.market.models import Key
 from stockapp.paper.store import FillData
 from stockapp.portfolio import Position, Trade, holdings_from_trades
+from stockapp.records import carry
 
 
 def paper_trades(fills: Iterable[FillData]) -> list[Trade]:
     return [
-        Trade(
-            id=f.id,
-            symbol=f.symbol,
-            market=f.market,
-            side=f.side,
-            quantity=f.quantity,
-            price=f.price,
+        carry(
+            Trade,
+            f,
             fees=f.charges,
             traded_at=f.filled_at,
             note=f"paper order {f.order_id} ({f.product})",

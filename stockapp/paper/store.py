@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from stockapp.db.errors import Conflict, NotFound
+from stockapp.db.crud import NO_SUCH_REPLAY, owned
+from stockapp.db.errors import Conflict
 from stockapp.db.models import User
 from stockapp.db.paper_models import PaperAccount, PaperFill, PaperOrder
 from stockapp.db.replay_models import ReplaySession
@@ -38,6 +40,7 @@ from stockapp.market.paper import (
     validate_order,
 )
 from stockapp.market.paper.orders import TRIGGERED_TYPES
+from stockapp.records import carry
 
 ORDERS_LIMIT = 500
 LIVE = ""  # the live market's book; a replay's book is its replay id
@@ -98,35 +101,25 @@ class FillData:
     user_id: int = 0
 
 
+_PRICES = ("price", "trigger_price", "stop_trigger_price", "stop_price", "fill_price")
+
+
 def _f(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
 def order_data(o: PaperOrder) -> OrderData:
-    return OrderData(
+    return carry(
+        OrderData,
+        o,
         id=o.id or 0,
-        book=o.book,
-        symbol=o.symbol,
-        market=o.market,
-        side=o.side,
-        order_type=o.order_type,
-        product=o.product,
-        validity=o.validity,
         quantity=int(o.quantity),
-        price=_f(o.price),
-        trigger_price=_f(o.trigger_price),
-        stop_trigger_price=_f(o.stop_trigger_price),
-        stop_price=_f(o.stop_price),
-        status=o.status,
         triggered=o.order_type in TRIGGERED_TYPES and o.stage == "working",
-        leg=o.leg,
-        reason=o.reason,
-        source=o.source,
         session_day=o.session_day.isoformat(),
-        fill_price=_f(o.fill_price),
         filled_at=iso_ms(o.filled_at) if o.filled_at else None,
         placed_at=iso_ms(o.placed_at),
         updated_at=iso_ms(o.updated_at),
+        **{name: _f(getattr(o, name)) for name in _PRICES},
     )
 
 
@@ -141,10 +134,7 @@ def ensure_account(
 ) -> PaperAccount | ReplaySession:
     """The account of `book`: the user's live one (made on first use) or a replay's own."""
     if book != LIVE:
-        replay = session.get(ReplaySession, book)
-        if replay is None or replay.user_id != user_id:
-            raise NotFound("no such replay")
-        return replay
+        return owned(session, ReplaySession, user_id, book, message=NO_SUCH_REPLAY)
     account = session.get(PaperAccount, user_id)
     if account is not None:
         return account
@@ -161,15 +151,29 @@ def ensure_account(
 def _blocked(
     session: Session, user_id: int, excluding: int | None = None, book: str = LIVE
 ) -> Decimal:
-    stmt = select(sa.func.coalesce(sa.func.sum(PaperOrder.reserved), 0)).where(
+    return Decimal(_sum_open(session, PaperOrder.reserved, user_id, book, "buy", excluding))
+
+
+def _sum_open(
+    session: Session,
+    column: Any,
+    user_id: int,
+    book: str,
+    side: str,
+    excluding: int | None,
+    *where: Any,
+) -> Any:
+    """The sum of `column` over the user's open `side` orders in `book` (0 when none)."""
+    stmt = select(sa.func.coalesce(sa.func.sum(column), 0)).where(
         PaperOrder.user_id == user_id,
         PaperOrder.book == book,
         PaperOrder.status == Status.OPEN,
-        PaperOrder.side == "buy",
+        PaperOrder.side == side,
+        *where,
     )
     if excluding is not None:
         stmt = stmt.where(PaperOrder.id != excluding)
-    return Decimal(session.exec(stmt).one())
+    return session.exec(stmt).one()
 
 
 def funds(session: Session, user_id: int, opening: Decimal, book: str = LIVE) -> FundsData:
@@ -200,17 +204,8 @@ def _open_sells(
     book: str,
     excluding: int | None = None,
 ) -> int:
-    stmt = select(sa.func.coalesce(sa.func.sum(PaperOrder.quantity), 0)).where(
-        PaperOrder.user_id == user_id,
-        PaperOrder.book == book,
-        PaperOrder.symbol == symbol,
-        PaperOrder.market == market,
-        PaperOrder.status == Status.OPEN,
-        PaperOrder.side == "sell",
-    )
-    if excluding is not None:
-        stmt = stmt.where(PaperOrder.id != excluding)
-    return int(session.exec(stmt).one())
+    where = (PaperOrder.symbol == symbol, PaperOrder.market == market)
+    return int(_sum_open(session, PaperOrder.quantity, user_id, book, "sell", excluding, *where))
 
 
 def _reserve(req: OrderRequest, contract: Contract, reserve_paise: int, day: date) -> Decimal:
@@ -327,10 +322,7 @@ def place_order(
 
 
 def _owned(session: Session, user_id: int, order_id: int) -> PaperOrder:
-    row = session.get(PaperOrder, order_id)
-    if row is None or row.user_id != user_id:
-        raise NotFound(f"Order {order_id} not found")
-    return row
+    return owned(session, PaperOrder, user_id, order_id, what="Order")
 
 
 def get_order(session: Session, user_id: int, order_id: int) -> OrderData:
@@ -450,18 +442,13 @@ def list_fills(session: Session, user_id: int, book: str = LIVE) -> list[FillDat
         .order_by(PaperFill.filled_at, PaperFill.id)
     ).all()
     return [
-        FillData(
+        carry(
+            FillData,
+            r,
             id=r.id or 0,
-            order_id=r.order_id,
-            symbol=r.symbol,
-            market=r.market,
-            side=r.side,
-            product=r.product,
             quantity=int(r.quantity),
             price=Decimal(r.price),
             charges=Decimal(r.charges),
-            filled_at=r.filled_at,
-            user_id=r.user_id,
         )
         for r in rows
     ]

@@ -20,7 +20,7 @@ import io
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from stockapp.portfolio import csv_fields as cf
 from stockapp.portfolio.csv_export import holdings_to_csv, trades_to_csv
@@ -176,24 +176,30 @@ def _zerodha_row(row: _Row, default_market: str) -> tuple[TradeIn, bool]:
     if not trade_id:
         raise ImportError_(row.number, "trade_id", "trade_id is empty")
     trade = TradeIn(
-        symbol=row.parse("symbol", cf.parse_symbol),
-        market=row.parse("exchange", lambda t: cf.parse_market(t, default_market)),
-        side=row.parse("trade_type", cf.parse_side),
-        quantity=row.parse("quantity", cf.parse_quantity),
-        price=row.parse("price", cf.parse_price),
+        **_what_was_traded(row, default_market, "exchange", "trade_type"),
         traded_at=when,
         trade_id=trade_id,
     )
     return trade, bool(executed)
 
 
+def _what_was_traded(
+    row: _Row, default_market: str, market_column: str, side_column: str
+) -> dict[str, Any]:
+    """The fields every format has (symbol, market, side, quantity, price), read from the
+    format's own column names."""
+    return {
+        "symbol": row.parse("symbol", cf.parse_symbol),
+        "market": row.parse(market_column, lambda t: cf.parse_market(t, default_market)),
+        "side": row.parse(side_column, cf.parse_side),
+        "quantity": row.parse("quantity", cf.parse_quantity),
+        "price": row.parse("price", cf.parse_price),
+    }
+
+
 def _generic_row(row: _Row, default_market: str) -> tuple[TradeIn, bool]:
     trade = TradeIn(
-        symbol=row.parse("symbol", cf.parse_symbol),
-        market=row.parse("market", lambda t: cf.parse_market(t, default_market)),
-        side=row.parse("side", cf.parse_side),
-        quantity=row.parse("quantity", cf.parse_quantity),
-        price=row.parse("price", cf.parse_price),
+        **_what_was_traded(row, default_market, "market", "side"),
         traded_at=row.parse("date", cf.parse_when),
         fees=row.parse("fees", cf.parse_fees),
         note=row.parse("note", cf.parse_note),

@@ -14,6 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from stockapp.market.models import MARKETS, Key
+from stockapp.records import carry
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -104,18 +105,7 @@ class Trade(TradeIn):
 
     @classmethod
     def from_input(cls, trade: TradeIn, id: int | None) -> Trade:
-        return cls(
-            id=id,
-            symbol=trade.symbol,
-            market=trade.market,
-            side=trade.side,
-            quantity=trade.quantity,
-            price=trade.price,
-            traded_at=trade.traded_at,
-            fees=trade.fees,
-            note=trade.note,
-            trade_id=trade.trade_id,
-        )
+        return carry(cls, trade, id=id)
 
 
 def trade_order(trade: TradeIn, position: int = 0) -> tuple[datetime, bool, int, int]:

@@ -10,9 +10,11 @@ from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
-from stockapp.db.errors import Conflict, NotFound
+from stockapp.db.crud import NO_SUCH_REPLAY, owned
+from stockapp.db.errors import Conflict
 from stockapp.db.replay_models import ReplaySession
 from stockapp.market.replay import ReplayClock
+from stockapp.records import carry
 
 MAX_PER_USER = 3
 
@@ -26,15 +28,7 @@ class ReplayData:
 
 
 def _data(row: ReplaySession) -> ReplayData:
-    clock = ReplayClock(
-        start_ms=row.start_ms,
-        end_ms=row.end_ms,
-        speed=row.speed,
-        anchor_wall_ms=row.anchor_wall_ms,
-        anchor_at_ms=row.anchor_at_ms,
-        paused=row.paused,
-    )
-    return ReplayData(row.id, row.user_id, row.day, clock)
+    return ReplayData(row.id, row.user_id, row.day, carry(ReplayClock, row))
 
 
 def _write(row: ReplaySession, clock: ReplayClock) -> None:
@@ -45,11 +39,7 @@ def _write(row: ReplaySession, clock: ReplayClock) -> None:
 
 
 def _own(s: Session, user_id: int, rid: str, *, lock: bool = False) -> ReplaySession:
-    q = select(ReplaySession).where(ReplaySession.id == rid, ReplaySession.user_id == user_id)
-    row = s.exec(q.with_for_update() if lock else q).first()
-    if row is None:
-        raise NotFound("no such replay")
-    return row
+    return owned(s, ReplaySession, user_id, rid, message=NO_SUCH_REPLAY, lock=lock)
 
 
 def create(s: Session, user_id: int, day: date, clock: ReplayClock, opening: Decimal) -> ReplayData:
@@ -59,16 +49,12 @@ def create(s: Session, user_id: int, day: date, clock: ReplayClock, opening: Dec
     ).one()
     if count >= MAX_PER_USER:
         raise Conflict(f"at most {MAX_PER_USER} replays at a time: stop one first")
-    row = ReplaySession(
+    row = carry(
+        ReplaySession,
+        clock,
         id=uuid.uuid4().hex,
         user_id=user_id,
         day=day,
-        start_ms=clock.start_ms,
-        end_ms=clock.end_ms,
-        speed=clock.speed,
-        anchor_wall_ms=clock.anchor_wall_ms,
-        anchor_at_ms=clock.anchor_at_ms,
-        paused=clock.paused,
         opening_balance=opening,
         cash=opening,
     )

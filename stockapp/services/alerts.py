@@ -9,9 +9,11 @@ from stockapp.alerts import store
 from stockapp.alerts.engine import alert_engine
 from stockapp.db.session import run_db
 from stockapp.market.alerts import WEEK52_CONDITIONS, AlertRule, InvalidRule
+from stockapp.market.hub import PriceHub
 from stockapp.market.models import MARKETS
-from stockapp.runtime import on_start, runtime
 from stockapp.services.instruments import known
+from stockapp.services.market import hub as running_hub
+from stockapp.services.market import on_hub_start
 from stockapp.services.quotes import latest
 
 AlertData = store.AlertData
@@ -78,7 +80,7 @@ def on_fired(observer: Callable[[EventData], Awaitable[None]]) -> None:
 
 async def broadcast(payload: bytes) -> bool:
     """Send `payload` to every worker's broadcast listeners; False when no hub runs."""
-    hub = runtime.hub
+    hub = running_hub()
     if hub is None:
         return False
     await hub.backend.broadcast(payload)
@@ -88,9 +90,10 @@ async def broadcast(payload: bytes) -> bool:
 def on_broadcast(listener: Callable[[bytes], Awaitable[None]]) -> None:
     """Register `listener` for every broadcast, from each start of the hub on."""
 
-    @on_start
-    async def _listen(rt) -> None:
-        rt.require_hub().backend.on_broadcast(listener)
+    async def _listen(hub: PriceHub) -> None:
+        hub.backend.on_broadcast(listener)
+
+    on_hub_start(_listen)
 
 
 def ltp_text(symbol: str, market: str) -> str:

@@ -1,10 +1,16 @@
 """Market data for pages: the universe, latest quotes and the data provider of this worker.
 
+The one module of `services` that reads the runtime: each running part has one typed
+accessor here (`snapshot`, `hub`, `universe`, `provider`, `settings`), and the other
+services build on those.
+
 Every accessor is safe before the hub has started (it answers empty), so a page rendered
 while the worker is still starting shows placeholders instead of failing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from stockapp.market.hub import PriceHub
 from stockapp.market.instruments import Universe
@@ -13,7 +19,8 @@ from stockapp.market.providers.base import QuoteProvider
 from stockapp.market.recommend import RecommendationService
 from stockapp.market.screening import ScreenData, shared_screen_data
 from stockapp.market.snapshot import MarketSnapshot
-from stockapp.runtime import runtime
+from stockapp.runtime import on_start, runtime
+from stockapp.settings import Settings
 
 _EMPTY: dict[int, MarketSnapshot] = {}
 
@@ -36,6 +43,19 @@ def hub() -> PriceHub | None:
     """The running price hub, for the live registry that keeps sessions subscribed to it.
     Pages read prices from `snapshot()` instead."""
     return runtime.hub
+
+
+def settings() -> Settings:
+    """This worker's settings (the environment's, read once)."""
+    return runtime.settings
+
+
+def on_hub_start(fn: Callable[[PriceHub], Awaitable[None]]) -> None:
+    """Run `fn(hub)` after each start of this worker's hub."""
+
+    @on_start
+    async def _started(rt) -> None:
+        await fn(rt.require_hub())
 
 
 def universe() -> Universe:

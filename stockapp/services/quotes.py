@@ -9,8 +9,7 @@ from collections.abc import Iterable, Sequence
 from stockapp.market.chart_series import history_with_warmup
 from stockapp.market.indicators import IndicatorSpec
 from stockapp.market.models import Bar, Key, Quote
-from stockapp.runtime import runtime
-from stockapp.services.market import hub, latest, provider
+from stockapp.services.market import hub, latest, provider, settings
 
 __all__ = ["latest"]
 
@@ -63,8 +62,8 @@ def simulated() -> bool:
     running = provider()
     if running is not None:
         return bool(running.simulated)
-    return runtime.settings.provider == "simulated"
+    return settings().provider == "simulated"
 
 
 def market_hours() -> str:
-    return runtime.settings.market_hours
+    return settings().market_hours

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.models import Key, Quote
 from stockapp.market.snapshot import MarketSnapshot
 from stockapp.services import market
+from stockapp.state import push
 from stockapp.state.views import QuoteView, views_for
 
 log = logging.getLogger("stockapp.live")
@@ -56,6 +57,13 @@ class LiveMixin(rx.State, mixin=True):
         in a MutableProxy, which was a quarter of the CPU of a push."""
         self.quotes = {**self.get_value("quotes"), **views_for(snapshot, changed)}
 
+    @classmethod
+    def _live_view(cls, snapshot: MarketSnapshot, params: Hashable) -> dict[str, Any]:
+        """A page whose display vars follow from the snapshot and a few session values alone
+        (`live.track(..., shared=params)`) returns them here; the registry computes them once
+        per (page, params, snapshot) and sends them to every session showing that view."""
+        raise NotImplementedError
+
 
 @dataclass(eq=False)
 class LiveSession:
@@ -66,6 +74,15 @@ class LiveSession:
     shell: set[type[rx.State]] = field(default_factory=set)
     pushing: bool = False
     hub: PriceHub | None = None  # the hub `sub` belongs to
+    # states whose rows go straight to the socket (see push.py): a state joins after its
+    # first push through the state path following each `track`, and leaves on `track`
+    direct: set[type[rx.State]] = field(default_factory=set)
+    # states held on the state path for now (a page whose rows feed a derived var)
+    held: set[type[rx.State]] = field(default_factory=set)
+    # states showing a shared view (`LiveMixin._live_view`) with these params
+    shared: dict[type[rx.State], Hashable] = field(default_factory=dict)
+    # the snapshot each state's display vars were last sent for
+    seen: dict[type[rx.State], MarketSnapshot] = field(default_factory=dict)
 
     def all_keys(self) -> set[Key]:
         out: set[Key] = set()
@@ -83,6 +100,8 @@ class LiveRegistry:
         # replay hubs some tab watches: (remove the listener, how many tabs watch it)
         self._watched: dict[PriceHub, tuple[Callable[[], None], int]] = {}
         self._sem = asyncio.Semaphore(PUSH_CONCURRENCY)
+        self._encoder = push.FrameEncoder()
+        self._views = push.SharedViews(self._encoder)
         self.pushes = 0
         self.push_errors = 0
 
@@ -118,9 +137,15 @@ class LiveRegistry:
 
     # -- tracking ------------------------------------------------------------------------
     def track(
-        self, state: rx.State, keys: Iterable[Key], *, shell: bool = False
+        self,
+        state: rx.State,
+        keys: Iterable[Key],
+        *,
+        shell: bool = False,
+        shared: Hashable | None = None,
     ) -> dict[str, QuoteView]:
-        """Declare what `state` shows; returns the current rows to set at once."""
+        """Declare what `state` shows; returns the current rows to set at once. With `shared`,
+        the state's display vars are `type(state)._live_view(snapshot, shared)`."""
         live_hub = self._hub or market.hub()
         token = state.router.session.client_token
         if live_hub is None or not token:
@@ -136,10 +161,28 @@ class LiveRegistry:
         elif route != session.route:
             for other in [c for c in session.entries if c not in session.shell]:
                 del session.entries[other]
+                session.shared.pop(other, None)
+                session.seen.pop(other, None)
             session.route = route
         session.entries[cls] = keys
+        session.direct.discard(cls)
+        if shared is None:
+            session.shared.pop(cls, None)
+        else:
+            session.shared[cls] = shared
         session.sub.set_keys(session.all_keys())
         return views_for(self._hub_of(session).snapshot(), keys)
+
+    def hold(self, state: rx.State, held: bool) -> None:
+        """Keep `state`'s rows on the state path (`held`), e.g. while the page derives a var
+        from them each tick, or let them go straight to the socket again."""
+        session = self.sessions.get(state.router.session.client_token)
+        if session is None:
+            return
+        if held:
+            session.held.add(type(state))
+        else:
+            session.held.discard(type(state))
 
     def untrack(self, state: rx.State) -> None:
         session = self.sessions.get(state.router.session.client_token)
@@ -173,15 +216,17 @@ class LiveRegistry:
         if session is not None and not session.sub.closed and session.hub is target:
             return False
         moved = session is not None and not session.sub.closed
-        entries = dict(session.entries) if session is not None else {}
-        shell = set(session.shell) if session is not None else set()
-        route = session.route if session is not None else ""
+        carried = (
+            (session.entries, session.shell, session.route, session.shared, session.held)
+            if session is not None
+            else ({}, set(), "", {}, set())
+        )
         self.release(token)
-        session = self._open(token, target)
-        session.entries, session.shell, session.route = entries, shell, route
+        session = self._open(token, target)  # `direct` starts empty: first pushes by state
+        session.entries, session.shell, session.route, session.shared, session.held = carried
         session.sub.set_keys(session.all_keys())
         snap = target.snapshot()
-        for cls, keys in entries.items():
+        for cls, keys in session.entries.items():
             shown = state if type(state) is cls else await state.get_state(cls)
             shown._apply_live(snap, {k: q for k in keys if (q := snap.get(k)) is not None})
         return moved
@@ -229,40 +274,116 @@ class LiveRegistry:
     async def _on_tick(
         self, snapshot: MarketSnapshot, _changed: dict[Key, Quote], hub: PriceHub | None = None
     ) -> None:
+        """Rows and shared views are queued on the sockets right here, one frame per session,
+        without a task or an await per session; only states on the state path get a task."""
         hub = hub or self._hub
-        tasks = []
+        tasks, pushed = [], 0
         for session in list(self.sessions.values()):
             if session.pushing or self._hub_of(session) is not hub:
                 continue  # busy with the last tick (its quotes stay conflated), or elsewhere
             batch = session.sub.get_nowait()
-            if batch:
+            if not batch or not session.entries:
+                continue
+            try:
+                via_state = self._push_direct(session, snapshot, batch)
+            except Exception:
+                self._failed()
+                continue
+            if via_state:
                 session.pushing = True
-                tasks.append(self._push(session, snapshot, batch))
+                tasks.append(self._push(session, snapshot, via_state))
+            else:
+                pushed += 1
+        if pushed:
+            self.pushes += pushed
+            UI_PUSHES.inc(pushed)
         if tasks:
             await asyncio.gather(*tasks)
 
-    async def _push(
+    def _push_direct(
         self, session: LiveSession, snapshot: MarketSnapshot, batch: dict[Key, Quote]
+    ) -> list[tuple[type[rx.State], frozenset[Key], dict[Key, Quote]]]:
+        """Queue the session's direct frame; returns what must go through the state."""
+        fragments, via_state = [], []
+        for cls, keys in list(session.entries.items()):
+            mine = [k for k in batch if k in keys]
+            if not mine:
+                continue
+            if cls in session.direct and cls not in session.held:
+                params = session.shared.get(cls, _ROWS)
+                if params is _ROWS:
+                    piece = self._encoder.fragment(snapshot, cls, frozenset(mine))
+                else:
+                    piece = self._views.fragment(snapshot, cls, params, session.seen.get(cls))
+                    session.seen[cls] = snapshot
+                if piece:
+                    fragments.append(piece)
+            else:
+                via_state.append((cls, keys, {k: batch[k] for k in mine}))
+        if fragments:
+            push.send_now(self._app, session.token, push.frame(fragments))
+        return via_state
+
+    async def _push(
+        self,
+        session: LiveSession,
+        snapshot: MarketSnapshot,
+        entries: list[tuple[type[rx.State], frozenset[Key], dict[Key, Quote]]],
     ) -> None:
         try:
-            if not session.entries:
-                return
-            async with self._sem:
-                token = BaseStateToken(ident=session.token, cls=next(iter(session.entries)))
-                async with self._app.modify_state(token) as root:
-                    for cls, keys in list(session.entries.items()):
-                        mine = {k: q for k, q in batch.items() if k in keys}
-                        if mine:
-                            state = await root.get_state(cls)
-                            state._apply_live(snapshot, mine)
+            await self._push_state(session, snapshot, entries)
             self.pushes += 1
             UI_PUSHES.inc()
         except Exception:
-            self.push_errors += 1
-            UI_PUSH_ERRORS.inc()
-            log.exception("live push failed for a session")
+            self._failed()
         finally:
             session.pushing = False
+
+    def _failed(self) -> None:
+        self.push_errors += 1
+        UI_PUSH_ERRORS.inc()
+        log.exception("live push failed for a session")
+
+    async def _push_state(
+        self,
+        session: LiveSession,
+        snapshot: MarketSnapshot,
+        entries: list[tuple[type[rx.State], frozenset[Key], dict[Key, Quote]]],
+    ) -> None:
+        """The state path: `_apply_live` on the loaded state, Reflex computes and sends the
+        delta. A state whose rows went straight to the socket so far first gets all its
+        current rows (the server-side copy is stale)."""
+        async with self._sem:
+            token = BaseStateToken(ident=session.token, cls=entries[0][0])
+            async with self._app.modify_state(token) as root:
+                for cls, keys, mine in entries:
+                    state = await root.get_state(cls)
+                    if cls in session.direct:
+                        session.direct.discard(cls)
+                        state.quotes = views_for(snapshot, keys)
+                    state._apply_live(snapshot, mine)
+        for cls, _keys, _mine in entries:
+            session.seen[cls] = snapshot
+            direct_ok = _rows_only(cls) or cls in session.shared
+            if direct_ok and cls in session.entries and cls not in session.held:
+                session.direct.add(cls)
+
+
+_ROWS = object()  # a state without a shared view: its rows only
+_ROWS_DIRECT: set[type] = set()
+
+
+def rows_direct(cls: type[rx.State]) -> type[rx.State]:
+    """Class decorator: this state's `_apply_live` override needs nothing beyond the rows
+    unless the page holds it on the state path (`live.hold`), so its rows may go straight
+    to the socket."""
+    _ROWS_DIRECT.add(cls)
+    return cls
+
+
+def _rows_only(cls: type[rx.State]) -> bool:
+    """A state whose `_apply_live` only merges rows can take them straight to the socket."""
+    return cls._apply_live is LiveMixin._apply_live or cls in _ROWS_DIRECT
 
 
 live = LiveRegistry()

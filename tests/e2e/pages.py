@@ -16,15 +16,19 @@ AXE_JS = ROOT / ".tools/js/node_modules/axe-core/axe.min.js"
 # (slug, path, a selector that is there once the page has its data)
 PAGES = [
     ("dashboard", "/", "#index-NIFTY-50"),
-    ("watchlist", "/watchlist", "#row-TCS"),
-    ("movers", "/movers", "[id^=mover-]"),
-    ("portfolio", "/portfolio", "#holdings-table, table"),
+    ("watchlist", "/watchlist", "#row-TCS:visible, #wl-card-TCS:visible"),
+    ("movers", "/movers", "[id^=mover-]:visible, #mv-card-list .list-card:visible"),
+    ("portfolio", "/portfolio", "#holdings-table:visible, #holding-cards:visible"),
     ("analysis", "/analysis/TCS", "[data-ready='1']"),
     ("recommendations", "/recommendations", "table tbody tr"),
     ("peers", "/peers/TCS", "table tbody tr"),
     ("options", "/options/NIFTY", "table tbody tr"),
     ("sectors", "/sectors", "table tbody tr"),
-    ("screener", "/screener", "table tbody tr"),
+    (
+        "screener",
+        "/screener",
+        "#screener-results tbody tr:visible, #screener-cards .list-card:visible",
+    ),
     ("alerts", "/alerts", "table tbody tr, #alerts-empty"),
     ("orders", "/orders", "#orders-open .order-card"),
 ]

@@ -94,7 +94,7 @@ def test_phone_width_layout(browser, app_server):
     ctx = browser.new_context(base_url=app_server.url, viewport={"width": 390, "height": 844})
     p = ctx.new_page()
     p.goto("/movers")
-    p.wait_for_selector("[id^=mover-]")
+    p.wait_for_selector("#mv-card-list .list-card")  # two-line cards, not the table
     # no horizontal overflow of the page itself (wide tables scroll inside their box)
     width = p.locator("html").evaluate("e => e.scrollWidth")
     assert width <= 391

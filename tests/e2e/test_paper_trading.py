@@ -41,7 +41,9 @@ def _crossing_buy_limit(base_url: str, symbol: str) -> str:
 
 def _open_ticket(page, symbol: str) -> None:
     page.goto("/watchlist")
-    page.locator(f"#row-{symbol} .trade-button").click()
+    # the table row on a wide screen, the row's card on a phone
+    rows = f"#row-{symbol} .trade-button, #wl-card-{symbol} .trade-button"
+    page.locator(rows).locator("visible=true").first.click()
     page.wait_for_selector("#order-ticket")
     assert page.locator("#ticket-symbol").inner_text() == symbol
     assert page.locator("#ticket-ltp").inner_text().startswith("₹")

@@ -77,11 +77,12 @@ def test_trades_live_pnl_and_csv_import(page, app_server):
     page.wait_for_selector("#sector-chart svg")
     page.wait_for_selector("#history-chart svg", timeout=30_000)
 
-    # at phone width the wide tables scroll inside their own box, not the page
+    # at phone width holdings are cards and the wide trades table scrolls inside its own
+    # box, not the page
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(500)
+    page.wait_for_selector("#holding-cards #pf-card-ITC")
     widths = page.evaluate(
-        "() => { const t = document.getElementById('holdings-table');"
+        "() => { const t = document.getElementById('trades-table');"
         " return [t.clientWidth, t.querySelector('table').scrollWidth]; }"
     )
     assert widths[0] <= 390 < widths[1]  # wider than the screen, so it scrolls sideways

@@ -54,6 +54,7 @@ def test_holding_row_and_totals_are_display_strings():
     assert row["invested"] == "₹10,212.00" and row["avg"] == "₹3,404.00"
     assert row["value"] == "₹10,500.00" and row["pnl"] == "+₹288.00"
     assert row["day"] == "+₹150.00" and row["pnl_pct"] == "+2.82%"
+    assert row["chg"] == "+50.00 (+1.45%)"  # the price's day change, for the phone card
     totals = totals_view(valued)
     assert totals["value"] == "₹10,500.00" and totals["realized"] == "₹0.00"
     assert all(isinstance(v, str) for v in totals.values())
@@ -62,7 +63,7 @@ def test_holding_row_and_totals_are_display_strings():
 def test_unpriced_holding_shows_dashes_and_counts_at_cost_in_allocation():
     valued = _valued([_buy("TCS", 1, "100"), _buy("INFY", 1, "300")], {"TCS": (100.0, 100.0)})
     infy = next(h for h in valued.holdings if h.symbol == "INFY")
-    assert holding_row(infy, "")["value"] == "—"
+    assert holding_row(infy, "")["value"] == "—" and holding_row(infy, "")["chg"] == ""
     _, by_holding = allocations(valued)
     assert {r["name"]: r["pct"] for r in by_holding} == {"INFY": 75.0, "TCS": 25.0}
 

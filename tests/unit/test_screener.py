@@ -98,8 +98,8 @@ def test_empty_criteria_keeps_everything_in_order() -> None:
         ({"price_min": 1500}, ["TCS", "INFY", "HDFCBANK"]),
         ({"price_max": 1600}, ["INFY", "IDEA"]),
         ({"price_min": 1000, "price_max": 2000}, ["INFY", "HDFCBANK"]),
-        ({"change_pct_min": 0}, ["TCS", "HDFCBANK"]),
-        ({"change_pct_max": -1}, ["IDEA"]),
+        ({"change_percent_min": 0}, ["TCS", "HDFCBANK"]),
+        ({"change_percent_max": -1}, ["IDEA"]),
         ({"volume_ratio_min": 2}, ["TCS", "IDEA"]),
         ({"rsi_max": 30}, ["HDFCBANK"]),
         ({"rsi_min": 40, "rsi_max": 70}, ["TCS", "INFY"]),
@@ -213,3 +213,15 @@ def test_invalid_dicts_rejected(data: dict[str, Any], fragment: str) -> None:
 def test_non_mapping_rejected() -> None:
     with pytest.raises(ValueError, match="JSON object"):
         criteria_from_dict(["price_min"])  # type: ignore[arg-type]
+
+
+def test_saved_criteria_under_the_earlier_change_names_still_load() -> None:
+    old = criteria_from_dict({"change_pct_min": -1, "change_pct_max": 5})
+    assert (old.change_percent_min, old.change_percent_max) == (-1, 5)
+    assert criteria_to_dict(old) == {
+        "change_percent_min": -1,
+        "change_percent_max": 5,
+        "descending": False,
+    }
+    with pytest.raises(ValueError, match="change_percent_min"):
+        criteria_from_dict({"change_pct_min": 9, "change_pct_max": 1})

@@ -68,6 +68,23 @@ def test_market_views_match_the_pure_functions():
         snap.movers("sideways")
 
 
+def test_movers_within_indices_rank_only_their_members():
+    equities = UNIVERSE.equities("india_nse")
+    quotes = {i.key: quote(i.key, 100 + n % 11) for n, i in enumerate(equities)}
+    snap = MarketSnapshot(7, quotes, universe=UNIVERSE)
+    nifty50 = UNIVERSE.members(["NIFTY 50"])
+    nifty100 = UNIVERSE.members(["NIFTY 50", "NIFTY NEXT 50"])
+    assert len(nifty50) == 50 and nifty50 < nifty100
+    assert UNIVERSE.members(["NIFTY 500", "TCS"]) == frozenset()  # not indices here
+    top = snap.movers("gainers", 20, "india_nse", ("NIFTY 50",))
+    assert top and {i.symbol for i, _ in top} <= nifty50
+    assert top == analytics.rank_movers(
+        [(i, quotes[i.key]) for i in equities if i.symbol in nifty50], "gainers", 20
+    )
+    assert {i.symbol for i, _ in snap.movers("gainers")} - nifty50, "all: beyond NIFTY 50"
+    assert snap.movers("gainers", 5, "india_nse", ("NIFTY 50",)) == top[:5]
+
+
 def test_fundamentals_is_one_function_for_every_caller():
     inst = next(i for i in UNIVERSE.equities() if i.eps > 0 and i.shares_outstanding)
     index = UNIVERSE.indices("india_nse")[0]

@@ -18,6 +18,16 @@ QuoteConsumer = Callable[[dict[Key, Quote]], Awaitable[None]]
 BroadcastHandler = Callable[[bytes], Awaitable[None]]
 
 
+def drop_counts(counts: Counter[Key], keys: Iterable[Key]) -> None:
+    """Take one off each key's count, forgetting keys that reach zero."""
+    for key in keys:
+        left = counts.get(key, 0) - 1
+        if left > 0:
+            counts[key] = left
+        else:
+            counts.pop(key, None)
+
+
 @runtime_checkable
 class HubBackend(Protocol):
     """Transport for published quotes and for subscription interest."""
@@ -88,12 +98,7 @@ class MemoryBackend:
         self._interest.update(keys)
 
     def drop_interest(self, keys: Iterable[Key]) -> None:
-        for key in keys:
-            left = self._interest.get(key, 0) - 1
-            if left > 0:
-                self._interest[key] = left
-            else:
-                self._interest.pop(key, None)
+        drop_counts(self._interest, keys)
 
     async def poll_keys(self) -> set[Key]:
         return set(self._interest)

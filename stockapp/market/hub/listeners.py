@@ -12,12 +12,25 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from stockapp.market.models import Key, Quote
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[dict[Key, Quote]], Awaitable[None] | None]
+T = TypeVar("T")
+
+
+def register(callbacks: list[T], fn: T) -> Callable[[], None]:
+    """Append `fn` to `callbacks`; returns its remover (a second call does nothing)."""
+    callbacks.append(fn)
+
+    def remove() -> None:
+        if fn in callbacks:
+            callbacks.remove(fn)
+
+    return remove
 
 
 class ListenerDispatcher:
@@ -37,13 +50,7 @@ class ListenerDispatcher:
         return len(self._listeners)
 
     def add(self, fn: Listener) -> Callable[[], None]:
-        self._listeners.append(fn)
-
-        def remove() -> None:
-            if fn in self._listeners:
-                self._listeners.remove(fn)
-
-        return remove
+        return register(self._listeners, fn)
 
     def submit(self, quotes: dict[Key, Quote]) -> None:
         if self._listeners and self._task is not None:

@@ -47,7 +47,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from stockapp.market.hub import wire
-from stockapp.market.hub.backend import BroadcastHandler, QuoteConsumer
+from stockapp.market.hub.backend import BroadcastHandler, QuoteConsumer, drop_counts
 from stockapp.market.models import Key, Quote
 
 log = logging.getLogger("stockapp.hub.redis")
@@ -220,12 +220,7 @@ class RedisBackend:
         self._dirty.set()
 
     def drop_interest(self, keys: Iterable[Key]) -> None:
-        for key in keys:
-            left = self._interest.get(key, 0) - 1
-            if left > 0:
-                self._interest[key] = left
-            else:
-                self._interest.pop(key, None)
+        drop_counts(self._interest, keys)
         self._dirty.set()
 
     async def poll_keys(self) -> set[Key]:

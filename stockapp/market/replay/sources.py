@@ -10,13 +10,10 @@ import asyncio
 from datetime import UTC, date, datetime, time
 from typing import Protocol
 
-import numpy as np
-
 from stockapp.market.calendar import IST
 from stockapp.market.models import Key
 from stockapp.market.providers.base import ProviderError, QuoteProvider
 from stockapp.market.replay.tape import SessionMinutes
-from stockapp.market.sim.session import to_ms
 
 
 class MinuteSource(Protocol):
@@ -54,17 +51,12 @@ class ArchiveSource:
         past = self._exchange.archive.past_session(col, day)
         if past is None:
             return None
-        bars = past.minutes
-        return SessionMinutes(
-            key=key,
-            day=day,
+        return SessionMinutes.from_bars(
+            key,
+            day,
+            past.minutes,
+            past.prev_close,
             start_ms=past.start_ms,
-            o=bars.o,
-            h=bars.h,
-            l=bars.l,
-            c=bars.c,
-            v=bars.v,
-            prev_close=past.prev_close,
             week52_high=past.week52_high,
             week52_low=past.week52_low,
         )
@@ -96,14 +88,4 @@ class ProviderBarsSource:
         before = [b for b in daily if b.t.astimezone(IST).date() < day]
         if not bars or not before:
             return None
-        return SessionMinutes(
-            key=key,
-            day=day,
-            start_ms=to_ms(bars[0].t),
-            o=np.array([b.o for b in bars]),
-            h=np.array([b.h for b in bars]),
-            l=np.array([b.l for b in bars]),
-            c=np.array([b.c for b in bars]),
-            v=np.array([b.v for b in bars], dtype=np.int64),
-            prev_close=before[-1].c,
-        )
+        return SessionMinutes.from_bars(key, day, bars, before[-1].c)

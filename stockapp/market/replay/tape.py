@@ -9,13 +9,15 @@ tick grid and inside the day's band.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 
 from stockapp.market.models import Bar, Key, Quote
-from stockapp.market.sim.session import MINUTE_MS, from_ms
+from stockapp.market.sim.session import MINUTE_MS, from_ms, to_ms
 
 FloatArray = np.ndarray
 
@@ -46,6 +48,30 @@ class SessionMinutes:
         object.__setattr__(self, "_hi", np.maximum.accumulate(self.h))
         object.__setattr__(self, "_lo", np.minimum.accumulate(self.l))
         object.__setattr__(self, "_vol", np.cumsum(self.v))
+
+    @classmethod
+    def from_bars(
+        cls,
+        key: Key,
+        day: date,
+        bars: Sequence[Bar] | Any,
+        prev_close: float,
+        *,
+        start_ms: int | None = None,
+        week52_high: float = 0.0,
+        week52_low: float = 0.0,
+    ) -> SessionMinutes:
+        """From a provider's list of `Bar`s (starting at the first bar's time), or from
+        columns of bars with `o, h, l, c, v` arrays (the simulator's, at `start_ms`)."""
+        if isinstance(bars, Sequence):
+            start_ms = to_ms(bars[0].t) if start_ms is None else start_ms
+            o, h, l, c = (np.array([getattr(b, f) for b in bars]) for f in "ohlc")  # noqa: E741
+            v = np.array([b.v for b in bars], dtype=np.int64)
+        else:
+            o, h, l, c, v = bars.o, bars.h, bars.l, bars.c, bars.v  # noqa: E741
+        if start_ms is None:
+            raise ValueError("columns of bars need their start_ms")
+        return cls(key, day, start_ms, o, h, l, c, v, prev_close, week52_high, week52_low)
 
     @property
     def end_ms(self) -> int:

@@ -43,42 +43,40 @@ ROW_FIELDS = tuple(f.name for f in fields(ScreenRow))
 # row fields under names they had before (saved screens may still sort by them)
 LEGACY_ROW_FIELDS = {"change_pct": "change_percent"}
 
-# criterion name -> (row field, is it an upper bound)
-_BOUNDS: dict[str, tuple[str, bool]] = {
-    "price_min": ("price", False),
-    "price_max": ("price", True),
-    "change_pct_min": ("change_percent", False),
-    "change_pct_max": ("change_percent", True),
-    "volume_ratio_min": ("volume_ratio", False),
-    "rsi_min": ("rsi14", False),
-    "rsi_max": ("rsi14", True),
-    "pct_from_high_max": ("pct_from_52w_high", True),
-    "pct_from_low_max": ("pct_from_52w_low", True),
-    "market_cap_min": ("market_cap", False),
-    "market_cap_max": ("market_cap", True),
-    "pe_min": ("pe", False),
-    "pe_max": ("pe", True),
-}
-_DISTANCE_FIELDS = {"pct_from_52w_high", "pct_from_52w_low"}
+# criteria under names they had before (saved screens and clients may still use them)
+LEGACY_CRITERIA = {"change_pct_min": "change_percent_min", "change_pct_max": "change_percent_max"}
 
 CRORE = 10_000_000
-# The range each criterion may take (docs/api.md): finite, and wide enough for any real
-# instrument, so arithmetic on a bound (crore -> rupees, comparisons) can never overflow.
-CRITERION_LIMITS: dict[str, tuple[float, float]] = {
-    "price_min": (0, 1e9),
-    "price_max": (0, 1e9),
-    "change_pct_min": (-100, 10_000),
-    "change_pct_max": (-100, 10_000),
-    "volume_ratio_min": (0, 1e6),
-    "rsi_min": (0, 100),
-    "rsi_max": (0, 100),
-    "pct_from_high_max": (0, 1e6),
-    "pct_from_low_max": (0, 1e6),
-    "market_cap_min": (0, 1e9 * CRORE),
-    "market_cap_max": (0, 1e9 * CRORE),
-    "pe_min": (-1e6, 1e6),
-    "pe_max": (-1e6, 1e6),
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A numeric criterion: the row field it bounds, from below or above, and the range
+    the bound itself may take (docs/api.md): finite, and wide enough for any real
+    instrument, so arithmetic on a bound (crore -> rupees, comparisons) never overflows."""
+
+    row_field: str
+    upper: bool
+    low: float
+    high: float
+
+
+BOUNDS: dict[str, Bound] = {
+    "price_min": Bound("price", False, 0, 1e9),
+    "price_max": Bound("price", True, 0, 1e9),
+    "change_percent_min": Bound("change_percent", False, -100, 10_000),
+    "change_percent_max": Bound("change_percent", True, -100, 10_000),
+    "volume_ratio_min": Bound("volume_ratio", False, 0, 1e6),
+    "rsi_min": Bound("rsi14", False, 0, 100),
+    "rsi_max": Bound("rsi14", True, 0, 100),
+    "pct_from_high_max": Bound("pct_from_52w_high", True, 0, 1e6),
+    "pct_from_low_max": Bound("pct_from_52w_low", True, 0, 1e6),
+    "market_cap_min": Bound("market_cap", False, 0, 1e9 * CRORE),
+    "market_cap_max": Bound("market_cap", True, 0, 1e9 * CRORE),
+    "pe_min": Bound("pe", False, -1e6, 1e6),
+    "pe_max": Bound("pe", True, -1e6, 1e6),
 }
+_DISTANCE_FIELDS = {"pct_from_52w_high", "pct_from_52w_low"}
 
 
 @dataclass(slots=True)
@@ -86,8 +84,8 @@ class ScreenCriteria:
     sectors: frozenset[str] | None = None
     price_min: float | None = None
     price_max: float | None = None
-    change_pct_min: float | None = None
-    change_pct_max: float | None = None
+    change_percent_min: float | None = None
+    change_percent_max: float | None = None
     volume_ratio_min: float | None = None
     rsi_min: float | None = None
     rsi_max: float | None = None
@@ -106,16 +104,15 @@ class ScreenCriteria:
             if isinstance(self.sectors, str) or not all(isinstance(s, str) for s in self.sectors):
                 raise ValueError("sectors must be a collection of sector names")
             self.sectors = frozenset(self.sectors)
-        for name in _BOUNDS:
+        for name, bound in BOUNDS.items():
             value = getattr(self, name)
             if value is not None and not _is_number(value):
                 raise ValueError(f"{name} must be a number, got {value!r}")
-            low_limit, high_limit = CRITERION_LIMITS[name]
-            if value is not None and not low_limit <= value <= high_limit:
-                raise ValueError(f"{name} must be between {low_limit:g} and {high_limit:g}")
+            if value is not None and not bound.low <= value <= bound.high:
+                raise ValueError(f"{name} must be between {bound.low:g} and {bound.high:g}")
         for low, high in (
             ("price_min", "price_max"),
-            ("change_pct_min", "change_pct_max"),
+            ("change_percent_min", "change_percent_max"),
             ("rsi_min", "rsi_max"),
             ("market_cap_min", "market_cap_max"),
             ("pe_min", "pe_max"),
@@ -162,16 +159,16 @@ def _passes(row: object, criteria: ScreenCriteria) -> bool:
         wanted = {s.casefold() for s in criteria.sectors}
         if str(_value(row, "sector") or "").casefold() not in wanted:
             return False
-    for name, (row_field, upper) in _BOUNDS.items():
-        bound = getattr(criteria, name)
-        if bound is None:
+    for name, bound in BOUNDS.items():
+        limit = getattr(criteria, name)
+        if limit is None:
             continue
-        value = _value(row, row_field)
+        value = _value(row, bound.row_field)
         if not _is_number(value):
             return False
-        if row_field in _DISTANCE_FIELDS:
+        if bound.row_field in _DISTANCE_FIELDS:
             value = abs(value)
-        if (value > bound) if upper else (value < bound):
+        if (value > limit) if bound.upper else (value < limit):
             return False
     return True
 
@@ -201,10 +198,10 @@ def criteria_from_dict(data: Mapping[str, Any]) -> ScreenCriteria:
     """Build criteria from saved JSON; unknown keys and wrong types raise ValueError."""
     if not isinstance(data, Mapping):
         raise ValueError("screen criteria must be a JSON object")
-    unknown = sorted(set(data) - set(CRITERIA_FIELDS))
+    values = {LEGACY_CRITERIA.get(k, k): v for k, v in data.items()}
+    unknown = sorted(set(values) - set(CRITERIA_FIELDS), key=str)
     if unknown:
         raise ValueError(f"unknown screen criteria: {', '.join(map(str, unknown))}")
-    values = dict(data)
     sectors = values.get("sectors")
     if sectors is not None and not isinstance(sectors, list | tuple | set | frozenset):
         raise ValueError("sectors must be a list of sector names")

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from stockapp.market.screening.criteria import (
-    CRITERION_LIMITS,
+    BOUNDS,
     CRORE,
     LEGACY_ROW_FIELDS,
     ROW_FIELDS,
@@ -29,18 +29,18 @@ class Param:
     @property
     def low(self) -> float:
         """Smallest allowed value, in the parameter's unit."""
-        return CRITERION_LIMITS[self.criterion][0] / self.scale
+        return BOUNDS[self.criterion].low / self.scale
 
     @property
     def high(self) -> float:
-        return CRITERION_LIMITS[self.criterion][1] / self.scale
+        return BOUNDS[self.criterion].high / self.scale
 
 
 PARAMS: dict[str, Param] = {
     "price_min": Param("price_min", "Price min"),
     "price_max": Param("price_max", "Price max"),
-    "change_min": Param("change_pct_min", "Day change % min"),
-    "change_max": Param("change_pct_max", "Day change % max"),
+    "change_min": Param("change_percent_min", "Day change % min"),
+    "change_max": Param("change_percent_max", "Day change % max"),
     "volume_ratio_min": Param("volume_ratio_min", "Volume / 20-day average"),
     "rsi_min": Param("rsi_min", "RSI min"),
     "rsi_max": Param("rsi_max", "RSI max"),

@@ -110,9 +110,9 @@ class HistoryArchive:
         m = self.market
         days = list(self._history_days())
         parts = [self.generated(col)]
-        for rec in m.completed:
-            days.append(rec.day)
-            parts.append(_one(rec.o[col], rec.h[col], rec.l[col], rec.c[col], rec.v[col]))
+        for day, bars in m.completed:
+            days.append(day)
+            parts.append(bars.select(slice(col, col + 1)))
         if include_today and m.day is not None:
             days.append(m.day)
             today_v = int(np.floor(m.volume[col]))

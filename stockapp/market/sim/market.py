@@ -15,13 +15,17 @@ stays cheap and still leaves a point in every minute bar.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
 from stockapp.market.instruments import Universe
-from stockapp.market.sim.history import TRADING_DAYS_PER_YEAR, seeded_rng, u_shape_cumulative
+from stockapp.market.sim.history import (
+    OHLCV,
+    TRADING_DAYS_PER_YEAR,
+    seeded_rng,
+    u_shape_cumulative,
+)
 from stockapp.market.sim.layout import BoolArray, FloatArray, IntArray, build_layout
 from stockapp.market.sim.minutes import MinuteStore
 from stockapp.market.sim.session import MINUTE_MS, SessionModel
@@ -34,16 +38,8 @@ MAX_COMPLETED_DAYS = 2000
 MIRROR_SWITCH_PROB = 0.05
 
 
-@dataclass(frozen=True, slots=True)
-class DayRecord:
-    """A finished simulated day: one daily bar per column."""
-
-    day: date
-    o: FloatArray
-    h: FloatArray
-    l: FloatArray  # noqa: E741  (the conventional OHLC name)
-    c: FloatArray
-    v: IntArray
+# A finished simulated day: its date and one daily bar per column.
+DayRecord = tuple[date, OHLCV]
 
 
 def _fold(x: FloatArray, lo: FloatArray, hi: FloatArray) -> FloatArray:
@@ -158,8 +154,8 @@ class LiveMarket:
     def _close_day(self) -> None:
         assert self.day is not None
         vol = np.floor(self.volume).astype(np.int64)
-        record = DayRecord(self.day, self.open, self.high, self.low, self.price.copy(), vol)
-        self.completed.append(record)
+        bars = OHLCV(self.open, self.high, self.low, self.price.copy(), vol)
+        self.completed.append((self.day, bars))
         del self.completed[:-MAX_COMPLETED_DAYS]
         self.prev_close = self.price.copy()
 
