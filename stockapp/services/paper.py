@@ -95,11 +95,14 @@ async def place(uid: int, fields: dict[str, Any]) -> OrderData:
 
 async def modify(uid: int, order_id: int, changes: dict[str, Decimal | int]) -> OrderData:
     """NotFound (not the user's), Conflict (no longer open) or ValueError (refused)."""
+    await run_db(store.get_order, uid, order_id)  # NotFound for another user's, first
     hub = runtime.require_hub()
     return await trading.modify(run_db, uid, order_id, changes, hub, runtime.universe)
 
 
 async def cancel(uid: int, order_id: int) -> OrderData:
+    """NotFound (not the user's) or Conflict (no longer open)."""
+    await run_db(store.get_order, uid, order_id)  # NotFound for another user's, first
     return await trading.cancel(run_db, uid, order_id, runtime.require_hub())
 
 
