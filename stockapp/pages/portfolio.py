@@ -117,6 +117,7 @@ def holding_card(r: rx.Var) -> rx.Component:
             rx.el.span(r["pnl"], " (", r["pnl_pct"], ")", color=change_color(r["pnl"])),
             class_name="num",
         ),
+        actions=trade_button(r["symbol"], market_of(r["exch"])),
     )
 
 

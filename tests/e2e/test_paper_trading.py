@@ -226,7 +226,7 @@ def test_ticket_orders_and_paper_view_read_well_at_both_sizes(browser, app_serve
             ("paper-portfolio", _paper_view),
         ):
             open_view(page)
-            settle(page, "#order-ticket, #orders-open .order-card, #holding-INFY")
+            settle(page, "#order-ticket, #orders-open .order-card, #paper-funds")
             shot = SHOTS / f"paper-{slug}-{label}-{scheme}.png"
             page.screenshot(path=shot, full_page=True, animations="disabled", timeout=90_000)
             for v in axe_violations(page):
@@ -243,4 +243,5 @@ def _paper_view(page) -> None:
     page.wait_for_selector("#paper-switch")
     if page.locator("#paper-switch").get_attribute("data-state") != "checked":
         page.click("#paper-switch")
-    page.wait_for_selector("#holding-INFY")
+    # the holdings table on a wide screen, a card per holding on a phone
+    page.locator("#holding-INFY, [id^=pf-card-INFY]").locator("visible=true").first.wait_for()
