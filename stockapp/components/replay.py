@@ -13,8 +13,7 @@ def _speed_select(**props) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(aria_label="Replay speed", **props.pop("trigger", {})),
         rx.select.content(*[rx.select.item(f"×{s}", value=s) for s in SPEED_CHOICES]),
-        size="1",
-        **props,
+        **{"size": "1", **props},
     )
 
 
@@ -34,12 +33,11 @@ def _start_form() -> rx.Component:
             rx.text(
                 "Every page shows that day's prices, for you only.", size="1", color_scheme="gray"
             ),
+            rx.text("Session", size="1", weight="medium"),
             rx.cond(
                 ReplayState.days.length() > 0,
                 rx.select.root(
-                    rx.select.trigger(
-                        id="replay-day", aria_label="Session to replay", width="100%"
-                    ),
+                    rx.select.trigger(id="replay-day", aria_label="Session", width="100%"),
                     rx.select.content(
                         rx.foreach(ReplayState.days, lambda d: rx.select.item(d, value=d))
                     ),
@@ -49,7 +47,13 @@ def _start_form() -> rx.Component:
                 ),
                 rx.text("Loading sessions…", size="1"),
             ),
-            _speed_select(name="speed", default_value="10", trigger={"id": "replay-start-speed"}),
+            rx.text("Speed", size="1", weight="medium"),
+            _speed_select(
+                name="speed",
+                default_value="10",
+                size="2",
+                trigger={"id": "replay-start-speed", "width": "100%"},
+            ),
             _error(),
             rx.button(
                 "Start replay", type="submit", size="2", id="replay-start-submit", width="100%"
@@ -82,9 +86,26 @@ def replay_start() -> rx.Component:
     )
 
 
-def _seek_form() -> rx.Component:
+def _controls() -> rx.Component:
+    """Pause/resume, speed, a time to go to (the form's submit) and stop, in one row that
+    wraps on a phone. Only Go submits: the other buttons are plain buttons."""
+    paused = ReplayState.status == "paused"
     return rx.form(
         rx.hstack(
+            rx.icon_button(
+                rx.cond(paused, rx.icon("play", size=16), rx.icon("pause", size=16)),
+                type="button",
+                size="1",
+                variant="soft",
+                aria_label=rx.cond(paused, "Resume replay", "Pause replay"),
+                on_click=ReplayState.toggle_pause,
+                id="replay-pause",
+            ),
+            _speed_select(
+                value=ReplayState.speed,
+                on_change=ReplayState.set_speed,
+                trigger={"id": "replay-speed"},
+            ),
             rx.input(
                 type="time",
                 name="time",
@@ -97,8 +118,20 @@ def _seek_form() -> rx.Component:
                 id="replay-seek-time",
             ),
             rx.button("Go", type="submit", size="1", variant="soft", id="replay-seek"),
-            spacing="1",
+            rx.button(
+                rx.icon("square", size=14),
+                "Stop",
+                type="button",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                aria_label="Stop replay",
+                on_click=ReplayState.stop,
+                id="replay-stop",
+            ),
+            spacing="2",
             align="center",
+            wrap="wrap",
         ),
         on_submit=ReplayState.seek,
     )
@@ -106,7 +139,6 @@ def _seek_form() -> rx.Component:
 
 def replay_bar() -> rx.Component:
     """The running replay: its clock (ticking with the replay) and its controls."""
-    paused = ReplayState.status == "paused"
     return rx.cond(
         AuthState.logged_in & ReplayState.active,
         rx.hstack(
@@ -116,35 +148,7 @@ def replay_bar() -> rx.Component:
                 align="center",
                 spacing="2",
             ),
-            rx.hstack(
-                rx.icon_button(
-                    rx.cond(paused, rx.icon("play", size=16), rx.icon("pause", size=16)),
-                    size="1",
-                    variant="soft",
-                    aria_label=rx.cond(paused, "Resume replay", "Pause replay"),
-                    on_click=ReplayState.toggle_pause,
-                    id="replay-pause",
-                ),
-                _speed_select(
-                    value=ReplayState.speed,
-                    on_change=ReplayState.set_speed,
-                    trigger={"id": "replay-speed"},
-                ),
-                _seek_form(),
-                rx.button(
-                    rx.icon("square", size=14),
-                    "Stop",
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    aria_label="Stop replay",
-                    on_click=ReplayState.stop,
-                    id="replay-stop",
-                ),
-                spacing="2",
-                align="center",
-                wrap="wrap",
-            ),
+            _controls(),
             _error(),
             class_name="replay-bar",
             role="region",

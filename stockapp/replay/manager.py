@@ -97,7 +97,10 @@ class ReplayHubs:
                     lambda rid=data.id: self.shown_ms(rid),
                 )
                 settings = self._rt.settings
-                hub = PriceHub(provider, tick_interval=settings.tick_interval)
+                # with the universe, so market-wide views (movers, sectors) work on it
+                hub = PriceHub(
+                    provider, tick_interval=settings.tick_interval, universe=self._rt.universe
+                )
                 paper = PaperEngine(
                     hours=settings.market_hours,
                     opening=settings.paper_opening_balance,

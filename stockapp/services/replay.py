@@ -25,7 +25,6 @@ from stockapp.replay.control import ReplayShown, new_clock, seek_to, shown_at
 from stockapp.replay.manager import replays, wall_ms
 from stockapp.replay.store import ReplayData
 from stockapp.services import market
-from stockapp.settings import get_settings
 
 __all__ = ["SPEEDS", "ReplayData", "ReplayError", "ReplayFailed", "ReplayShown"]
 
@@ -60,15 +59,21 @@ async def hub_for(user_id: int | None) -> PriceHub | None:
     return await hub_of(await active(user_id))
 
 
+def current(data: ReplayData) -> ReplayData:
+    """The newest clock this worker has for replay `data` (another tab may have changed it)."""
+    return replays.current(data.id) or data
+
+
 def shown(data: ReplayData) -> ReplayShown:
     """What the replay shows now, by the newest clock this worker has for it."""
-    return shown_at(replays.current(data.id) or data, wall_ms())
+    return shown_at(current(data), wall_ms())
 
 
 def session_hours(data: ReplayData) -> tuple[str, str]:
-    """The replayed session's first and last minute, HH:MM IST (the range a seek takes)."""
+    """The replayed session's first and last minute, HH:MM IST (the range a seek takes); a
+    session running to midnight (the simulator's, outside exchange hours) ends at 23:59."""
     start, end = (from_ms(ms).astimezone(IST) for ms in (data.clock.start_ms, data.clock.end_ms))
-    return f"{start:%H:%M}", f"{end:%H:%M}"
+    return f"{start:%H:%M}", "23:59" if end.date() > data.day else f"{end:%H:%M}"
 
 
 async def replay_days() -> list[date]:
@@ -88,7 +93,7 @@ async def replay_days() -> list[date]:
 async def start(user_id: int, day: date, speed: int) -> ReplayData:
     """A new replay of `day` from the open; ReplayFailed when it cannot be."""
     _, clock = await new_clock(day, speed)
-    opening = get_settings().paper_opening_balance
+    opening = market.settings().paper_opening_balance
     return await run_db(store.create, user_id, day, clock, opening)
 
 

@@ -35,7 +35,7 @@ class ReplayState(LiveMixin, rx.State):
     _data: replays.ReplayData | None = None
     _keys: tuple[Key, ...] = ()
 
-    async def follow(self, user_id: int | None, keys: list[Key] | None = None) -> None:
+    async def _follow(self, user_id: int | None, keys: list[Key] | None = None) -> None:
         """Show the user's active replay (or none) and serve this tab from its hub."""
         if keys is not None:
             self._keys = tuple(keys)
@@ -60,10 +60,14 @@ class ReplayState(LiveMixin, rx.State):
         self.session_start, self.session_end = replays.session_hours(data)
 
     def _apply_live(self, snapshot, changed) -> None:
+        """The replay moved: refresh the clock (by the newest clock this worker has, so a
+        speed change made in another tab shows here too)."""
         if self._data is not None:
-            now = replays.shown(self._data)
+            data = replays.current(self._data)
+            now = replays.shown(data)
             if now.label != self.label:
                 self.label, self.status = now.label, now.status
+                self.speed = str(data.clock.speed)
 
     async def _user(self) -> int | None:
         uid = await current_user_id(self)
@@ -80,7 +84,7 @@ class ReplayState(LiveMixin, rx.State):
             self.error = str(exc)
             return
         if data is None:  # stopped elsewhere meanwhile
-            await self.follow(uid)
+            await self._follow(uid)
         else:
             self._show(data)
 
@@ -100,12 +104,14 @@ class ReplayState(LiveMixin, rx.State):
             speed = int(str(form.get("speed", "10")))
             await replays.start(uid, day, speed)
         except ValueError as exc:
-            self.error = str(exc) if isinstance(exc, replays.ReplayError) else "Pick a day"
+            self.error = (
+                str(exc) if isinstance(exc, replays.ReplayError) else "Pick a session and a speed"
+            )
             return
         except replays.ReplayFailed as exc:
             self.error = str(exc)
             return
-        await self.follow(uid)
+        await self._follow(uid)
 
     @rx.event
     async def toggle_pause(self):
@@ -126,4 +132,4 @@ class ReplayState(LiveMixin, rx.State):
     async def stop(self):
         if (uid := await self._user()) is not None:
             await replays.stop(uid)
-            await self.follow(uid)
+            await self._follow(uid)

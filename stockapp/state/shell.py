@@ -40,7 +40,7 @@ class ShellState(ComboboxMixin, LiveMixin, rx.State):
         self._combo_reset()  # a new page starts with the search box closed and empty
         # the tab watches its user's replay while one exists, else the live market
         replay = await self.get_state(ReplayState)
-        await replay.follow(await current_user_id(self), ticker_keys())
+        await replay._follow(await current_user_id(self), ticker_keys())
         self.quotes = live.track(self, ticker_keys(), shell=True)
         await toasts.register(self)  # this tab now receives its user's alert toasts
         self.simulated = quotes.simulated()
