@@ -18,6 +18,7 @@ from stockapp.pages import (
     movers,
     not_found,
     options,
+    orders,
     peers,
     pick,
     portfolio,
@@ -44,6 +45,7 @@ PAGES = [
     (sectors, "Sector Analysis", "/sectors"),
     (screener, "Screener", "/screener"),
     (alerts, "Alerts", "/alerts"),
+    (orders, "Orders", "/orders"),
 ]
 
 

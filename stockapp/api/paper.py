@@ -7,9 +7,6 @@ with the reason in `detail` and the recorded order in `order`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -20,21 +17,14 @@ from pydantic import BaseModel, Field
 from stockapp.api.deps import CurrentUser, HubDep, ObjectId, UniverseDep, db_call
 from stockapp.api.portfolio import PortfolioOut, portfolio_out
 from stockapp.api.schemas import model_of
-from stockapp.market.clock import app_now
-from stockapp.market.hub import PriceHub
-from stockapp.market.instruments import Universe
-from stockapp.market.models import DEFAULT_MARKET, Key, Quote, iso_ms
-from stockapp.market.paper import Contract, MarketView, OrderRejected, OrderRequest, to_paise
-from stockapp.market.paper.contracts import OptionContract, option_quotes, resolve_contract
-from stockapp.market.sim.session import from_ms
-from stockapp.paper import executions, store
-from stockapp.paper.engine import PaperEngine, paper_engine
+from stockapp.market.models import DEFAULT_MARKET, iso_ms
+from stockapp.market.paper import OrderRejected
+from stockapp.paper import store, trading
 from stockapp.paper.portfolio import paper_positions
 from stockapp.paper.store import OrderData
+from stockapp.paper.trading import PaperBook
 from stockapp.portfolio import IST, PriceInfo, money, value_portfolio
 from stockapp.records import carry
-from stockapp.replay import store as replay_store
-from stockapp.replay.manager import replays
 from stockapp.settings import get_settings
 
 router = APIRouter(prefix="/paper", tags=["paper trading"])
@@ -147,6 +137,7 @@ class PaperPortfolioOut(PortfolioOut):
 FillOut = model_of(
     store.FillData,
     "FillOut",
+    exclude=("user_id",),
     types={"price": float, "charges": float, "filled_at": str},
     docs={"charges": "brokerage, STT, exchange, SEBI, stamp duty and GST"},
 )
@@ -172,30 +163,7 @@ def _funds_out(f: store.FundsData) -> FundsOut:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class PaperBook:
-    """Where paper orders go: the live market's book, or one of the user's replays."""
-
-    id: str  # store.LIVE or a replay id
-    hub: PriceHub
-    engine: PaperEngine
-    now: Callable[[], datetime]
-
-
 LIVE_REPLAY_DOC = "trade inside this replay of yours (its prices, clock and account)"
-
-
-async def _book(user_id: int, hub: PriceHub, replay_id: str | None) -> PaperBook:
-    if not replay_id:
-        return PaperBook(store.LIVE, hub, paper_engine, app_now)
-    data = await db_call(lambda s: replay_store.get(s, user_id, replay_id))  # 404 if not yours
-    shown = replays.shown_ms
-    return PaperBook(
-        data.id,
-        await replays.hub(data),
-        await replays.paper(data),
-        lambda: from_ms(shown(data.id)),
-    )
 
 
 async def paper_book(
@@ -203,60 +171,10 @@ async def paper_book(
     hub: HubDep,
     replay: str | None = Query(None, max_length=32, description=LIVE_REPLAY_DOC),
 ) -> PaperBook:
-    return await _book(user.id, hub, replay)
+    return await trading.book_for(db_call, user.id, hub, replay)
 
 
 BookDep = Annotated[PaperBook, Depends(paper_book)]
-
-
-async def _market(
-    book: PaperBook, universe: Universe, symbol: str, market: str
-) -> tuple[Contract | None, MarketView | None]:
-    """The contract and its current price (options: priced off the underlying's quote)."""
-    now = book.now()
-    contract = resolve_contract(universe, symbol, market, now)
-    if contract is None:
-        return None, None
-    quote = (await _prices(book, universe, [(contract.symbol, contract.market)])).get(
-        (contract.symbol, contract.market)
-    )
-    if quote is None or quote.current_price <= 0:
-        return contract, None
-    ask = getattr(quote, "ask", None)
-    view = MarketView(
-        to_paise(quote.current_price),
-        to_paise(quote.prev_close),
-        to_paise(ask) if ask else None,
-    )
-    return contract, view
-
-
-async def _prices(book: PaperBook, universe: Universe, keys: list[Key]) -> dict[Key, Quote]:
-    """Hub quotes for instruments; option contracts priced off their underlying's quote."""
-    hub, now = book.hub, book.now()
-    options: dict[Key, list[OptionContract]] = {}
-    plain: list[Key] = []
-    for key in keys:
-        contract = resolve_contract(universe, key[0], key[1], now)
-        if isinstance(contract, OptionContract):
-            options.setdefault(contract.underlying_key, []).append(contract)
-        elif contract is not None:
-            plain.append(key)
-    quotes = await hub.quotes([*plain, *options]) if plain or options else {}
-    out: dict[Key, Quote] = {k: quotes[k] for k in plain if k in quotes}
-    for ukey, contracts in options.items():
-        under, q = universe.get(*ukey), quotes.get(ukey)
-        if under is not None and q is not None and q.current_price > 0:
-            out.update(option_quotes(under, q.current_price, contracts, now, q.prev_close))
-    return out
-
-
-async def _to_engine(book: PaperBook, order_id: int) -> None:
-    row = await db_call(lambda s: executions.open_order(s, order_id))
-    if row is not None:
-        book.engine.order_opened(row)
-    else:
-        book.engine.order_closed(order_id)
 
 
 @router.post(
@@ -278,29 +196,16 @@ async def _to_engine(book: PaperBook, order_id: int) -> None:
 async def place_order(
     body: OrderIn, user: CurrentUser, book: BookDep, universe: UniverseDep
 ) -> OrderOut | JSONResponse:
-    symbol, market = body.symbol.strip().upper(), body.market
-    contract, view = await _market(book, universe, symbol, market)
-    if contract is not None:
-        symbol = contract.symbol  # the canonical spelling
-    gtt = body.order_type in ("gtt", "gtt_oco")
-    validity = body.validity or ("gtt" if gtt else "day")
+    fields = body.model_dump()
     try:
-        req = carry(OrderRequest, body, symbol=symbol, market=market, validity=validity)
+        order = await trading.place(db_call, user.id, book, universe, fields)
     except OrderRejected as exc:  # cannot happen past the Literal fields; kept for safety
         return JSONResponse({"detail": str(exc)}, status_code=422)
-    opening = get_settings().paper_opening_balance
-    now = book.now()
-    order = await db_call(
-        lambda s: store.place_order(
-            s, user.id, req, contract=contract, view=view, now=now, opening=opening, book=book.id
-        )
-    )
     if order.status == "rejected":
         return JSONResponse(
             {"detail": order.reason, "order": order.as_dict()},
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
-    await _to_engine(book, order.id)
     return _out(order)
 
 
@@ -335,26 +240,8 @@ async def modify_order(
     universe: UniverseDep,
 ) -> OrderOut:
     """Change the quantity or prices of an open order; it is checked again as if new."""
-    current = await db_call(lambda s: store.get_order(s, user.id, order_id))
-    book = await _book(user.id, hub, current.book)
-    contract, view = await _market(book, universe, current.symbol, current.market)
     changes = body.model_dump(exclude_none=True)
-    opening = get_settings().paper_opening_balance
-    now = book.now()
-    order = await db_call(
-        lambda s: store.modify_order(
-            s,
-            user.id,
-            order_id,
-            changes,
-            contract=contract,
-            view=view,
-            now=now,
-            opening=opening,
-        )
-    )
-    await _to_engine(book, order.id)
-    return _out(order)
+    return _out(await trading.modify(db_call, user.id, order_id, changes, hub, universe))
 
 
 @router.delete(
@@ -362,12 +249,7 @@ async def modify_order(
 )
 async def cancel_order(order_id: ObjectId, user: CurrentUser, hub: HubDep) -> OrderOut:
     """Cancel an open order; answers the cancelled order."""
-    current = await db_call(lambda s: store.get_order(s, user.id, order_id))
-    book = await _book(user.id, hub, current.book)
-    now = book.now()
-    order = await db_call(lambda s: store.cancel_order(s, user.id, order_id, now))
-    book.engine.order_closed(order_id)
-    return _out(order)
+    return _out(await trading.cancel(db_call, user.id, order_id, hub))
 
 
 @router.get("/funds", response_model=FundsOut, responses={**AUTH, **NO_REPLAY})
@@ -405,7 +287,7 @@ async def paper_portfolio(
     fills, funds = await db_call(read)
     positions = paper_positions(fills)
     held = [k for k, p in positions.items() if p.quantity > 0]
-    quotes = await _prices(book, universe, held)
+    quotes = await trading.prices(book, universe, held)
     prices = {k: PriceInfo(q.current_price, q.prev_close) for k, q in quotes.items()}
     now = book.now()
     valued = value_portfolio(positions, prices, now.astimezone(IST).date(), now)

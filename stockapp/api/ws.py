@@ -38,6 +38,7 @@ from stockapp.db.errors import NotFound
 from stockapp.db.session import run_db
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.models import DEFAULT_MARKET, MARKETS, Key, Quote
+from stockapp.paper import events as paper_events
 from stockapp.replay import store as replay_store
 from stockapp.replay.manager import replays
 from stockapp.runtime import runtime
@@ -467,6 +468,32 @@ async def close_all_for_shutdown() -> None:
     await asyncio.gather(*(_going_away(conn) for conn in list(OPEN)))
     if ENDPOINTS:
         await asyncio.wait(list(ENDPOINTS))
+
+
+@paper_events.on_update
+async def send_order_update(
+    user_id: int, order: dict[str, Any], fill: dict[str, Any] | None
+) -> None:
+    """Extension: `order_update` to each of this worker's sockets of the order's owner (a
+    paper order placed, changed, cancelled, rejected or filled, in any book)."""
+    conns = [c for c in OPEN if c.claims.user_id == user_id and not c.closed]
+    if not conns:
+        return
+    text = encode({"type": "order_update", "order": order, "fill": fill})
+    for conn in conns:  # one task each: a slow socket delays nobody (and not the listener)
+        task = asyncio.ensure_future(_send_update(conn, text))
+        _UPDATES.add(task)
+        task.add_done_callback(_UPDATES.discard)
+
+
+_UPDATES: set[asyncio.Future[None]] = set()
+ORDER_UPDATE_TIMEOUT = 10.0
+
+
+async def _send_update(conn: Connection, text: str) -> None:
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(ORDER_UPDATE_TIMEOUT):
+            await conn.send_text(text)
 
 
 async def _going_away(conn: Connection) -> None:

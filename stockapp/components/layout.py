@@ -10,6 +10,7 @@ from reflex_components_core.core.banner import (
 
 from stockapp.components.connection import connection_lost
 from stockapp.components.live_patch import live_patch
+from stockapp.components.order_ticket import order_ticket
 from stockapp.components.price import change_color, field, flash_price
 from stockapp.components.replay import replay_bar, replay_start
 from stockapp.components.search import instrument_picker
@@ -30,6 +31,7 @@ NAV = [
     ("Sector Analysis", "/sectors", "pie-chart"),
     ("Screener", "/screener", "filter"),
     ("Alerts", "/alerts", "bell"),
+    ("Orders", "/orders", "receipt-text"),
 ]
 
 
@@ -315,6 +317,7 @@ def page_layout(title: str, *content: rx.Component) -> rx.Component:
         tab_bar(),
         rx.toast.provider(),
         alert_toasts(),
+        order_ticket(),
         live_patch(),
         width="100%",
         # while the socket is down, CSS greys every live dot and marks every price stale

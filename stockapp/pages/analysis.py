@@ -11,6 +11,7 @@ from stockapp.components.alert_dialog import alert_button
 from stockapp.components.candles import state_candle_chart
 from stockapp.components.card import page_stack
 from stockapp.components.layout import page_layout
+from stockapp.components.order_ticket import trade_button
 from stockapp.components.price import change_text, field, flash_price, live_dot
 from stockapp.market.chart_series import TIMEFRAMES
 from stockapp.pages.analysis_state import OVERLAYS, PANES, AnalysisState
@@ -51,14 +52,18 @@ def link_button(label: str, href: rx.Var, id_: str) -> rx.Component:
 
 
 def header_links() -> rx.Component:
+    symbol = S.key.split("@")[0]
+    market = rx.cond(S.key.contains("@BSE"), "india_bse", "india_nse")
     return rx.hstack(
         link_button("Compare peers", S.peers_href, "peers-link"),
         link_button("Option chain", S.options_href, "options-link"),
         rx.cond(
             S.key != "",
-            alert_button(
-                S.key.split("@")[0],
-                rx.cond(S.key.contains("@BSE"), "india_bse", "india_nse"),
+            rx.hstack(
+                trade_button(symbol, market),
+                alert_button(symbol, market),
+                spacing="2",
+                align="center",
             ),
         ),
         spacing="2",

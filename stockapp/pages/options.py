@@ -7,6 +7,7 @@ import reflex as rx
 
 from stockapp.components.card import error_banner, page_stack
 from stockapp.components.layout import page_layout
+from stockapp.components.order_ticket import option_trade_button
 from stockapp.components.price import change_text, flash_price, live_dot
 from stockapp.components.search import instrument_picker
 from stockapp.components.table import scroll_region
@@ -40,6 +41,10 @@ def num_cell(value: rx.Var, bg: rx.Var, **props) -> rx.Component:
     return rx.table.cell(value, text_align="right", class_name="num", background=bg, **props)
 
 
+def trade(row: rx.Var, right: str) -> rx.Component:
+    return option_trade_button(S.underlying, S.expiry, row["k"], right)
+
+
 def row_view(row: rx.Var) -> rx.Component:
     call_bg = rx.cond(row["ci"] == "1", ITM_BG, "transparent")
     put_bg = rx.cond(row["pi"] == "1", ITM_BG, "transparent")
@@ -47,6 +52,7 @@ def row_view(row: rx.Var) -> rx.Component:
         S.show_greeks, num_cell(row[side + key], bg, color="var(--gray-11)")
     )
     return rx.table.row(
+        rx.table.cell(trade(row, "CE"), background=call_bg),
         *[greek("c", key, call_bg) for _, key in GREEKS],
         rx.table.cell(oi_bar(row, "c"), background=call_bg),
         *[num_cell(row["c" + key], call_bg) for _, key in CALL_COLS],
@@ -60,6 +66,7 @@ def row_view(row: rx.Var) -> rx.Component:
         *[num_cell(row["p" + key], put_bg) for _, key in reversed(CALL_COLS)],
         rx.table.cell(oi_bar(row, "p"), background=put_bg),
         *[greek("p", key, put_bg) for _, key in reversed(GREEKS)],
+        rx.table.cell(trade(row, "PE"), background=put_bg),
         id=rx.cond(row["atm"] == "1", "atm-row", ""),
         class_name=rx.cond(row["atm"] == "1", "chain-row atm", "chain-row"),
     )
@@ -70,6 +77,7 @@ def header() -> rx.Component:
     greek_heads = [rx.cond(S.show_greeks, head(label)) for label, _ in GREEKS]
     return rx.table.header(
         rx.table.row(
+            rx.table.column_header_cell(rx.el.span("Call order", class_name="visually-hidden")),
             *greek_heads,
             head("OI"),
             *[head(label) for label, _ in CALL_COLS],
@@ -77,6 +85,7 @@ def header() -> rx.Component:
             *[head(label) for label, _ in reversed(CALL_COLS)],
             head("OI"),
             *reversed(greek_heads),
+            rx.table.column_header_cell(rx.el.span("Put order", class_name="visually-hidden")),
         )
     )
 

@@ -11,6 +11,8 @@ import reflex as rx
 from stockapp.components.card import error_banner, page_stack, section_card
 from stockapp.components.layout import page_layout
 from stockapp.components.list_card import card_list, list_card, table_or_cards
+from stockapp.components.order_ticket import market_of, trade_button
+from stockapp.components.paper_view import paper_empty, paper_funds, paper_switch
 from stockapp.components.price import change_color, live_dot
 from stockapp.components.search import instrument_picker
 from stockapp.components.table import scroll_table
@@ -70,6 +72,7 @@ def holding_row(r: rx.Var) -> rx.Component:
                 rx.hstack(
                     rx.link(rx.text(r["symbol"], weight="bold"), href="/analysis/" + r["symbol"]),
                     rx.badge(r["exch"], size="1", variant="soft"),
+                    trade_button(r["symbol"], market_of(r["exch"])),
                     align="center",
                     spacing="1",
                 ),
@@ -114,6 +117,7 @@ def holding_card(r: rx.Var) -> rx.Component:
             rx.el.span(r["pnl"], " (", r["pnl_pct"], ")", color=change_color(r["pnl"])),
             class_name="num",
         ),
+        actions=trade_button(r["symbol"], market_of(r["exch"])),
     )
 
 
@@ -297,9 +301,11 @@ def page() -> rx.Component:
             ~S.loaded,
             rx.spinner(),
             page_stack(
+                paper_switch(S),
+                rx.cond(S.paper_on, paper_funds(S)),
                 rx.cond(
                     S.trade_count == 0,
-                    empty_state(),
+                    rx.cond(S.paper_on, paper_empty(), empty_state()),
                     page_stack(
                         totals(),
                         rx.cond(
@@ -317,8 +323,7 @@ def page() -> rx.Component:
                         value_chart(),
                     ),
                 ),
-                trade_form(),
-                import_export(),
+                rx.cond(~S.paper_on, rx.fragment(trade_form(), import_export())),
                 rx.cond(S.trade_count > 0, trades_table()),
             ),
         ),

@@ -124,7 +124,10 @@ def trade_row(t: rx.Var) -> rx.Component:
         rx.table.cell(t["fees"], **NUM),
         rx.table.cell(rx.text(t["note"], size="1", truncate=True, max_width="220px")),
         rx.table.cell(
-            delete_button(S.ask_delete(t["id"]), "Delete trade", class_name="trade-delete")
+            rx.cond(
+                ~S.paper_on,
+                delete_button(S.ask_delete(t["id"]), "Delete trade", class_name="trade-delete"),
+            )
         ),
         id="trade-" + t["id"],
     )

@@ -46,6 +46,7 @@ from stockapp.settings import get_settings
 from stockapp.state.auth import current_user_id
 from stockapp.state.combobox import ComboboxMixin
 from stockapp.state.live import LiveMixin, live
+from stockapp.state.paper_view import PaperViewMixin, refresh_on_fills
 from stockapp.state.views import field as view_field
 from stockapp.state.views import key_str, views_for
 
@@ -61,7 +62,7 @@ def value_at(
     return valued, views_for(snap, [k for k, p in positions.items() if p.quantity > 0])
 
 
-class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
+class PortfolioState(PaperViewMixin, ComboboxMixin, LiveMixin, rx.State):
     loaded: bool = False
     trade_count: int = 0
     rows: list[dict[str, str]] = []
@@ -98,7 +99,7 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
     # -- loading and live valuation ----------------------------------------------------------
     async def _reload(self, uid: int) -> None:
         # FIFO runs in the worker thread and is cached between trade changes
-        trades, self._positions = await book.book(uid)
+        trades, self._positions = await self._book_in_view(uid)
         self.trade_count = len(trades)
         self.trades = [trade_row(t) for t in reversed(trades[-HISTORY_TABLE_ROWS:])]
         held = [k for k, p in self._positions.items() if p.quantity > 0]
@@ -340,3 +341,6 @@ class PortfolioState(ComboboxMixin, LiveMixin, rx.State):
     def export_holdings(self):
         csv_text = holdings_to_csv(self._valuation()[0])
         return rx.download(data=csv_text, filename="holdings.csv", mime_type="text/csv")
+
+
+refresh_on_fills(PortfolioState)

@@ -10,6 +10,7 @@ from stockapp.components.card import error_banner, page_stack
 from stockapp.components.confirm import confirm_delete, delete_button
 from stockapp.components.layout import page_layout
 from stockapp.components.list_card import card_list, quote_card, table_or_cards
+from stockapp.components.order_ticket import trade_button
 from stockapp.components.price import change_color, field, flash_price, live_dot
 from stockapp.components.search import instrument_picker
 from stockapp.components.table import scroll_table
@@ -89,6 +90,7 @@ def row_actions(key: rx.Var[str], place: str) -> rx.Component:
     fact = WatchlistState.facts[key]
     market = rx.cond(fact["exch"] == "BSE", "india_bse", DEFAULT_MARKET)
     return rx.hstack(
+        trade_button(fact["symbol"], market),
         alert_button(fact["symbol"], market, place),
         delete_button(WatchlistState.remove_symbol(key), "Remove " + fact["symbol"]),
         spacing="3",

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from stockapp.alerts.engine import is_leader
 from stockapp.db.paper_models import PaperOrder
@@ -121,6 +122,9 @@ class SessionClock:
 
 
 class PaperEngine:
+    # observers of every engine's fills (the live book's and each replay's)
+    fill_observers: ClassVar[list[Observer]] = []
+
     def __init__(
         self,
         *,
@@ -376,7 +380,7 @@ class PaperEngine:
                 return
             self.filled += 1
             order, fill = recorded
-            for observer in list(self._observers):
+            for observer in [*self._observers, *PaperEngine.fill_observers]:
                 try:
                     await observer(order, fill)
                 except Exception:

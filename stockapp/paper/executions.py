@@ -137,5 +137,6 @@ def record_fill(
         price=price,
         charges=charges.total,
         filled_at=at,
+        user_id=row.user_id,
     )
     return order_data(row), data

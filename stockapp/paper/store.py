@@ -98,6 +98,7 @@ class FillData:
     price: Decimal
     charges: Decimal
     filled_at: datetime
+    user_id: int = 0
 
 
 _PRICES = ("price", "trigger_price", "stop_trigger_price", "stop_price", "fill_price")

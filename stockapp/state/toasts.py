@@ -197,7 +197,19 @@ alerts.on_broadcast(_on_broadcast)
 
 async def notify_local(event: EventData) -> None:
     """Push the event to the tabs of its owner that this process holds."""
-    tabs = tabs_of(event.user_id)
+
+    async def show(root: rx.State) -> None:
+        await show_toast(root, toast_payload(event))
+        for hook in _hooks:
+            await hook(root, event)
+
+    await push_to_user(event.user_id, show)
+
+
+async def push_to_user(uid: int, apply: Callable[[rx.State], Awaitable[None]]) -> None:
+    """Run `apply(root_state)` in every tab of user `uid` this process holds, under the
+    tab's state lock, after checking again that the tab is still that user's."""
+    tabs = tabs_of(uid)
     if not tabs:
         return
     app = _the_app()
@@ -207,24 +219,29 @@ async def notify_local(event: EventData) -> None:
     connected = namespace.token_to_sid
     for token in tabs:
         if token not in connected:
-            _forget(token, event.user_id)
+            _forget(token, uid)
             continue
         try:
-            await _push(app, token, event)
+            await _push(app, token, uid, apply)
         except Exception:
-            log.exception("alert toast push failed")
+            log.exception("toast push failed")
 
 
-async def _push(app: Any, token: str, event: EventData) -> None:
+async def _push(
+    app: Any, token: str, uid: int, apply: Callable[[rx.State], Awaitable[None]]
+) -> None:
     async with app.modify_state(BaseStateToken(ident=token, cls=AuthState)) as root:
         auth = await root.get_state(AuthState)
-        if auth._verified_user_id() != event.user_id:
-            _forget(token, event.user_id)
+        if auth._verified_user_id() != uid:
+            _forget(token, uid)
             return
-        toast_state = await root.get_state(ToastState)
-        toast_state.last = toast_payload(event)
-        for hook in _hooks:
-            await hook(root, event)
+        await apply(root)
+
+
+async def show_toast(root: rx.State, payload: dict[str, str]) -> None:
+    """Set the tab's toast (from `push_to_user`'s `apply`, under the tab's lock)."""
+    toast_state = await root.get_state(ToastState)
+    toast_state.last = payload
 
 
 alerts.on_fired(notify)

@@ -1,4 +1,4 @@
-"""The eleven app pages, a way to fill them for a logged-in user, and axe-core in the page.
+"""The app pages, a way to fill them for a logged-in user, and axe-core in the page.
 
 Shared by the accessibility, phone-shell and screenshot browser tests (and usable by hand
 against a running app)."""
@@ -30,6 +30,7 @@ PAGES = [
         "#screener-results tbody tr:visible, #screener-cards .list-card:visible",
     ),
     ("alerts", "/alerts", "table tbody tr, #alerts-empty"),
+    ("orders", "/orders", "#orders-open .order-card"),
 ]
 VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
 
@@ -57,6 +58,18 @@ def fill_account(base_url: str, token: str) -> None:
         c.post(
             "/api/v1/alerts",
             json={"symbol": "TCS", "condition": "above", "value": 99999},
+        )
+        # an open paper order (a buy limit 5 % below the market rests) for the Orders page
+        ltp = c.get("/api/v1/quotes", params={"symbols": "TCS"}).json()["quotes"][0]
+        c.post(
+            "/api/v1/paper/orders",
+            json={
+                "symbol": "TCS",
+                "side": "buy",
+                "quantity": 1,
+                "order_type": "limit",
+                "price": int(ltp["current_price"] * 0.95),
+            },
         )
 
 

@@ -1,4 +1,4 @@
-"""A tour of all eleven pages at 1440x900 and 390x844, light and dark, as a logged-in user
+"""A tour of all twelve pages at 1440x900 and 390x844, light and dark, as a logged-in user
 with a watchlist row, a trade and an alert:
 
 - axe-core (pinned in tools/js-package.json) finds no critical or serious violation on any
@@ -21,7 +21,7 @@ from tests.conftest import need
 from tests.e2e.conftest import api_user, login_via_ui
 from tests.e2e.pages import AXE_JS, PAGES, VIEWPORTS, axe_violations, fill_account, settle
 
-# one tour visits 44 pages (with axe and a screenshot each) before the first test reads it
+# one tour visits 48 pages (with axe and a screenshot each) before the first test reads it
 pytestmark = pytest.mark.timeout(1200)
 
 SHOTS = Path(__file__).parent / "screenshots"

@@ -20,7 +20,7 @@ import pytest
 
 from tests.security.test_reflex_handlers import methods, state_classes
 
-ID_STATE_FIELDS = ("self.active_id", "self.confirm_id")
+ID_STATE_FIELDS = ("self.active_id", "self.confirm_id", "self.edit_id")
 WL = "stockapp.pages.watchlist_state"
 
 # handler -> the check that runs before anything is changed
@@ -41,6 +41,13 @@ OWNERSHIP: dict[str, str] = {
     "PortfolioState.confirm_delete": "book.delete_trade(uid, id) answers NotFound",
     "PortfolioState.cancel_delete": "only clears the pending id (no storage)",
     "PortfolioState.load": "only clears the pending id, then loads the user's own book",
+    "OrdersState.cancel": "services.paper.cancel: store.get_order(uid, id) answers NotFound "
+    "before the order or the engine's book is touched",
+    "OrdersState.load": "only clears the pending id, then loads the user's own orders",
+    "OrdersState.set_edit_open": "only clears the pending id (no storage)",
+    "OrdersState.start_edit": "only ids among the user's own loaded open orders (no storage)",
+    "OrdersState.save_edit": "services.paper.modify: store.get_order(uid, edit_id) answers "
+    "NotFound before the order or the engine's book is touched",
 }
 
 
@@ -67,6 +74,7 @@ def test_every_handler_acting_on_an_id_is_in_the_audit_table():
 def owner_and_intruder(migrated_db):
     from stockapp.alerts import store
     from stockapp.db.models import Alert, Screen, Trade, User, Watchlist, WatchlistItem
+    from stockapp.db.paper_models import PaperOrder
     from stockapp.db.session import session_scope
 
     with session_scope() as s:
@@ -91,7 +99,20 @@ def owner_and_intruder(migrated_db):
             traded_at=datetime(2024, 1, 15, 5, tzinfo=UTC),
         )
         screen = Screen(user_id=a.id, name="owner screen", criteria="{}")
-        s.add_all([alert, trade, screen])
+        order = PaperOrder(
+            user_id=a.id,
+            symbol="INFY",
+            market="india_nse",
+            side="buy",
+            order_type="limit",
+            product="cnc",
+            validity="day",
+            quantity=2,
+            price=Decimal("1000"),
+            status="open",
+            session_day=datetime(2024, 1, 15, tzinfo=UTC).date(),
+        )
+        s.add_all([alert, trade, screen, order])
         s.flush()
         ids = {
             "a": a.id,
@@ -100,6 +121,7 @@ def owner_and_intruder(migrated_db):
             "alert": alert.id,
             "trade": trade.id,
             "screen": screen.id,
+            "order": order.id,
         }
         rule = store.rule_of(alert, a.id)
     from stockapp.alerts.engine import alert_engine
@@ -114,10 +136,12 @@ def _snapshot(ids: dict) -> dict:
 
     from stockapp.alerts.engine import alert_engine
     from stockapp.db.models import Alert, Screen, Trade, Watchlist, WatchlistItem
+    from stockapp.db.paper_models import PaperOrder
     from stockapp.db.session import session_scope
 
     with session_scope() as s:
         wl = s.get(Watchlist, ids["watchlist"])
+        order = s.get(PaperOrder, ids["order"])
         items = s.exec(
             select(WatchlistItem.symbol).where(WatchlistItem.watchlist_id == ids["watchlist"])
         ).all()
@@ -128,6 +152,7 @@ def _snapshot(ids: dict) -> dict:
             "trade": s.get(Trade, ids["trade"]) is not None,
             "screen": s.get(Screen, ids["screen"]) is not None,
             "engine_has_alert": ids["alert"] in alert_engine.book,
+            "order": (order.status, order.quantity, order.price, order.version),
         }
 
 
@@ -135,6 +160,7 @@ def _drives(ids: dict) -> dict[str, tuple[str, str, tuple, dict]]:
     """handler -> (module, state class, args, state fields forced first)."""
     wl = {"active_id": ids["watchlist"]}
     alert, screen, trade = str(ids["alert"]), str(ids["screen"]), str(ids["trade"])
+    order = str(ids["order"])
     tcs = {"symbol": "TCS", "name": "", "market": "india_nse", "exch": "NSE"}
     picked = {**wl, "combo_options": [tcs], "combo_active": 0}  # TCS highlighted in the box
     return {
@@ -162,6 +188,21 @@ def _drives(ids: dict) -> dict[str, tuple[str, str, tuple, dict]]:
             {"confirm_id": trade},
         ),
         "PortfolioState.load": ("stockapp.pages.portfolio_state", "", (), {"confirm_id": trade}),
+        "OrdersState.cancel": ("stockapp.pages.orders_state", "", (order,), {}),
+        "OrdersState.start_edit": ("stockapp.pages.orders_state", "", (order,), {}),
+        "OrdersState.load": ("stockapp.pages.orders_state", "", (), {"edit_id": order}),
+        "OrdersState.set_edit_open": (
+            "stockapp.pages.orders_state",
+            "",
+            (False,),
+            {"edit_id": order},
+        ),
+        "OrdersState.save_edit": (
+            "stockapp.pages.orders_state",
+            "",
+            (),
+            {"edit_id": order, "e_qty": "9", "e_price": "999"},
+        ),
     }
 
 
