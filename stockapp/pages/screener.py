@@ -14,7 +14,6 @@ import reflex as rx
 from stockapp.components.card import page_stack
 from stockapp.components.confirm import delete_button
 from stockapp.components.layout import page_layout
-from stockapp.components.list_card import card_list, quote_card, table_or_cards
 from stockapp.components.price import live_dot
 from stockapp.components.quote_table import change_cell, price_cell, symbol_cell
 from stockapp.components.table import scroll_table
@@ -253,14 +252,6 @@ def result(r) -> rx.Component:
     )
 
 
-def result_card(r) -> rx.Component:
-    """A result on a phone: symbol and LTP, then the day's change, market cap and RSI."""
-    detail = rx.text(r["mcap"], " · RSI ", r["rsi"], class_name="num")
-    return quote_card(
-        "sc-card-" + r["symbol"], r["symbol"], ScreenerState.quotes[r["k"]], detail=detail
-    )
-
-
 def results() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -279,13 +270,12 @@ def results() -> rx.Component:
             live_dot(),
             align="center",
         ),
-        table_or_cards(
-            scroll_table(
-                rx.table.row(*[header_cell(*c) for c in COLUMNS]),
-                rx.foreach(ScreenerState.rows, result),
-                "screener-results",
-            ),
-            card_list(ScreenerState.rows, result_card, "screener-cards", "Matching stocks"),
+        # no phone cards here: 100 live rows twice over (table and cards) kept a browser's
+        # renderer busy for seconds per frame on a loaded machine
+        scroll_table(
+            rx.table.row(*[header_cell(*c) for c in COLUMNS]),
+            rx.foreach(ScreenerState.rows, result),
+            "screener-results",
         ),
         spacing="2",
         width="100%",

@@ -27,7 +27,7 @@ PAGES = [
     (
         "screener",
         "/screener",
-        "#screener-results tbody tr:visible, #screener-cards .list-card:visible",
+        "#screener-results tbody tr",
     ),
     ("alerts", "/alerts", "table tbody tr, #alerts-empty"),
     ("orders", "/orders", "#orders-open .order-card"),
