@@ -127,7 +127,8 @@ def verdict_badge(verdict: rx.Var) -> rx.Component:
     return rx.badge(
         verdict,
         color_scheme=rx.match(verdict, ("Buy", "green"), ("Sell", "red"), "gray"),
-        variant="solid",
+        # Hold in soft grey: white on Radix's solid grey is under 4.5:1
+        variant=rx.match(verdict, ("Buy", "solid"), ("Sell", "solid"), "soft"),
         class_name="verdict",
     )
 
