@@ -167,7 +167,9 @@ class AnalysisState(LiveMixin, rx.State):
             self.chart_error = "Market data is not available right now."
             return
         try:
-            lead, visible = await quotes.chart_history(inst.key, tf.interval, tf.range_, SPECS)
+            lead, visible = await quotes.chart_history(
+                inst.key, tf.interval, tf.range_, SPECS, live.provider(self)
+            )
         except Exception:
             log.warning("history for %s %s failed", inst.key, tf.label, exc_info=True)
             self.chart_error = "Price history could not be loaded; try again shortly."

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from stockapp.market.chart_series import history_with_warmup
 from stockapp.market.indicators import IndicatorSpec
 from stockapp.market.models import Bar, Key, Quote
+from stockapp.market.providers.base import QuoteProvider
 from stockapp.services.market import hub, latest, provider, settings
 
 __all__ = ["latest"]
@@ -50,11 +51,16 @@ async def history(key: Key, interval: str, period: str) -> list[Bar]:
 
 
 async def chart_history(
-    key: Key, interval: str, range_: str, specs: Sequence[IndicatorSpec]
+    key: Key,
+    interval: str,
+    range_: str,
+    specs: Sequence[IndicatorSpec],
+    source: QuoteProvider | None = None,
 ) -> tuple[list[Bar], list[Bar]]:
-    """(warm-up, visible) bars for a chart with indicators; RuntimeError when no provider
-    runs, ValueError when the range is refused."""
-    return await history_with_warmup(_provider(), key, interval, range_, specs)
+    """(warm-up, visible) bars for a chart with indicators, from `source` (a replay's
+    provider) or the live market's; RuntimeError when no provider runs, ValueError when the
+    range is refused."""
+    return await history_with_warmup(source or _provider(), key, interval, range_, specs)
 
 
 def simulated() -> bool:

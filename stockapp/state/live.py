@@ -32,6 +32,7 @@ from reflex.istate.manager.token import BaseStateToken
 
 from stockapp.market.hub import PriceHub, Subscription
 from stockapp.market.models import Key, Quote
+from stockapp.market.providers.base import QuoteProvider
 from stockapp.market.snapshot import MarketSnapshot
 from stockapp.services import market
 from stockapp.state import push
@@ -243,6 +244,14 @@ class LiveRegistry:
         if session is not None and session.hub is not None and not session.sub.closed:
             return session.hub.snapshot()
         return market.snapshot()
+
+    def provider(self, state: rx.State) -> QuoteProvider | None:
+        """Where `state`'s tab reads history from: its replay's provider (bars end at the
+        replayed moment), else None for the live market's."""
+        session = self.sessions.get(state.router.session.client_token)
+        if session is not None and session.hub is not None and not session.sub.closed:
+            return session.hub.provider
+        return None
 
     async def watch(self, state: rx.State, hub: PriceHub | None) -> bool:
         """Serve `state`'s tab from `hub` (None: the live market). A tab that changes hubs

@@ -233,6 +233,10 @@ async def test_a_replaying_tab_sees_its_replay_and_a_live_tab_the_live_market(hu
         assert day not in today and today, "bob sees the live market only"
         assert reg.snapshot(alice).get(RELIANCE) is replay.latest(RELIANCE)
         assert reg.snapshot(bob).get(RELIANCE) is hub.latest(RELIANCE)
+        # charts read history from the hub the tab watches: the replay's bars end at its clock
+        assert reg.provider(alice) is replay.provider and reg.provider(bob) is hub.provider
+        bars = await reg.provider(alice).history(RELIANCE, "1m", "1d")
+        assert bars and bars[-1].t.astimezone(IST).date() == day
 
         # alice stops her replay: same instruments, now live, rows replaced in the same event
         assert await reg.watch(alice, None)
