@@ -120,12 +120,18 @@ def treemap(
     )
 
 
-def tile_text(name: rx.Var | str, *lines: rx.Var | str) -> list[rx.Component]:
-    """The name (bold, wraps at spaces) and the lines under it, which hide first."""
+def tile_text(label: rx.Var | str, name: rx.Var | str, *lines: rx.Var | str) -> list[rx.Component]:
+    """The tile's accessible name (`label`, for screen readers, kept when the tile is too small
+    to show words), then what sighted users see: the name (bold, wraps at spaces) and the lines
+    under it, which hide first. The visible text is hidden from screen readers, so a label
+    that says more than a clipped tile shows never contradicts it."""
     return [
-        rx.el.span(name, class_name="tm-name"),
+        rx.el.span(label, class_name="visually-hidden"),
+        rx.el.span(name, class_name="tm-name", aria_hidden="true"),
         *[
-            rx.el.span(line, class_name="tm-sub num" + (" tm-extra" if i else ""))
+            rx.el.span(
+                line, class_name="tm-sub num" + (" tm-extra" if i else ""), aria_hidden="true"
+            )
             for i, line in enumerate(lines)
         ],
     ]

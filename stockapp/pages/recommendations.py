@@ -179,10 +179,13 @@ def heat_map() -> rx.Component:
     def tile(t: rx.Var) -> rx.Component:
         view = S.quotes[t["k"]]
         return rx.link(
-            *tile_text(t["symbol"], rx.el.span(field(view, "cp"), class_name="tile-pct")),
+            *tile_text(
+                t["symbol"] + " " + field(view, "cp"),
+                t["symbol"],
+                rx.el.span(field(view, "cp"), class_name="tile-pct"),
+            ),
             href="/analysis/" + t["symbol"],
             id="tile-" + t["symbol"],
-            aria_label=t["symbol"] + " " + field(view, "cp"),
             title=t["symbol"] + " " + field(view, "cp"),
             underline="none",
             class_name="tm-tile heat-tile",

@@ -160,12 +160,15 @@ class SectorsState(LiveMixin, rx.State):
 # -- components -------------------------------------------------------------------------
 def heat_tile(tile) -> rx.Component:
     return rx.el.button(
-        *tile_text(tile["name"], rx.el.span(tile["cp"], class_name="tile-cp"), tile["cap"]),
+        *tile_text(
+            tile["name"] + " " + tile["cp"] + " " + tile["cap"],
+            tile["name"],
+            rx.el.span(tile["cp"], class_name="tile-cp"),
+            tile["cap"],
+        ),
         id="sector-tile-" + tile["slug"],
         type="button",
         on_click=SectorsState.select(tile["name"]),
-        # the name holds the label's words even when the tile is too small to show them
-        aria_label=tile["name"] + " " + tile["cp"] + " " + tile["cap"],
         title=tile["name"] + " " + tile["cp"] + " " + tile["cap"],
         aria_pressed=SectorsState.selected == tile["name"],
         custom_attrs={"data-change": tile["cp"]},

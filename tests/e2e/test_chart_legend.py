@@ -19,7 +19,11 @@ def _num(text: str) -> float:
 def test_legend_follows_the_crosshair_with_ohlc_volume_and_indicators(page):
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto("/analysis/RELIANCE")
-    page.wait_for_function(f"() => Number(document.querySelector('{CHART}')?.dataset.bars) > 20")
+    # five days of 5-minute candles: the day's 1-minute chart has only a few candles just
+    # after the simulator's day begins (midnight in India)
+    page.wait_for_function(f"() => Number(document.querySelector('{CHART}')?.dataset.bars) > 0")
+    page.click("#tf-5D")
+    page.wait_for_function(f"() => Number(document.querySelector('{CHART}')?.dataset.bars) > 100")
     legend = page.locator(LEGEND)
     legend.wait_for()
     # off the chart: the latest candle

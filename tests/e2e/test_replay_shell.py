@@ -15,9 +15,16 @@ import httpx
 import pytest
 
 from stockapp import formatting as fmt
+from stockapp.market.calendar import IST
 from tests.e2e.conftest import api_user, login_via_ui, real_errors, texts_change
 from tests.e2e.pages import VIEWPORTS, axe_violations
 from tests.e2e.test_page_tour import BLOCKING, OVERFLOW_JS, SCHEMES
+
+
+def _ist_today() -> date:
+    """The exchange's date: replays list sessions before today in India, not in UTC."""
+    return datetime.now(IST).date()
+
 
 # the first test waits for the app's production build
 pytestmark = pytest.mark.timeout(600)
@@ -46,7 +53,7 @@ def _past_session(app_server) -> date:
     )
     assert r.status_code == 200, r.text
     days = {datetime.fromisoformat(b["t"].replace("Z", "+00:00")).date() for b in r.json()["bars"]}
-    return sorted(d for d in days if d < date.today())[-2]
+    return sorted(d for d in days if d < _ist_today())[-2]
 
 
 def _start_paused(app_server, token: str, at: str) -> dict:
@@ -94,7 +101,7 @@ def test_replay_clock_is_driven_from_the_shell_and_kept_by_the_server(page, app_
     _press(page, "#replay-start")
     page.wait_for_selector("#replay-day")
     day = page.locator("#replay-day").inner_text().strip()
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) and date.fromisoformat(day) < date.today()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) and date.fromisoformat(day) < _ist_today()
     _pick(page, "#replay-start-speed", "×60")
     _press(page, "#replay-start-submit")
     _clock_has(page, rf"^Replay {day} ×60, \d\d:\d\d IST$")
