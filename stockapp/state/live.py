@@ -63,8 +63,9 @@ class LiveMixin(rx.State, mixin=True):
     def _live_view(cls, snapshot: MarketSnapshot, params: Hashable) -> dict[str, Any]:
         """A page whose display vars follow from the snapshot and a few session values alone
         (`live.track(..., shared=params)`) returns them here; the registry computes them once
-        per (page, params, snapshot) and sends them to every session showing that view."""
-        raise NotImplementedError
+        per (page, params, snapshot) and sends them to every session showing that view.
+        `track(shared=...)` refuses a state that does not define it."""
+        raise TypeError(f"{cls.__name__} shows no shared live view")
 
 
 @dataclass(eq=False)
@@ -169,6 +170,8 @@ class LiveRegistry:
         if self._hub is None:
             self._hub = live_hub
         cls = type(state)
+        if shared is not None and cls._live_view.__func__ is LiveMixin._live_view.__func__:
+            raise TypeError(f"{cls.__name__} tracks a shared view but defines no _live_view")
         keys = frozenset(keys)
         route = state.router.page.path
         session = self._open(token)
