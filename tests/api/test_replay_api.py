@@ -19,6 +19,11 @@ from tests.api.test_ws import closed_code, recv_until
 REPLAY = "/api/v1/replay"
 
 
+def _india_today() -> date:
+    """Replays list sessions before today on the exchange's calendar, in India."""
+    return datetime.now(IST).date()
+
+
 @pytest.fixture(scope="module")
 def sessions(api_server) -> list[date]:
     """Finished trading days, newest first, as the market's own daily bars list them."""
@@ -29,7 +34,7 @@ def sessions(api_server) -> list[date]:
     )
     assert r.status_code == 200, r.text
     days = [datetime.fromisoformat(b["t"].replace("Z", "+00:00")).date() for b in r.json()["bars"]]
-    return sorted({d for d in days if d < date.today()}, reverse=True)
+    return sorted({d for d in days if d < _india_today()}, reverse=True)
 
 
 @pytest.fixture
@@ -69,7 +74,7 @@ def test_two_users_replay_different_days_and_the_live_market_runs_on(client, ali
     qa, qb = _quote(client, alice, a["id"]), _quote(client, bob, b["id"])
     assert _ts(qa).date() == day_a and _ts(qb).date() == day_b
     live = client.get("/api/v1/quotes", params={"symbols": "RELIANCE"}).json()["quotes"][0]
-    assert _ts(live).date() >= date.today() - timedelta(days=1)  # the live market is untouched
+    assert _ts(live).date() >= _india_today() - timedelta(days=1)  # the live market is untouched
     # Alice's replay moves a minute of session per wall second; Bob's a second per second
     time.sleep(2.0)
     qa2, qb2 = _quote(client, alice, a["id"]), _quote(client, bob, b["id"])
@@ -111,8 +116,8 @@ def test_pause_seek_speed_and_stop(client, alice, sessions):
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ({"date": date.today().isoformat()}, "finished session"),
-        ({"date": (date.today() + timedelta(days=3)).isoformat()}, "finished session"),
+        ({"date": _india_today().isoformat()}, "finished session"),
+        ({"date": (_india_today() + timedelta(days=3)).isoformat()}, "finished session"),
         ({"date": "2026-11-28"}, "no session"),  # a Saturday
         ({"date": "1999-01-04"}, "no session"),  # before the history
         ({"date": "2026-11-24"}, "no session"),  # Guru Nanak Jayanti, an exchange holiday
